@@ -1,0 +1,565 @@
+//! Normalising every schema of a document to JSON Schema 2020-12, once, at load.
+//!
+//! OpenAPI 3.0 schemas are a dialect: `nullable`, boolean `exclusiveMinimum`/`exclusiveMaximum`
+//! and a single `example`. They are rewritten in place so that everything downstream (the
+//! validators, the generator, the error shaper) sees one dialect. Unknown keywords are
+//! reported as warnings with their location, because a misspelt constraint (`min: 0`) is
+//! silently not enforced.
+//!
+//! Two *validation views* are derived from the normalised files: in requests a `readOnly`
+//! property is never required, in responses a `writeOnly` one is never required (OpenAPI's
+//! rule), and a `oneOf`/`anyOf` with a `discriminator` gains an explicit branch selection so
+//! that a mismatch is reported on the discriminator property rather than as "matches none".
+
+use std::collections::{HashSet, VecDeque};
+
+use serde_json::{Map, Value, json};
+
+use crate::problems::Problems;
+use crate::refs::{Resources, pointer_join};
+
+/// Which OpenAPI dialect the document's schemas are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// OpenAPI 3.0.x: a JSON Schema draft 4/5 subset with OpenAPI's extensions.
+    Oas30,
+    /// OpenAPI 3.1.x: JSON Schema 2020-12.
+    Oas31,
+}
+
+/// Keywords of JSON Schema 2020-12 and OpenAPI's schema vocabulary.
+const KNOWN_KEYWORDS: &[&str] = &[
+    "$schema",
+    "$id",
+    "$ref",
+    "$anchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$vocabulary",
+    "$comment",
+    "$defs",
+    "definitions",
+    "type",
+    "enum",
+    "const",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "maxContains",
+    "minContains",
+    "maxProperties",
+    "minProperties",
+    "required",
+    "dependentRequired",
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "unevaluatedProperties",
+    "propertyNames",
+    "items",
+    "prefixItems",
+    "contains",
+    "unevaluatedItems",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "format",
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
+    "title",
+    "description",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "examples",
+    // OpenAPI's own schema keywords.
+    "discriminator",
+    "xml",
+    "externalDocs",
+    "example",
+    "nullable",
+];
+
+/// Keywords whose value is one subschema.
+const SUBSCHEMA: &[&str] = &[
+    "additionalProperties",
+    "unevaluatedProperties",
+    "propertyNames",
+    "contains",
+    "unevaluatedItems",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contentSchema",
+];
+/// Keywords whose value is a map of subschemas.
+const SUBSCHEMA_MAP: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "dependentSchemas",
+    "$defs",
+    "definitions",
+];
+/// Keywords whose value is a list of subschemas.
+const SUBSCHEMA_LIST: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
+
+/// What kind of node a queued location is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Context {
+    /// A node of the OpenAPI structure (not a schema).
+    Structure,
+    Schema,
+}
+
+/// Normalises every schema reachable in the document, in place, and reports unknown
+/// keywords. `Structure` nodes are walked generically: the value under a `schema` key, and
+/// every entry of `components.schemas`, is a schema.
+pub fn normalize(resources: &mut Resources, dialect: Dialect, problems: &mut Problems) {
+    let mut queue: VecDeque<(String, String, Context)> = VecDeque::new();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    queue.push_back((resources.root_uri().to_owned(), String::new(), Context::Structure));
+    while let Some((file, pointer, context)) = queue.pop_front() {
+        if !seen.insert((file.clone(), pointer.clone())) {
+            continue;
+        }
+        let mut refs = Vec::new();
+        if let Some(node) = resources.file_mut(&file).and_then(|v| v.pointer_mut(&pointer)) {
+            let mut walker = Walker {
+                file: &file,
+                dialect,
+                problems,
+                refs: &mut refs,
+            };
+            match context {
+                Context::Structure => walker.structure(node, &pointer),
+                Context::Schema => walker.schema(node, &pointer),
+            }
+        }
+        // References reached from here are normalised in their own context, wherever they
+        // point (another file, or a part of this one not otherwise walked).
+        for (reference, ctx) in refs {
+            if let Ok(abs) = Resources::absolute(&file, &reference) {
+                let (f, frag) = abs.split_once('#').unwrap_or((abs.as_str(), ""));
+                let frag = percent_encoding::percent_decode_str(frag)
+                    .decode_utf8_lossy()
+                    .into_owned();
+                queue.push_back((f.to_owned(), frag, ctx));
+            }
+        }
+    }
+}
+
+struct Walker<'a> {
+    file: &'a str,
+    dialect: Dialect,
+    problems: &'a mut Problems,
+    refs: &'a mut Vec<(String, Context)>,
+}
+
+impl Walker<'_> {
+    fn structure(&mut self, node: &mut Value, pointer: &str) {
+        match node {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    self.refs.push((r.clone(), Context::Structure));
+                }
+                let is_components = pointer == "/components";
+                for (key, value) in map.iter_mut() {
+                    let here = pointer_join(pointer, &[key]);
+                    if key.starts_with("x-") || key == "example" || key == "examples" {
+                        continue;
+                    }
+                    if key == "schema" && (value.is_object() || value.is_boolean()) {
+                        self.schema(value, &here);
+                    } else if is_components && key == "schemas" {
+                        if let Value::Object(schemas) = value {
+                            for (name, s) in schemas.iter_mut() {
+                                self.schema(s, &pointer_join(&here, &[name]));
+                            }
+                        }
+                    } else {
+                        self.structure(value, &here);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter_mut().enumerate() {
+                    self.structure(v, &format!("{pointer}/{i}"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn schema(&mut self, node: &mut Value, pointer: &str) {
+        let Value::Object(map) = node else {
+            if !node.is_boolean() {
+                self.problems.error(
+                    self.file,
+                    pointer,
+                    "a schema must be an object or a boolean",
+                );
+            }
+            return;
+        };
+        if let Some(Value::String(r)) = map.get("$ref") {
+            self.refs.push((r.clone(), Context::Schema));
+        }
+        for key in map.keys() {
+            if !key.starts_with("x-") && !KNOWN_KEYWORDS.contains(&key.as_str()) {
+                self.problems.warning(
+                    self.file,
+                    &pointer_join(pointer, &[key]),
+                    format!("unknown schema keyword `{key}` is ignored: nothing enforces it"),
+                );
+            }
+        }
+        if self.dialect == Dialect::Oas30 {
+            rewrite_oas30(map);
+        } else if map.contains_key("nullable") {
+            self.problems.warning(
+                self.file,
+                &pointer_join(pointer, &["nullable"]),
+                "`nullable` is not an OpenAPI 3.1 keyword and is ignored; use `type: [T, \"null\"]`",
+            );
+        }
+        for (key, value) in map.iter_mut() {
+            let here = pointer_join(pointer, &[key]);
+            let k = key.as_str();
+            if SUBSCHEMA.contains(&k) || (k == "items" && !value.is_array()) {
+                self.schema(value, &here);
+            } else if k == "items" {
+                // draft 4 tuple form: still schemas
+                if let Value::Array(list) = value {
+                    for (i, s) in list.iter_mut().enumerate() {
+                        self.schema(s, &format!("{here}/{i}"));
+                    }
+                }
+            } else if SUBSCHEMA_MAP.contains(&k) {
+                if let Value::Object(m) = value {
+                    for (name, s) in m.iter_mut() {
+                        self.schema(s, &pointer_join(&here, &[name]));
+                    }
+                }
+            } else if SUBSCHEMA_LIST.contains(&k)
+                && let Value::Array(list) = value
+            {
+                for (i, s) in list.iter_mut().enumerate() {
+                    self.schema(s, &format!("{here}/{i}"));
+                }
+            }
+        }
+    }
+}
+
+/// Rewrites one 3.0 schema object into 2020-12 (not its subschemas: the walker recurses).
+fn rewrite_oas30(map: &mut Map<String, Value>) {
+    if let Some(Value::Bool(nullable)) = map.remove("nullable")
+        && nullable
+    {
+        if map.contains_key("$ref") {
+            // 3.0 ignores siblings of `$ref`, but `nullable` next to one always means "this,
+            // or null": say exactly that.
+            let inner: Map<String, Value> = std::mem::take(map);
+            map.insert(
+                "anyOf".into(),
+                json!([Value::Object(inner), {"type": "null"}]),
+            );
+        } else {
+            match map.get_mut("type") {
+                Some(Value::String(t)) => {
+                    let t = t.clone();
+                    map.insert("type".into(), json!([t, "null"]));
+                }
+                Some(Value::Array(types)) if !types.contains(&json!("null")) => {
+                    types.push(json!("null"));
+                }
+                _ => {}
+            }
+            if let Some(Value::Array(values)) = map.get_mut("enum")
+                && !values.contains(&Value::Null)
+            {
+                values.push(Value::Null);
+            }
+        }
+    }
+    for (flag, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(Value::Bool(exclusive)) = map.get(flag).cloned() {
+            map.remove(flag);
+            if exclusive && let Some(limit) = map.remove(bound) {
+                map.insert(flag.into(), limit);
+            }
+        }
+    }
+    if let Some(example) = map.remove("example")
+        && !map.contains_key("examples")
+    {
+        map.insert("examples".into(), json!([example]));
+    }
+}
+
+/// The direction a validation view is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Request,
+    Response,
+}
+
+/// Derives a validation view of normalised files: readOnly (requests) or writeOnly
+/// (responses) properties dropped from `required`, and discriminators made explicit.
+pub fn validation_view(resources: &Resources, view: View) -> Resources {
+    let mut out = resources.clone();
+    let uris: Vec<String> = out.files().map(|(u, _)| u.to_owned()).collect();
+    for uri in uris {
+        // Resolution needs the untouched files, so read from `resources`, write to `out`.
+        if let Some(file) = out.file_mut(&uri) {
+            rewrite_view(file, resources, &uri, view);
+        }
+    }
+    out
+}
+
+fn rewrite_view(node: &mut Value, resources: &Resources, base: &str, view: View) {
+    match node {
+        Value::Object(map) => {
+            drop_directional_required(map, resources, base, view);
+            add_discriminator_selection(map, resources, base);
+            for (k, v) in map.iter_mut() {
+                if k == "example" || k == "examples" || k == "const" || k == "enum" {
+                    continue;
+                }
+                rewrite_view(v, resources, base, view);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                rewrite_view(v, resources, base, view);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn drop_directional_required(
+    map: &mut Map<String, Value>,
+    resources: &Resources,
+    base: &str,
+    view: View,
+) {
+    let flag = match view {
+        View::Request => "readOnly",
+        View::Response => "writeOnly",
+    };
+    let (Some(Value::Array(required)), Some(Value::Object(props))) =
+        (map.get("required"), map.get("properties"))
+    else {
+        return;
+    };
+    let keep: Vec<Value> = required
+        .iter()
+        .filter(|name| {
+            let Some(prop) = name.as_str().and_then(|n| props.get(n)) else {
+                return true;
+            };
+            let resolved = resources.deref(base, prop).map(|l| l.value).unwrap_or(prop);
+            let directional = |v: &Value| v.get(flag).and_then(Value::as_bool) == Some(true);
+            !(directional(prop) || directional(resolved))
+        })
+        .cloned()
+        .collect();
+    if keep.len() != required.len() {
+        map.insert("required".into(), Value::Array(keep));
+    }
+}
+
+/// `oneOf`/`anyOf` + `discriminator` → also an `allOf` that requires the property, restricts
+/// it to the known values and applies the named branch (`if`/`then`), so the validator's
+/// errors point at the discriminator or into the chosen branch.
+fn add_discriminator_selection(map: &mut Map<String, Value>, resources: &Resources, base: &str) {
+    let Some(prop) = map
+        .get("discriminator")
+        .and_then(|d| d.get("propertyName"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+    else {
+        return;
+    };
+    let branches = match map.get("oneOf").or_else(|| map.get("anyOf")) {
+        Some(Value::Array(b)) => b.clone(),
+        _ => return,
+    };
+    let mapping = map
+        .get("discriminator")
+        .and_then(|d| d.get("mapping"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut selections: Vec<(String, Value)> = Vec::new();
+    for branch in &branches {
+        let reference = branch.get("$ref").and_then(Value::as_str);
+        let mut keys: Vec<String> = mapping
+            .iter()
+            .filter(|(_, target)| {
+                let t = target.as_str().unwrap_or_default();
+                reference.is_some_and(|r| r == t || r.ends_with(&format!("/{t}")))
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        if keys.is_empty() {
+            // The branch may pin the property itself.
+            let resolved = resources
+                .deref(base, branch)
+                .map(|l| l.value)
+                .unwrap_or(branch);
+            let pinned = resolved.get("properties").and_then(|p| p.get(&prop));
+            if let Some(c) = pinned.and_then(|p| p.get("const")).and_then(Value::as_str) {
+                keys.push(c.to_owned());
+            } else if let Some(Value::Array(e)) = pinned.and_then(|p| p.get("enum")) {
+                keys.extend(e.iter().filter_map(Value::as_str).map(str::to_owned));
+            } else if mapping.is_empty()
+                && let Some(name) = reference.and_then(|r| r.rsplit('/').next())
+            {
+                keys.push(name.to_owned());
+            } else {
+                // A branch we cannot name: leave the schema as written.
+                return;
+            }
+        }
+        for k in keys {
+            selections.push((k, branch.clone()));
+        }
+    }
+    if selections.is_empty() {
+        return;
+    }
+    let names: Vec<Value> = selections.iter().map(|(k, _)| json!(k)).collect();
+    let mut all: Vec<Value> = vec![json!({
+        "required": [prop],
+        "properties": { &prop: { "enum": names } }
+    })];
+    for (k, branch) in selections {
+        all.push(json!({
+            "if": { "properties": { &prop: { "const": k } }, "required": [prop] },
+            "then": branch
+        }));
+    }
+    match map.get_mut("allOf") {
+        Some(Value::Array(existing)) => existing.extend(all),
+        _ => {
+            map.insert("allOf".into(), Value::Array(all));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(value: Value) -> Resources {
+        Resources::new("file:///t.yaml", value)
+    }
+
+    #[test]
+    fn oas30_nullable_becomes_a_null_type_and_enum_member() {
+        let mut r = doc(json!({"components": {"schemas": {
+            "A": {"type": "string", "nullable": true, "enum": ["a", null]},
+            "B": {"type": "integer", "nullable": true},
+            "C": {"$ref": "#/components/schemas/B", "nullable": true}
+        }}}));
+        let mut p = Problems::default();
+        normalize(&mut r, Dialect::Oas30, &mut p);
+        let s = &r.root()["components"]["schemas"];
+        assert_eq!(s["A"], json!({"type": ["string", "null"], "enum": ["a", null]}));
+        assert_eq!(s["B"], json!({"type": ["integer", "null"]}));
+        assert_eq!(
+            s["C"],
+            json!({"anyOf": [{"$ref": "#/components/schemas/B"}, {"type": "null"}]})
+        );
+    }
+
+    #[test]
+    fn oas30_boolean_exclusive_bounds_and_example_are_rewritten() {
+        let mut r = doc(json!({"paths": {"/x": {"get": {"parameters": [{"name": "n", "in": "query",
+            "schema": {"type": "number", "minimum": 0, "exclusiveMinimum": true,
+                       "maximum": 9, "exclusiveMaximum": false, "example": 3}}]}}}}));
+        normalize(&mut r, Dialect::Oas30, &mut Problems::default());
+        let s = &r.root()["paths"]["/x"]["get"]["parameters"][0]["schema"];
+        assert_eq!(
+            s,
+            &json!({"type": "number", "maximum": 9, "exclusiveMinimum": 0, "examples": [3]})
+        );
+    }
+
+    #[test]
+    fn unknown_keywords_are_warned_about_with_their_location() {
+        let mut r = doc(json!({"components": {"schemas": {"W": {"type": "object",
+            "properties": {"workers": {"type": "integer", "min": 0}}}}}}));
+        let mut p = Problems::default();
+        normalize(&mut r, Dialect::Oas31, &mut p);
+        let w: Vec<_> = p.warnings().collect();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].pointer, "/components/schemas/W/properties/workers/min");
+        assert!(w[0].message.contains("`min`"));
+        assert!(!p.has_errors());
+    }
+
+    #[test]
+    fn the_31_dialect_is_left_as_written() {
+        let original = json!({"components": {"schemas": {"A": {"type": "integer",
+            "exclusiveMinimum": 0, "examples": [1]}}}});
+        let mut r = doc(original.clone());
+        normalize(&mut r, Dialect::Oas31, &mut Problems::default());
+        assert_eq!(r.root(), &original);
+    }
+
+    #[test]
+    fn request_views_do_not_require_read_only_properties() {
+        let r = doc(json!({"components": {"schemas": {"P": {"type": "object",
+            "required": ["id", "name"],
+            "properties": {"id": {"type": "integer", "readOnly": true}, "name": {"type": "string"}}}}}}));
+        let req = validation_view(&r, View::Request);
+        assert_eq!(
+            req.root()["components"]["schemas"]["P"]["required"],
+            json!(["name"])
+        );
+        let resp = validation_view(&r, View::Response);
+        assert_eq!(
+            resp.root()["components"]["schemas"]["P"]["required"],
+            json!(["id", "name"])
+        );
+    }
+
+    #[test]
+    fn discriminators_gain_an_explicit_selection() {
+        let r = doc(json!({"components": {"schemas": {
+            "R": {"oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+                  "discriminator": {"propertyName": "type"}},
+            "A": {"type": "object", "properties": {"type": {"const": "a"}}},
+            "B": {"type": "object", "properties": {"type": {"const": "b"}}}
+        }}}));
+        let v = validation_view(&r, View::Request);
+        let all = &v.root()["components"]["schemas"]["R"]["allOf"];
+        assert_eq!(all[0]["properties"]["type"]["enum"], json!(["a", "b"]));
+        assert_eq!(all[1]["if"]["properties"]["type"]["const"], json!("a"));
+        assert_eq!(all[2]["then"]["$ref"], json!("#/components/schemas/B"));
+    }
+}

@@ -1,0 +1,236 @@
+//! The files of one loaded OpenAPI document and `$ref` resolution across them.
+//!
+//! A document is one root file plus every file its relative `$ref`s reach. Each file is held
+//! whole, as a `serde_json::Value`, under its absolute URI (without fragment); references
+//! resolve the way JSON Schema resolves them: the reference is joined to the base URI of the
+//! file it appears in, then the fragment is walked as a JSON pointer.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use url::Url;
+
+/// Why a `$ref` could not be followed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RefError {
+    #[error("`{reference}` is not a valid reference: {reason}")]
+    BadUri { reference: String, reason: String },
+    #[error("`{reference}` points to a file that was not loaded ({file})")]
+    UnknownFile { reference: String, file: String },
+    #[error("`{reference}` points to nothing: no value at `{pointer}` in {file}")]
+    NoTarget {
+        reference: String,
+        file: String,
+        pointer: String,
+    },
+    #[error("`{reference}` is part of a reference cycle")]
+    Cycle { reference: String },
+}
+
+/// A value together with the URI of the file it lives in: relative references inside it
+/// resolve against that URI.
+#[derive(Debug, Clone, Copy)]
+pub struct Located<'a> {
+    pub base: &'a str,
+    pub value: &'a Value,
+}
+
+/// Every file of one document, keyed by absolute URI.
+#[derive(Debug, Clone, Default)]
+pub struct Resources {
+    files: HashMap<String, Value>,
+    root: String,
+}
+
+/// How many `$ref` hops a chain may take before it is called a cycle.
+const MAX_HOPS: usize = 64;
+
+impl Resources {
+    /// A document whose root file is `root` at `uri`.
+    pub fn new(uri: impl Into<String>, root: Value) -> Self {
+        let uri = strip_fragment(&uri.into()).to_owned();
+        let mut files = HashMap::new();
+        files.insert(uri.clone(), root);
+        Self { files, root: uri }
+    }
+
+    /// Adds another file reached from the root.
+    pub fn insert(&mut self, uri: impl Into<String>, value: Value) {
+        self.files
+            .insert(strip_fragment(&uri.into()).to_owned(), value);
+    }
+
+    pub fn root_uri(&self) -> &str {
+        &self.root
+    }
+
+    pub fn root(&self) -> &Value {
+        // The root is inserted by `new` and never removed.
+        &self.files[&self.root]
+    }
+
+    pub fn file(&self, uri: &str) -> Option<&Value> {
+        self.files.get(strip_fragment(uri))
+    }
+
+    pub fn file_mut(&mut self, uri: &str) -> Option<&mut Value> {
+        self.files.get_mut(strip_fragment(uri))
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.files.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The absolute URI a reference found in `base` names, fragment included.
+    pub fn absolute(base: &str, reference: &str) -> Result<String, RefError> {
+        if let Some(fragment) = reference.strip_prefix('#') {
+            return Ok(format!("{}#{}", strip_fragment(base), fragment));
+        }
+        let base_url = Url::parse(base).map_err(|e| RefError::BadUri {
+            reference: base.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let joined = base_url.join(reference).map_err(|e| RefError::BadUri {
+            reference: reference.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok(joined.to_string())
+    }
+
+    /// Follows one reference found in the file at `base`.
+    pub fn resolve<'a>(&'a self, base: &str, reference: &str) -> Result<Located<'a>, RefError> {
+        let absolute = Self::absolute(base, reference)?;
+        let (file_uri, fragment) = match absolute.split_once('#') {
+            Some((f, frag)) => (f, frag),
+            None => (absolute.as_str(), ""),
+        };
+        let (stored_uri, file) =
+            self.files
+                .get_key_value(file_uri)
+                .ok_or_else(|| RefError::UnknownFile {
+                    reference: reference.to_owned(),
+                    file: file_uri.to_owned(),
+                })?;
+        let pointer = percent_encoding::percent_decode_str(fragment)
+            .decode_utf8()
+            .map_err(|e| RefError::BadUri {
+                reference: reference.to_owned(),
+                reason: e.to_string(),
+            })?;
+        let value = file.pointer(&pointer).ok_or_else(|| RefError::NoTarget {
+            reference: reference.to_owned(),
+            file: file_uri.to_owned(),
+            pointer: pointer.to_string(),
+        })?;
+        Ok(Located {
+            base: stored_uri,
+            value,
+        })
+    }
+
+    /// Follows `$ref` on `value` (found in `base`) until a value without `$ref` is reached.
+    /// Sibling keys of a `$ref` are not merged here: callers that care (schemas in 2020-12
+    /// apply both) handle them.
+    pub fn deref<'a>(&'a self, base: &'a str, value: &'a Value) -> Result<Located<'a>, RefError> {
+        let mut current = Located { base, value };
+        for _ in 0..MAX_HOPS {
+            match current.value.get("$ref").and_then(Value::as_str) {
+                Some(reference) => current = self.resolve(current.base, reference)?,
+                None => return Ok(current),
+            }
+        }
+        Err(RefError::Cycle {
+            reference: value
+                .get("$ref")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        })
+    }
+}
+
+fn strip_fragment(uri: &str) -> &str {
+    uri.split_once('#').map_or(uri, |(f, _)| f)
+}
+
+/// Escapes one JSON pointer token (`~` → `~0`, `/` → `~1`).
+pub fn escape_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Appends tokens to a JSON pointer.
+pub fn pointer_join(pointer: &str, tokens: &[&str]) -> String {
+    let mut out = pointer.to_owned();
+    for t in tokens {
+        out.push('/');
+        out.push_str(&escape_token(t));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn local_references_resolve_within_the_same_file() {
+        let r = Resources::new(
+            "file:///a/root.yaml",
+            json!({"components": {"schemas": {"A": {"type": "string"}}}}),
+        );
+        let got = r
+            .resolve("file:///a/root.yaml", "#/components/schemas/A")
+            .unwrap();
+        assert_eq!(got.value, &json!({"type": "string"}));
+        assert_eq!(got.base, "file:///a/root.yaml");
+    }
+
+    #[test]
+    fn relative_file_references_resolve_against_the_referring_file() {
+        let mut r = Resources::new("file:///a/root.yaml", json!({}));
+        r.insert("file:///a/sub/pet.yaml", json!({"Pet": {"type": "object"}}));
+        let got = r.resolve("file:///a/root.yaml", "sub/pet.yaml#/Pet").unwrap();
+        assert_eq!(got.value, &json!({"type": "object"}));
+        assert_eq!(got.base, "file:///a/sub/pet.yaml");
+    }
+
+    #[test]
+    fn escaped_pointer_tokens_are_decoded() {
+        let r = Resources::new(
+            "file:///r.json",
+            json!({"paths": {"/pets/{id}": {"x": 1}}}),
+        );
+        let got = r
+            .resolve("file:///r.json", "#/paths/~1pets~1%7Bid%7D/x")
+            .unwrap();
+        assert_eq!(got.value, &json!(1));
+    }
+
+    #[test]
+    fn a_chain_of_references_is_followed_and_a_cycle_is_reported() {
+        let r = Resources::new(
+            "file:///r.json",
+            json!({"a": {"$ref": "#/b"}, "b": {"$ref": "#/c"}, "c": {"type": "integer"},
+                   "x": {"$ref": "#/y"}, "y": {"$ref": "#/x"}}),
+        );
+        let root = r.root();
+        let got = r.deref("file:///r.json", &root["a"]).unwrap();
+        assert_eq!(got.value, &json!({"type": "integer"}));
+        let err = r.deref("file:///r.json", &root["x"]).unwrap_err();
+        assert!(matches!(err, RefError::Cycle { .. }));
+    }
+
+    #[test]
+    fn missing_targets_and_files_are_errors() {
+        let r = Resources::new("file:///r.json", json!({}));
+        assert!(matches!(
+            r.resolve("file:///r.json", "#/nope"),
+            Err(RefError::NoTarget { .. })
+        ));
+        assert!(matches!(
+            r.resolve("file:///r.json", "other.json#/x"),
+            Err(RefError::UnknownFile { .. })
+        ));
+    }
+}

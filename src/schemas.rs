@@ -1,0 +1,477 @@
+//! Compiled JSON Schema validators and the translation of their errors into violations.
+//!
+//! Every schema of a document is compiled once, at startup, through one `jsonschema`
+//! registry holding the document's files, so `$ref`s anywhere resolve as they do in the
+//! document. Validators are shared by schema location: the hundred responses that reference
+//! `#/components/schemas/Error` share one validator.
+//!
+//! Messages are written for people and read like the constraint violations of Symfony's
+//! validator (the style Alumio's API speaks); the keyword that failed travels with each one.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::paths::LocationSegment;
+use jsonschema::{Draft, Registry, ValidationError, Validator};
+use serde_json::{Value, json};
+
+use crate::normalize::View;
+use crate::refs::Resources;
+use crate::violation::{Location, Segment, Violation};
+
+/// Where a schema lives: a file URI and a JSON pointer in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SchemaLoc {
+    pub file: String,
+    pub pointer: String,
+}
+
+impl SchemaLoc {
+    pub fn new(file: impl Into<String>, pointer: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            pointer: pointer.into(),
+        }
+    }
+
+    /// The absolute reference `file#pointer`, pointer percent-encoded as a URI fragment.
+    pub fn uri(&self) -> String {
+        let fragment: String = percent_encoding::utf8_percent_encode(
+            &self.pointer,
+            &FRAGMENT_ENCODE,
+        )
+        .collect();
+        format!("{}#{fragment}", self.file)
+    }
+
+    /// The schema itself, in `resources`.
+    pub fn get<'a>(&self, resources: &'a Resources) -> Option<&'a Value> {
+        resources.file(&self.file)?.pointer(&self.pointer)
+    }
+}
+
+/// Characters to escape in a JSON pointer used as a URI fragment.
+const FRAGMENT_ENCODE: percent_encoding::AsciiSet = percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'[')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// A compiled schema and where it came from.
+#[derive(Debug)]
+pub struct CompiledSchema {
+    pub loc: SchemaLoc,
+    pub validator: Validator,
+}
+
+impl CompiledSchema {
+    pub fn is_valid(&self, instance: &Value) -> bool {
+        self.validator.is_valid(instance)
+    }
+
+    /// Every violation of `instance`, located under `at` (a parameter or the body).
+    pub fn violations(&self, instance: &Value, at: &dyn Fn(Vec<Segment>) -> Location) -> Vec<Violation> {
+        let errors: Vec<ValidationError<'_>> = self.validator.iter_errors(instance).collect();
+        to_violations(&errors, at)
+    }
+}
+
+/// Compiles validators for the schemas of one document, sharing them by location.
+pub struct SchemaCompiler<'r> {
+    request: Registry<'r>,
+    response: Registry<'r>,
+    cache: HashMap<(ViewKey, SchemaLoc), Arc<CompiledSchema>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ViewKey {
+    Request,
+    Response,
+}
+
+impl<'r> SchemaCompiler<'r> {
+    /// `request` and `response` are the document's validation views (see `normalize`).
+    pub fn new(request: &'r Resources, response: &'r Resources) -> Result<Self, String> {
+        Ok(Self {
+            request: registry(request)?,
+            response: registry(response)?,
+            cache: HashMap::new(),
+        })
+    }
+
+    /// The validator for the schema at `loc`, compiled on first request.
+    pub fn compile(&mut self, loc: &SchemaLoc, view: View) -> Result<Arc<CompiledSchema>, String> {
+        let key_view = match view {
+            View::Request => ViewKey::Request,
+            View::Response => ViewKey::Response,
+        };
+        let key = (key_view, loc.clone());
+        if let Some(found) = self.cache.get(&key) {
+            return Ok(found.clone());
+        }
+        let registry = match view {
+            View::Request => &self.request,
+            View::Response => &self.response,
+        };
+        let validator = jsonschema::options()
+            .with_draft(Draft::Draft202012)
+            .with_registry(registry)
+            .should_validate_formats(true)
+            .build(&json!({ "$ref": loc.uri() }))
+            .map_err(|e| compile_message(&e))?;
+        let compiled = Arc::new(CompiledSchema {
+            loc: loc.clone(),
+            validator,
+        });
+        self.cache.insert(key, compiled.clone());
+        Ok(compiled)
+    }
+}
+
+fn registry(resources: &Resources) -> Result<Registry<'_>, String> {
+    Registry::new()
+        .draft(Draft::Draft202012)
+        .extend(resources.files())
+        .and_then(|b| b.prepare())
+        .map_err(|e| format!("the document's schemas cannot be indexed: {e}"))
+}
+
+fn compile_message(e: &ValidationError<'_>) -> String {
+    match e.kind() {
+        ValidationErrorKind::Referencing(r) => format!("a `$ref` cannot be resolved: {r}"),
+        _ => {
+            let at = e.schema_path().as_str();
+            if at.is_empty() {
+                format!("the schema is not valid: {e}")
+            } else {
+                format!("the schema is not valid at {at}: {e}")
+            }
+        }
+    }
+}
+
+/// Turns validator errors into violations. `anyOf`/`oneOf` failures are dropped when a more
+/// specific error sits at or below the same place (a discriminator's branch explains it).
+fn to_violations(errors: &[ValidationError<'_>], at: &dyn Fn(Vec<Segment>) -> Location) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (i, e) in errors.iter().enumerate() {
+        let here = e.instance_path().as_str();
+        let is_choice = matches!(
+            e.kind(),
+            ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. }
+        );
+        if is_choice {
+            let explained = errors.iter().enumerate().any(|(j, other)| {
+                j != i
+                    && !matches!(
+                        other.kind(),
+                        ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. }
+                    )
+                    && within(other.instance_path().as_str(), here)
+            });
+            if explained {
+                continue;
+            }
+        }
+        let mut steps: Vec<Segment> = e
+            .instance_path()
+            .segments()
+            .map(|s| match s {
+                LocationSegment::Property(p) => Segment::Key(p.into_owned()),
+                LocationSegment::Index(i) => Segment::Index(i),
+            })
+            .collect();
+        match e.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected }
+            | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+                for name in unexpected {
+                    let mut s = steps.clone();
+                    s.push(Segment::Key(name.clone()));
+                    out.push(Violation::new(
+                        at(s),
+                        "additionalProperties",
+                        "This field was not expected.",
+                    ));
+                }
+            }
+            ValidationErrorKind::Required { property } => {
+                steps.push(Segment::Key(
+                    property.as_str().map_or_else(|| property.to_string(), str::to_owned),
+                ));
+                out.push(Violation::new(at(steps), "required", "This field is missing."));
+            }
+            kind => {
+                let (keyword, message) = describe(kind, e);
+                out.push(Violation::new(at(steps), keyword, message));
+            }
+        }
+    }
+    out
+}
+
+/// Whether instance location `inner` is `outer` or below it.
+fn within(inner: &str, outer: &str) -> bool {
+    inner == outer || (inner.starts_with(outer) && inner[outer.len()..].starts_with('/'))
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// The keyword and message for one kind of failure.
+fn describe(kind: &ValidationErrorKind, e: &ValidationError<'_>) -> (&'static str, String) {
+    use ValidationErrorKind as K;
+    match kind {
+        K::Type { kind } => ("type", format!("This value should be of type {}.", type_names(kind))),
+        K::Enum { options } => (
+            "enum",
+            format!(
+                "The value you selected is not a valid choice. Valid choices: {}.",
+                list_values(options)
+            ),
+        ),
+        K::Constant { expected_value } => (
+            "const",
+            format!("This value should be equal to {expected_value}."),
+        ),
+        K::Format { format } => ("format", format_message(format)),
+        K::Pattern { pattern } => (
+            "pattern",
+            format!("This value is not valid: it should match the pattern {pattern}."),
+        ),
+        K::MinLength { limit } => (
+            "minLength",
+            format!(
+                "This value is too short. It should have {} or more.",
+                plural(*limit, "character", "characters")
+            ),
+        ),
+        K::MaxLength { limit } => (
+            "maxLength",
+            format!(
+                "This value is too long. It should have {} or less.",
+                plural(*limit, "character", "characters")
+            ),
+        ),
+        K::Minimum { limit } => (
+            "minimum",
+            format!("This value should be greater than or equal to {limit}."),
+        ),
+        K::Maximum { limit } => (
+            "maximum",
+            format!("This value should be less than or equal to {limit}."),
+        ),
+        K::ExclusiveMinimum { limit } => (
+            "exclusiveMinimum",
+            format!("This value should be greater than {limit}."),
+        ),
+        K::ExclusiveMaximum { limit } => (
+            "exclusiveMaximum",
+            format!("This value should be less than {limit}."),
+        ),
+        K::MultipleOf { multiple_of } => (
+            "multipleOf",
+            format!("This value should be a multiple of {multiple_of}."),
+        ),
+        K::MinItems { limit } => (
+            "minItems",
+            format!(
+                "This collection should contain {} or more.",
+                plural(*limit, "element", "elements")
+            ),
+        ),
+        K::MaxItems { limit } => (
+            "maxItems",
+            format!(
+                "This collection should contain {} or less.",
+                plural(*limit, "element", "elements")
+            ),
+        ),
+        K::UniqueItems => (
+            "uniqueItems",
+            "This collection should contain only unique elements.".to_owned(),
+        ),
+        K::MinProperties { limit } => (
+            "minProperties",
+            format!(
+                "This object should have {} or more.",
+                plural(*limit, "property", "properties")
+            ),
+        ),
+        K::MaxProperties { limit } => (
+            "maxProperties",
+            format!(
+                "This object should have {} or less.",
+                plural(*limit, "property", "properties")
+            ),
+        ),
+        K::Contains => (
+            "contains",
+            "This collection should contain at least one matching element.".to_owned(),
+        ),
+        K::AnyOf { context } => ("anyOf", choice_message(context)),
+        K::OneOfNotValid { context } => ("oneOf", choice_message(context)),
+        K::OneOfMultipleValid { .. } => (
+            "oneOf",
+            "This value matches more than one of the allowed forms.".to_owned(),
+        ),
+        K::Not { .. } | K::FalseSchema => ("not", "This value is not allowed.".to_owned()),
+        K::PropertyNames { error } => (
+            "propertyNames",
+            format!("This property name is not valid: {error}."),
+        ),
+        K::AdditionalItems { .. } | K::UnevaluatedItems { .. } => (
+            "items",
+            "This collection has more elements than allowed.".to_owned(),
+        ),
+        _ => ("schema", format!("This value is not valid: {e}.")),
+    }
+}
+
+/// When every alternative is a fixed value, the failure is a bad choice, and is said so.
+fn choice_message(context: &[Vec<ValidationError<'static>>]) -> String {
+    let mut choices = Vec::new();
+    let all_fixed = !context.is_empty()
+        && context.iter().all(|branch| {
+            branch.iter().all(|e| match e.kind() {
+                ValidationErrorKind::Constant { expected_value } => {
+                    choices.push(expected_value.to_string());
+                    true
+                }
+                ValidationErrorKind::Type { .. } => true,
+                _ => false,
+            }) && !branch.is_empty()
+        });
+    if all_fixed && !choices.is_empty() {
+        format!(
+            "The value you selected is not a valid choice. Valid choices: {}.",
+            choices.join(", ")
+        )
+    } else {
+        "This value does not match any of the allowed forms.".to_owned()
+    }
+}
+
+fn list_values(options: &Value) -> String {
+    match options {
+        Value::Array(values) => values
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+fn type_names(kind: &TypeKind) -> String {
+    match kind {
+        TypeKind::Single(t) => t.to_string(),
+        TypeKind::Multiple(set) => {
+            let names: Vec<String> = set.iter().map(|t| t.to_string()).collect();
+            names.join(" or ")
+        }
+    }
+}
+
+fn format_message(format: &str) -> String {
+    match format {
+        "email" | "idn-email" => "This value is not a valid email address.".to_owned(),
+        "uuid" => "This value is not a valid UUID.".to_owned(),
+        "date-time" => "This value is not a valid datetime.".to_owned(),
+        "date" => "This value is not a valid date.".to_owned(),
+        "time" => "This value is not a valid time.".to_owned(),
+        "uri" | "uri-reference" | "iri" | "iri-reference" | "url" => {
+            "This value is not a valid URL.".to_owned()
+        }
+        "ipv4" | "ipv6" => "This value is not a valid IP address.".to_owned(),
+        "hostname" | "idn-hostname" => "This value is not a valid hostname.".to_owned(),
+        other => format!("This value is not a valid {other}."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compile(doc: Value, pointer: &str) -> Arc<CompiledSchema> {
+        let r = Resources::new("file:///t.yaml", doc);
+        let mut c = SchemaCompiler::new(&r, &r).unwrap();
+        c.compile(&SchemaLoc::new("file:///t.yaml", pointer), View::Request)
+            .unwrap()
+    }
+
+    fn body(steps: Vec<Segment>) -> Location {
+        Location::Body(steps)
+    }
+
+    #[test]
+    fn violations_name_their_place_and_keyword() {
+        let v = compile(
+            json!({"components": {"schemas": {"U": {"type": "object", "required": ["users"],
+                "properties": {"users": {"type": "array", "items": {"$ref": "#/components/schemas/User"}}}},
+                "User": {"type": "object", "required": ["email", "roles"],
+                    "properties": {"email": {"type": "string", "format": "email"}, "roles": {"type": "array"}}}}}}),
+            "/components/schemas/U",
+        );
+        let got = v.violations(
+            &json!({"users": [{"email": "x@example.com", "roles": []}, {"email": "nope"}]}),
+            &body,
+        );
+        let rendered: Vec<String> = got.iter().map(|v| v.to_string()).collect();
+        assert!(
+            rendered.contains(&"users[1].email: This value is not a valid email address.".to_owned()),
+            "{rendered:?}"
+        );
+        assert!(
+            rendered.contains(&"users[1].roles: This field is missing.".to_owned()),
+            "{rendered:?}"
+        );
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn a_const_choice_failure_lists_the_choices() {
+        let v = compile(
+            json!({"s": {"type": "string", "anyOf": [{"const": "A"}, {"const": "B"}]}}),
+            "/s",
+        );
+        let got = v.violations(&json!("C"), &body);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].keyword, "anyOf");
+        assert!(got[0].message.contains("\"A\""), "{}", got[0].message);
+    }
+
+    #[test]
+    fn pointers_with_special_characters_compile() {
+        let v = compile(
+            json!({"paths": {"/pets/{id}": {"get": {"x": {"type": "integer"}}}}}),
+            "/paths/~1pets~1{id}/get/x",
+        );
+        assert!(v.is_valid(&json!(3)));
+        assert!(!v.is_valid(&json!("3")));
+    }
+
+    #[test]
+    fn an_unresolvable_reference_is_a_compile_error() {
+        let r = Resources::new("file:///t.yaml", json!({"s": {"$ref": "#/nope"}}));
+        let mut c = SchemaCompiler::new(&r, &r).unwrap();
+        let err = c
+            .compile(&SchemaLoc::new("file:///t.yaml", "/s"), View::Request)
+            .unwrap_err();
+        assert!(err.contains("nope"), "{err}");
+    }
+}

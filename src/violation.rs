@@ -1,0 +1,207 @@
+//! Violations of a request (or response) against the spec, and the facts of an error answer.
+//!
+//! Violations stay data (where, which constraint, a sentence) until `errors` renders them in
+//! the API's own error format; nothing here knows about HTTP or any error schema.
+
+use std::fmt;
+
+/// One step into a JSON value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// Where in the request a violation is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A path parameter, then the steps inside its value (arrays and objects).
+    Path(String, Vec<Segment>),
+    Query(String, Vec<Segment>),
+    Header(String, Vec<Segment>),
+    Cookie(String, Vec<Segment>),
+    /// The body; an empty list is the body itself.
+    Body(Vec<Segment>),
+    /// The request as a whole (credentials, content type, accept).
+    Request,
+}
+
+/// One broken constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub location: Location,
+    /// The constraint that failed, named as JSON Schema names it (`format`, `required`,
+    /// `type`, ...) or as the request layer does (`missing`, `malformed`, `duplicate`).
+    pub keyword: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+impl Violation {
+    pub fn new(location: Location, keyword: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            location,
+            keyword: keyword.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The path as clients know it: `users[0].email` in a body, `query.limit` for a
+    /// parameter, the empty string for the body itself.
+    pub fn path(&self) -> String {
+        let (prefix, name, steps) = match &self.location {
+            Location::Path(n, s) => ("path", Some(n), s.as_slice()),
+            Location::Query(n, s) => ("query", Some(n), s.as_slice()),
+            Location::Header(n, s) => ("header", Some(n), s.as_slice()),
+            Location::Cookie(n, s) => ("cookie", Some(n), s.as_slice()),
+            Location::Body(s) => ("", None, s.as_slice()),
+            Location::Request => return String::new(),
+        };
+        let mut out = String::new();
+        if let Some(name) = name {
+            out.push_str(prefix);
+            out.push('.');
+            out.push_str(name);
+        }
+        render_steps(&mut out, steps);
+        out
+    }
+
+    /// A stable URN naming the broken constraint, for error formats that carry a type per
+    /// violation.
+    pub fn type_urn(&self) -> String {
+        format!("urn:understudy:violation:{}", self.keyword)
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path();
+        if path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{path}: {}", self.message)
+        }
+    }
+}
+
+fn render_steps(out: &mut String, steps: &[Segment]) {
+    for step in steps {
+        match step {
+            Segment::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+            Segment::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+        }
+    }
+}
+
+/// Splits an RFC 6901 JSON pointer into steps; numeric tokens are read as indexes.
+pub fn segments_from_pointer(pointer: &str) -> Vec<Segment> {
+    if pointer.is_empty() {
+        return Vec::new();
+    }
+    pointer
+        .trim_start_matches('/')
+        .split('/')
+        .map(|t| {
+            let t = t.replace("~1", "/").replace("~0", "~");
+            match t.parse::<usize>() {
+                Ok(i) if !t.starts_with('+') => Segment::Index(i),
+                _ => Segment::Key(t),
+            }
+        })
+        .collect()
+}
+
+/// Everything an error answer says, before it is shaped into an API's error format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorFacts {
+    pub status: u16,
+    /// Short, the same for every occurrence of this kind of error ("Validation failed").
+    pub title: String,
+    /// What happened this time.
+    pub detail: String,
+    pub violations: Vec<Violation>,
+    /// The request path, for formats with an `instance` member.
+    pub instance: Option<String>,
+}
+
+impl ErrorFacts {
+    pub fn new(status: u16, title: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            title: title.into(),
+            detail: detail.into(),
+            violations: Vec::new(),
+            instance: None,
+        }
+    }
+
+    pub fn with_violations(mut self, violations: Vec<Violation>) -> Self {
+        self.violations = violations;
+        self
+    }
+
+    pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
+        self.instance = Some(instance.into());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_paths_read_like_property_paths() {
+        let v = Violation::new(
+            Location::Body(segments_from_pointer("/users/0/email")),
+            "format",
+            "This value is not a valid email address.",
+        );
+        assert_eq!(v.path(), "users[0].email");
+        assert_eq!(
+            v.to_string(),
+            "users[0].email: This value is not a valid email address."
+        );
+    }
+
+    #[test]
+    fn parameter_paths_carry_their_location() {
+        let v = Violation::new(Location::Query("limit".into(), vec![]), "maximum", "too big");
+        assert_eq!(v.path(), "query.limit");
+        let v = Violation::new(
+            Location::Query("ids".into(), vec![Segment::Index(2)]),
+            "type",
+            "x",
+        );
+        assert_eq!(v.path(), "query.ids[2]");
+    }
+
+    #[test]
+    fn the_body_itself_has_an_empty_path() {
+        let v = Violation::new(Location::Body(vec![]), "type", "x");
+        assert_eq!(v.path(), "");
+        assert_eq!(v.to_string(), "x");
+    }
+
+    #[test]
+    fn pointer_tokens_are_unescaped() {
+        assert_eq!(
+            segments_from_pointer("/a~1b/c~0d/3"),
+            vec![
+                Segment::Key("a/b".into()),
+                Segment::Key("c~d".into()),
+                Segment::Index(3)
+            ]
+        );
+    }
+}
