@@ -19,7 +19,10 @@ pub enum Source {
         text: &'static str,
     },
     /// Text handed over by a library user, under a name used in messages.
-    Text { name: String, text: String },
+    Text {
+        name: String,
+        text: String,
+    },
 }
 
 /// The bundled documents, in the order they are served.
@@ -92,7 +95,11 @@ pub fn load(source: &Source, problems: &mut Problems) -> Option<Resources> {
                 continue;
             }
             let Ok(url) = Url::parse(&target) else {
-                problems.error(&file_uri, &pointer, format!("`{target}` is not a valid URI"));
+                problems.error(
+                    &file_uri,
+                    &pointer,
+                    format!("`{target}` is not a valid URI"),
+                );
                 continue;
             };
             if url.scheme() != "file" {
@@ -104,7 +111,11 @@ pub fn load(source: &Source, problems: &mut Problems) -> Option<Resources> {
                 continue;
             }
             let Ok(path) = url.to_file_path() else {
-                problems.error(&file_uri, &pointer, format!("`{target}` is not a file path"));
+                problems.error(
+                    &file_uri,
+                    &pointer,
+                    format!("`{target}` is not a file path"),
+                );
                 continue;
             };
             if matches!(source, Source::Bundled { .. } | Source::Text { .. }) {
@@ -215,7 +226,12 @@ fn yaml_key(k: serde_yaml_ng::Value) -> String {
 }
 
 /// Every `$ref` whose target is another file, as (pointer of the `$ref`, absolute file URI).
-fn collect_external_refs(value: &Value, base: &str, pointer: &str, out: &mut Vec<(String, String)>) {
+fn collect_external_refs(
+    value: &Value,
+    base: &str,
+    pointer: &str,
+    out: &mut Vec<(String, String)>,
+) {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(r)) = map.get("$ref")
@@ -254,7 +270,12 @@ mod tests {
     #[test]
     fn yaml_integer_keys_become_strings() {
         let mut p = Problems::default();
-        let v = parse_text("responses:\n  200:\n    description: ok\n", "file:///x", &mut p).unwrap();
+        let v = parse_text(
+            "responses:\n  200:\n    description: ok\n",
+            "file:///x",
+            &mut p,
+        )
+        .unwrap();
         assert_eq!(v["responses"]["200"]["description"], "ok");
         assert!(!p.has_errors());
     }

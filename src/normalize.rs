@@ -133,13 +133,20 @@ enum Context {
 pub fn normalize(resources: &mut Resources, dialect: Dialect, problems: &mut Problems) {
     let mut queue: VecDeque<(String, String, Context)> = VecDeque::new();
     let mut seen: HashSet<(String, String)> = HashSet::new();
-    queue.push_back((resources.root_uri().to_owned(), String::new(), Context::Structure));
+    queue.push_back((
+        resources.root_uri().to_owned(),
+        String::new(),
+        Context::Structure,
+    ));
     while let Some((file, pointer, context)) = queue.pop_front() {
         if !seen.insert((file.clone(), pointer.clone())) {
             continue;
         }
         let mut refs = Vec::new();
-        if let Some(node) = resources.file_mut(&file).and_then(|v| v.pointer_mut(&pointer)) {
+        if let Some(node) = resources
+            .file_mut(&file)
+            .and_then(|v| v.pointer_mut(&pointer))
+        {
             let mut walker = Walker {
                 file: &file,
                 dialect,
@@ -488,7 +495,10 @@ mod tests {
         let mut p = Problems::default();
         normalize(&mut r, Dialect::Oas30, &mut p);
         let s = &r.root()["components"]["schemas"];
-        assert_eq!(s["A"], json!({"type": ["string", "null"], "enum": ["a", null]}));
+        assert_eq!(
+            s["A"],
+            json!({"type": ["string", "null"], "enum": ["a", null]})
+        );
         assert_eq!(s["B"], json!({"type": ["integer", "null"]}));
         assert_eq!(
             s["C"],
@@ -498,9 +508,11 @@ mod tests {
 
     #[test]
     fn oas30_boolean_exclusive_bounds_and_example_are_rewritten() {
-        let mut r = doc(json!({"paths": {"/x": {"get": {"parameters": [{"name": "n", "in": "query",
+        let mut r = doc(
+            json!({"paths": {"/x": {"get": {"parameters": [{"name": "n", "in": "query",
             "schema": {"type": "number", "minimum": 0, "exclusiveMinimum": true,
-                       "maximum": 9, "exclusiveMaximum": false, "example": 3}}]}}}}));
+                       "maximum": 9, "exclusiveMaximum": false, "example": 3}}]}}}}),
+        );
         normalize(&mut r, Dialect::Oas30, &mut Problems::default());
         let s = &r.root()["paths"]["/x"]["get"]["parameters"][0]["schema"];
         assert_eq!(

@@ -27,7 +27,11 @@ impl fmt::Display for Problem {
             Severity::Warning => "warning",
             Severity::Error => "error",
         };
-        write!(f, "{level}: {}#{}: {}", self.file, self.pointer, self.message)
+        write!(
+            f,
+            "{level}: {}#{}: {}",
+            self.file, self.pointer, self.message
+        )
     }
 }
 

@@ -190,17 +190,16 @@ mod tests {
     fn relative_file_references_resolve_against_the_referring_file() {
         let mut r = Resources::new("file:///a/root.yaml", json!({}));
         r.insert("file:///a/sub/pet.yaml", json!({"Pet": {"type": "object"}}));
-        let got = r.resolve("file:///a/root.yaml", "sub/pet.yaml#/Pet").unwrap();
+        let got = r
+            .resolve("file:///a/root.yaml", "sub/pet.yaml#/Pet")
+            .unwrap();
         assert_eq!(got.value, &json!({"type": "object"}));
         assert_eq!(got.base, "file:///a/sub/pet.yaml");
     }
 
     #[test]
     fn escaped_pointer_tokens_are_decoded() {
-        let r = Resources::new(
-            "file:///r.json",
-            json!({"paths": {"/pets/{id}": {"x": 1}}}),
-        );
+        let r = Resources::new("file:///r.json", json!({"paths": {"/pets/{id}": {"x": 1}}}));
         let got = r
             .resolve("file:///r.json", "#/paths/~1pets~1%7Bid%7D/x")
             .unwrap();

@@ -37,11 +37,8 @@ impl SchemaLoc {
 
     /// The absolute reference `file#pointer`, pointer percent-encoded as a URI fragment.
     pub fn uri(&self) -> String {
-        let fragment: String = percent_encoding::utf8_percent_encode(
-            &self.pointer,
-            &FRAGMENT_ENCODE,
-        )
-        .collect();
+        let fragment: String =
+            percent_encoding::utf8_percent_encode(&self.pointer, &FRAGMENT_ENCODE).collect();
         format!("{}#{fragment}", self.file)
     }
 
@@ -80,7 +77,11 @@ impl CompiledSchema {
     }
 
     /// Every violation of `instance`, located under `at` (a parameter or the body).
-    pub fn violations(&self, instance: &Value, at: &dyn Fn(Vec<Segment>) -> Location) -> Vec<Violation> {
+    pub fn violations(
+        &self,
+        instance: &Value,
+        at: &dyn Fn(Vec<Segment>) -> Location,
+    ) -> Vec<Violation> {
         let errors: Vec<ValidationError<'_>> = self.validator.iter_errors(instance).collect();
         to_violations(&errors, at)
     }
@@ -162,7 +163,10 @@ fn compile_message(e: &ValidationError<'_>) -> String {
 
 /// Turns validator errors into violations. `anyOf`/`oneOf` failures are dropped when a more
 /// specific error sits at or below the same place (a discriminator's branch explains it).
-fn to_violations(errors: &[ValidationError<'_>], at: &dyn Fn(Vec<Segment>) -> Location) -> Vec<Violation> {
+fn to_violations(
+    errors: &[ValidationError<'_>],
+    at: &dyn Fn(Vec<Segment>) -> Location,
+) -> Vec<Violation> {
     let mut out = Vec::new();
     for (i, e) in errors.iter().enumerate() {
         let here = e.instance_path().as_str();
@@ -175,7 +179,8 @@ fn to_violations(errors: &[ValidationError<'_>], at: &dyn Fn(Vec<Segment>) -> Lo
                 j != i
                     && !matches!(
                         other.kind(),
-                        ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. }
+                        ValidationErrorKind::AnyOf { .. }
+                            | ValidationErrorKind::OneOfNotValid { .. }
                     )
                     && within(other.instance_path().as_str(), here)
             });
@@ -206,9 +211,15 @@ fn to_violations(errors: &[ValidationError<'_>], at: &dyn Fn(Vec<Segment>) -> Lo
             }
             ValidationErrorKind::Required { property } => {
                 steps.push(Segment::Key(
-                    property.as_str().map_or_else(|| property.to_string(), str::to_owned),
+                    property
+                        .as_str()
+                        .map_or_else(|| property.to_string(), str::to_owned),
                 ));
-                out.push(Violation::new(at(steps), "required", "This field is missing."));
+                out.push(Violation::new(
+                    at(steps),
+                    "required",
+                    "This field is missing.",
+                ));
             }
             kind => {
                 let (keyword, message) = describe(kind, e);
@@ -236,7 +247,10 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 fn describe(kind: &ValidationErrorKind, e: &ValidationError<'_>) -> (&'static str, String) {
     use ValidationErrorKind as K;
     match kind {
-        K::Type { kind } => ("type", format!("This value should be of type {}.", type_names(kind))),
+        K::Type { kind } => (
+            "type",
+            format!("This value should be of type {}.", type_names(kind)),
+        ),
         K::Enum { options } => (
             "enum",
             format!(
@@ -433,7 +447,8 @@ mod tests {
         );
         let rendered: Vec<String> = got.iter().map(|v| v.to_string()).collect();
         assert!(
-            rendered.contains(&"users[1].email: This value is not a valid email address.".to_owned()),
+            rendered
+                .contains(&"users[1].email: This value is not a valid email address.".to_owned()),
             "{rendered:?}"
         );
         assert!(

@@ -176,7 +176,11 @@ mod tests {
 
     #[test]
     fn parameter_paths_carry_their_location() {
-        let v = Violation::new(Location::Query("limit".into(), vec![]), "maximum", "too big");
+        let v = Violation::new(
+            Location::Query("limit".into(), vec![]),
+            "maximum",
+            "too big",
+        );
         assert_eq!(v.path(), "query.limit");
         let v = Violation::new(
             Location::Query("ids".into(), vec![Segment::Index(2)]),

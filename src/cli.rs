@@ -1,0 +1,182 @@
+//! The command line: clap definitions, turned into a validated configuration before any
+//! work starts, and the commands themselves. Errors become exit codes in `main`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::engine::{Engine, EngineConfig};
+use crate::load::{self, Source};
+
+/// A strict, stateful mock server for OpenAPI documents.
+///
+/// understudy loads OpenAPI 3.0 and 3.1 documents, validates every request against them and
+/// answers the way the spec says: declared statuses, examples or generated data, and errors in
+/// the API's own error format. With no --spec it serves its bundled documents (Alumio, GitBook
+/// and Arize space-membership APIs).
+#[derive(Debug, Parser)]
+#[command(name = "understudy", version, about, long_about)]
+pub struct Cli {
+    /// Log lines as text (default) or JSON.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the documents over HTTP.
+    Serve(ServeArgs),
+    /// List each method, full path and operationId that would be served.
+    Routes(SpecArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SpecArgs {
+    /// An OpenAPI document (YAML or JSON) to serve instead of the bundled ones. Repeatable:
+    /// each document is mounted at the path of its first server URL.
+    #[arg(long = "spec", value_name = "FILE")]
+    pub specs: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to listen on (0 picks a free one and prints it).
+    #[arg(long, default_value_t = 4010)]
+    pub port: u16,
+    /// Seed of generated data: the same seed gives the same bodies on every run.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Check every answer against the spec and log the ones that break it.
+    #[arg(long)]
+    pub check_responses: bool,
+}
+
+impl SpecArgs {
+    fn sources(&self) -> Vec<Source> {
+        if self.specs.is_empty() {
+            load::bundled()
+        } else {
+            self.specs.iter().cloned().map(Source::File).collect()
+        }
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    init_logging(cli.log_format);
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Routes(args) => routes(&args),
+    }
+}
+
+fn load_engine(sources: &[Source], config: EngineConfig) -> anyhow::Result<Engine> {
+    match Engine::load(sources, config) {
+        Ok(engine) => {
+            for api in engine.apis() {
+                for w in &api.warnings {
+                    tracing::warn!(document = %api.name, "{w}");
+                }
+            }
+            Ok(engine)
+        }
+        Err(failures) => {
+            let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
+            bail!("{}", text.join("\n"))
+        }
+    }
+}
+
+fn routes(args: &SpecArgs) -> anyhow::Result<()> {
+    let engine = load_engine(&args.sources(), EngineConfig::default())?;
+    for api in engine.apis() {
+        for op in &api.operations {
+            println!("{:<7} {:<55} {}", op.method.as_str(), op.route, op.id);
+        }
+    }
+    Ok(())
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let config = EngineConfig {
+        seed: args.seed,
+        check_responses: args.check_responses,
+    };
+    let engine = Arc::new(load_engine(&args.specs.sources(), config)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let addr = SocketAddr::new(args.host, args.port);
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr().context("no local address")?;
+        for api in engine.apis() {
+            tracing::info!(
+                document = %api.name,
+                mount = if api.mount.is_empty() { "/" } else { api.mount.as_str() },
+                operations = api.operations.len(),
+                "serving {}",
+                api.title
+            );
+        }
+        tracing::info!(address = %local, startup_ms = started.elapsed().as_millis() as u64, "listening on http://{local}");
+        crate::server::run(listener, engine, shutdown_signal()).await;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("UNDERSTUDY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}

@@ -1,0 +1,302 @@
+//! Routing: request paths to operations across every served document.
+//!
+//! Each operation's route (mount + template) goes into one immutable `matchit` tree, built
+//! at startup; a path that matches answers with the operation for the method, a known path
+//! with another method is a 405 with `Allow`, anything else is a 404. Parameter values come
+//! back raw (still percent-encoded): the parameter layer decodes them.
+
+use http::Method;
+
+use crate::problems::Problems;
+
+/// Where an operation lives: (api index, operation index).
+pub type OpRef = (usize, usize);
+
+/// The operations of one path.
+#[derive(Debug, Default)]
+struct PathEntry {
+    methods: Vec<(Method, OpRef)>,
+}
+
+#[derive(Debug)]
+pub struct Router {
+    tree: matchit::Router<usize>,
+    entries: Vec<PathEntry>,
+    /// (api index, path prefix) pairs, longest first, to attribute unknown paths to an API.
+    homes: Vec<(usize, String)>,
+}
+
+/// What a path and method lead to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RouteMatch<'p> {
+    Found {
+        op: OpRef,
+        /// (name, raw value) in template order.
+        params: Vec<(String, &'p str)>,
+    },
+    /// The path exists, the method does not: what is allowed.
+    MethodNotAllowed {
+        allowed: Vec<Method>,
+        api: usize,
+    },
+    NotFound {
+        api: Option<usize>,
+    },
+}
+
+/// One route to add: its api and operation, method and full route.
+pub struct RouteSpec<'a> {
+    pub op: OpRef,
+    pub method: &'a Method,
+    pub route: &'a str,
+    /// For messages: which document and pointer the route came from.
+    pub file: &'a str,
+    pub pointer: String,
+}
+
+impl Router {
+    /// Builds the tree; conflicting routes are problems.
+    pub fn build<'a>(
+        routes: impl IntoIterator<Item = RouteSpec<'a>>,
+        homes: Vec<(usize, String)>,
+        problems: &mut Problems,
+    ) -> Router {
+        let mut tree = matchit::Router::new();
+        let mut entries: Vec<PathEntry> = Vec::new();
+        let mut by_route: std::collections::HashMap<String, usize> = Default::default();
+        for r in routes {
+            let key = normalize_template(r.route);
+            let index = match by_route.get(&key) {
+                Some(&i) => i,
+                None => {
+                    let i = entries.len();
+                    if let Err(e) = tree.insert(r.route, i) {
+                        problems.error(
+                            r.file,
+                            &r.pointer,
+                            format!("route `{}` cannot be served: {e}", r.route),
+                        );
+                        continue;
+                    }
+                    entries.push(PathEntry::default());
+                    by_route.insert(key, i);
+                    i
+                }
+            };
+            let entry = &mut entries[index];
+            if entry.methods.iter().any(|(m, _)| m == r.method) {
+                problems.error(
+                    r.file,
+                    &r.pointer,
+                    format!("{} {} is served twice", r.method, r.route),
+                );
+                continue;
+            }
+            entry.methods.push((r.method.clone(), r.op));
+        }
+        let mut homes = homes;
+        homes.sort_by_key(|h| std::cmp::Reverse(h.1.len()));
+        Router {
+            tree,
+            entries,
+            homes,
+        }
+    }
+
+    pub fn find<'p>(&self, method: &Method, path: &'p str) -> RouteMatch<'p> {
+        let Ok(matched) = self.tree.at(path) else {
+            return RouteMatch::NotFound {
+                api: self.home_of(path),
+            };
+        };
+        let entry = &self.entries[*matched.value];
+        let params: Vec<(String, &'p str)> = matched
+            .params
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        let lookup = |m: &Method| {
+            entry
+                .methods
+                .iter()
+                .find(|(em, _)| em == m)
+                .map(|(_, op)| *op)
+        };
+        let op = lookup(method).or_else(|| {
+            (*method == Method::HEAD)
+                .then(|| lookup(&Method::GET))
+                .flatten()
+        });
+        match op {
+            Some(op) => RouteMatch::Found { op, params },
+            None => {
+                let mut allowed: Vec<Method> =
+                    entry.methods.iter().map(|(m, _)| m.clone()).collect();
+                if allowed.contains(&Method::GET) && !allowed.contains(&Method::HEAD) {
+                    allowed.push(Method::HEAD);
+                }
+                if !allowed.contains(&Method::OPTIONS) {
+                    allowed.push(Method::OPTIONS);
+                }
+                let api = entry.methods.first().map_or(0, |(_, op)| op.0);
+                RouteMatch::MethodNotAllowed { allowed, api }
+            }
+        }
+    }
+
+    /// The methods a path accepts, for CORS preflight; `None` for an unknown path.
+    pub fn methods_of(&self, path: &str) -> Option<(usize, Vec<Method>)> {
+        let matched = self.tree.at(path).ok()?;
+        let entry = &self.entries[*matched.value];
+        let api = entry.methods.first()?.1.0;
+        Some((api, entry.methods.iter().map(|(m, _)| m.clone()).collect()))
+    }
+
+    /// The API whose home prefix a path falls under.
+    pub fn home_of(&self, path: &str) -> Option<usize> {
+        self.homes
+            .iter()
+            .find(|(_, prefix)| {
+                path == prefix
+                    || (path.starts_with(prefix.as_str())
+                        && (prefix.ends_with('/') || path[prefix.len()..].starts_with('/')))
+            })
+            .map(|(api, _)| *api)
+    }
+}
+
+/// OpenAPI treats `/a/{x}` and `/a/{y}` as the same path; so does the router.
+fn normalize_template(route: &str) -> String {
+    let mut out = String::with_capacity(route.len());
+    let mut in_param = false;
+    for c in route.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            _ if in_param => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The longest static prefix shared by a set of routes, on segment boundaries: the part of
+/// the URL space that belongs to one API.
+pub fn common_prefix<'a>(routes: impl IntoIterator<Item = &'a str>) -> String {
+    let mut prefix: Option<Vec<&str>> = None;
+    for route in routes {
+        let segments: Vec<&str> = route.split('/').take_while(|s| !s.contains('{')).collect();
+        prefix = Some(match prefix {
+            None => segments,
+            Some(p) => p
+                .iter()
+                .zip(&segments)
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| *a)
+                .collect(),
+        });
+    }
+    let mut joined = prefix.unwrap_or_default().join("/");
+    if joined.is_empty() {
+        joined.push('/');
+    }
+    joined
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn router(routes: &[(&str, Method)]) -> (Router, Problems) {
+        let mut p = Problems::default();
+        let specs: Vec<RouteSpec<'_>> = routes
+            .iter()
+            .enumerate()
+            .map(|(i, (route, method))| RouteSpec {
+                op: (0, i),
+                method,
+                route,
+                file: "f",
+                pointer: String::new(),
+            })
+            .collect();
+        let r = Router::build(specs, vec![(0, "/v1".to_owned())], &mut p);
+        (r, p)
+    }
+
+    #[test]
+    fn a_known_path_and_method_finds_the_operation_with_raw_parameters() {
+        let (r, _) = router(&[("/v1/spaces/{spaceId}/users", Method::GET)]);
+        match r.find(&Method::GET, "/v1/spaces/U3BhY2U6MQ%3D%3D/users") {
+            RouteMatch::Found { op, params } => {
+                assert_eq!(op, (0, 0));
+                assert_eq!(params, vec![("spaceId".to_owned(), "U3BhY2U6MQ%3D%3D")]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_known_path_with_another_method_lists_what_is_allowed() {
+        let (r, _) = router(&[("/v1/x/{id}", Method::GET), ("/v1/x/{id}", Method::DELETE)]);
+        match r.find(&Method::POST, "/v1/x/1") {
+            RouteMatch::MethodNotAllowed { allowed, .. } => {
+                assert_eq!(
+                    allowed,
+                    vec![Method::GET, Method::DELETE, Method::HEAD, Method::OPTIONS]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            r.find(&Method::HEAD, "/v1/x/1"),
+            RouteMatch::Found { .. }
+        ));
+    }
+
+    #[test]
+    fn unknown_paths_are_attributed_to_the_api_whose_home_they_are_under() {
+        let (r, _) = router(&[("/v1/x", Method::GET)]);
+        assert_eq!(
+            r.find(&Method::GET, "/v1/nope"),
+            RouteMatch::NotFound { api: Some(0) }
+        );
+        assert_eq!(
+            r.find(&Method::GET, "/v10/nope"),
+            RouteMatch::NotFound { api: None }
+        );
+    }
+
+    #[test]
+    fn static_segments_win_over_parameters() {
+        let (r, p) = router(&[("/v1/a/{id}", Method::GET), ("/v1/a/me", Method::GET)]);
+        assert!(!p.has_errors());
+        assert!(matches!(
+            r.find(&Method::GET, "/v1/a/me"),
+            RouteMatch::Found { op: (0, 1), .. }
+        ));
+        assert!(matches!(
+            r.find(&Method::GET, "/v1/a/7"),
+            RouteMatch::Found { op: (0, 0), .. }
+        ));
+    }
+
+    #[test]
+    fn the_same_path_with_other_parameter_names_is_one_path() {
+        let (_, p) = router(&[("/v1/a/{id}", Method::GET), ("/v1/a/{name}", Method::GET)]);
+        assert!(p.has_errors());
+    }
+
+    #[test]
+    fn common_prefixes_stop_at_parameters() {
+        assert_eq!(
+            common_prefix(["/v2/spaces/{id}/users", "/v2/spaces/{id}/users/{u}"]),
+            "/v2/spaces"
+        );
+        assert_eq!(common_prefix(["/v1/a", "/v1/b"]), "/v1");
+        assert_eq!(common_prefix(["/a", "/b"]), "/");
+    }
+}
