@@ -50,6 +50,9 @@ pub struct BodyMedia {
     /// As declared: may be a range such as `application/*`.
     pub media_type: String,
     pub validator: Option<Arc<CompiledSchema>>,
+    /// For `application/x-www-form-urlencoded`: the body read as an exploded form-style
+    /// object, which is what OpenAPI says such a body is.
+    pub form: Option<ParamPlan>,
 }
 
 #[derive(Debug)]
@@ -102,7 +105,7 @@ impl Api {
         let Some(mut resources) = load::load(source, &mut problems) else {
             return Err(LoadError {
                 name,
-                problems: problems.errors().cloned().collect(),
+                problems: problems.all().to_vec(),
             });
         };
         let root_uri = resources.root_uri().to_owned();
@@ -112,7 +115,7 @@ impl Api {
                 problems.error(&root_uri, "/openapi", message);
                 return Err(LoadError {
                     name,
-                    problems: problems.errors().cloned().collect(),
+                    problems: problems.all().to_vec(),
                 });
             }
         };
@@ -125,7 +128,7 @@ impl Api {
                 problems.error(&root_uri, "", e);
                 return Err(LoadError {
                     name,
-                    problems: problems.errors().cloned().collect(),
+                    problems: problems.all().to_vec(),
                 });
             }
         };
@@ -142,7 +145,7 @@ impl Api {
         if problems.has_errors() {
             return Err(LoadError {
                 name,
-                problems: problems.errors().cloned().collect(),
+                problems: problems.all().to_vec(),
             });
         }
         let title = resources
@@ -301,7 +304,10 @@ impl<'a> Builder<'a, '_> {
         match self.compiler.compile(loc, view) {
             Ok(v) => Some(v),
             Err(e) => {
-                self.problems.error(&loc.file, &loc.pointer, e);
+                // Broken `$ref`s were already reported where they are written.
+                if !(e.starts_with(crate::schemas::UNRESOLVED) && self.problems.has_errors()) {
+                    self.problems.error(&loc.file, &loc.pointer, e);
+                }
                 None
             }
         }
@@ -485,10 +491,23 @@ impl<'a> Builder<'a, '_> {
                 } else {
                     None
                 };
+                let form = match m.get("schema") {
+                    Some(schema) if media_type.starts_with("application/x-www-form-urlencoded") => {
+                        let as_param = serde_json::json!({
+                            "name": "body", "in": "query", "style": "form", "explode": true,
+                            "schema": schema
+                        });
+                        ParamPlan::compile(self.resources, &found.file, &as_param)
+                            .map_err(|e| self.problems.error(&found.file, &schema_ptr, e))
+                            .ok()
+                    }
+                    _ => None,
+                };
                 declared.push(media_type.clone());
                 media.push(BodyMedia {
                     media_type: media_type.clone(),
                     validator,
+                    form,
                 });
             }
         }

@@ -23,6 +23,9 @@ use crate::router::{RouteMatch, RouteSpec, Router, common_prefix};
 use crate::security::CredentialSources;
 use crate::violation::{ErrorFacts, Location, Violation};
 
+/// Set on an answer that breaks its own spec, when answers are checked.
+pub static RESPONSE_VIOLATIONS: HeaderName = HeaderName::from_static("x-understudy-response-violations");
+
 /// A request as the mock sees it.
 #[derive(Debug, Clone)]
 pub struct MockRequest {
@@ -187,6 +190,11 @@ impl Engine {
             outcome.response.body = Bytes::new();
         }
         add_cors(&req.headers, &mut outcome.response);
+        if let Some(first) = outcome.response_violations.first() {
+            // Visible to the client, so a test suite notices a mock that breaks its spec.
+            let note = format!("{}; first: {first}", outcome.response_violations.len());
+            push_header(&mut outcome.response, RESPONSE_VIOLATIONS.clone(), &note);
+        }
         outcome
     }
 
@@ -225,7 +233,7 @@ impl Engine {
                     ),
                 )
                 .with_instance(req.path.clone());
-                let mut outcome = error_outcome(&self.apis[api].errors, facts, Vec::new());
+                let mut outcome = error_outcome(&self.apis[api].errors, facts, Vec::new(), self.config.check_responses);
                 push_header(&mut outcome.response, header::ALLOW, &allow);
                 outcome
             }
@@ -238,8 +246,8 @@ impl Engine {
                 .with_instance(req.path.clone());
                 let catalog = api.map(|i| &self.apis[i].errors);
                 match catalog {
-                    Some(c) => error_outcome(c, facts, Vec::new()),
-                    None => error_outcome(&ErrorCatalog::default(), facts, Vec::new()),
+                    Some(c) => error_outcome(c, facts, Vec::new(), self.config.check_responses),
+                    None => error_outcome(&ErrorCatalog::default(), facts, Vec::new(), self.config.check_responses),
                 }
             }
         }
@@ -316,8 +324,15 @@ impl Request<'_> {
         query: &[(String, String)],
         cookies: &[(String, String)],
     ) -> Vec<Violation> {
-        let mut out = Vec::new();
+        let mut out = params::query_encoding_violations(self.req.query.as_deref().unwrap_or(""));
         let names = template_params(&self.op.template);
+        let query_names: Vec<&str> = self
+            .op
+            .params
+            .iter()
+            .filter(|p| p.plan.location == ParamIn::Query)
+            .map(|p| p.plan.name.as_str())
+            .collect();
         for p in &self.op.params {
             let plan = &p.plan;
             let extracted: Result<Option<Value>, Violation> = match plan.location {
@@ -331,7 +346,11 @@ impl Request<'_> {
                         None => Ok(None),
                     }
                 }
-                ParamIn::Query => plan.from_query(query),
+                ParamIn::Query => {
+                    let others: Vec<&str> =
+                        query_names.iter().copied().filter(|n| *n != plan.name).collect();
+                    plan.from_query_except(query, &others)
+                }
                 ParamIn::Header => {
                     let values: Vec<&str> = self
                         .req
@@ -424,14 +443,17 @@ impl Request<'_> {
                     return Ok(None);
                 }
             }
-        } else if declared.starts_with("application/x-www-form-urlencoded") {
+        } else if let Some(form) = &media.form {
             let text = String::from_utf8_lossy(&req.body);
             let fields = params::parse_query(&text);
-            let object: serde_json::Map<String, Value> = fields
-                .into_iter()
-                .map(|(k, v)| (k, Value::String(v)))
-                .collect();
-            Value::Object(object)
+            match form.from_query(&fields) {
+                Ok(v) => v.unwrap_or_else(|| Value::Object(serde_json::Map::new())),
+                Err(mut v) => {
+                    v.location = Location::Body(Vec::new());
+                    violations.push(v);
+                    return Ok(None);
+                }
+            }
         } else if declared.starts_with("text/") {
             match std::str::from_utf8(&req.body) {
                 Ok(s) => Value::String(s.to_owned()),
@@ -636,16 +658,21 @@ impl Request<'_> {
     }
 
     fn error(&self, facts: ErrorFacts, violations: Vec<Violation>) -> Outcome {
-        error_outcome(&self.op.errors, facts, violations)
+        error_outcome(&self.op.errors, facts, violations, self.engine.config.check_responses)
     }
 }
 
 /// An error answer rendered by a catalog.
-fn error_outcome(catalog: &ErrorCatalog, facts: ErrorFacts, violations: Vec<Violation>) -> Outcome {
+fn error_outcome(
+    catalog: &ErrorCatalog,
+    facts: ErrorFacts,
+    violations: Vec<Violation>,
+    check: bool,
+) -> Outcome {
     let renderer = catalog.for_status(facts.status);
     let body = renderer.render(&facts);
     let mut response_violations = Vec::new();
-    if let Some(v) = &renderer.validator {
+    if check && let Some(v) = &renderer.validator {
         response_violations = v.violations(&body, &Location::Body);
     }
     let mut headers = Vec::new();

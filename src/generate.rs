@@ -29,7 +29,8 @@ pub enum Direction {
 #[derive(Debug, Clone)]
 pub struct GenOptions {
     pub seed: u64,
-    /// Nesting depth past which only required properties and minimal arrays are produced.
+    /// Nesting depth past which only required properties and minimal arrays are produced
+    /// (at most 32, whatever is asked).
     pub max_depth: usize,
     pub direction: Direction,
     /// Answer with a schema's first `examples` entry (or its `default`) when it has one.
@@ -145,6 +146,8 @@ impl Rng {
 
 /// Levels of nesting past `max_depth` before recursion is declared endless.
 const HARD_DEPTH_EXTRA: usize = 16;
+/// `max_depth` is capped here: the walk recurses once per level and must fit a thread's stack.
+const MAX_DEPTH_CAP: usize = 32;
 /// Subschema generations one call may perform; bounds pathological retry trees.
 const WORK_BUDGET: usize = 200_000;
 /// Attempts at a value that some check (uniqueness, `not`, `oneOf` exclusivity) rejected.
@@ -542,6 +545,10 @@ struct Generator<'a, 'o> {
 }
 
 impl<'a> Generator<'a, '_> {
+    fn max_depth(&self) -> usize {
+        self.opts.max_depth.min(MAX_DEPTH_CAP)
+    }
+
     fn at(ctx: &Ctx<'_>, eff: Option<&Eff<'a>>) -> String {
         let path = if ctx.path.is_empty() { "/" } else { &ctx.path };
         match eff.and_then(|e| e.origin.as_deref()) {
@@ -683,7 +690,7 @@ impl<'a> Generator<'a, '_> {
 
     fn gen_conj(&mut self, conj: &[Located<'a>], ctx: &Ctx<'_>) -> Result<Value, GenError> {
         self.spend(ctx)?;
-        let limit = self.opts.max_depth + HARD_DEPTH_EXTRA;
+        let limit = self.max_depth() + HARD_DEPTH_EXTRA;
         if ctx.depth > limit {
             return Err(GenError::Recursion {
                 at: Self::at(ctx, None),
@@ -695,7 +702,8 @@ impl<'a> Generator<'a, '_> {
             return self.gen_eff(&eff, conj, &[], ctx);
         }
         let mut last_err = None;
-        for _ in 0..RETRIES {
+        // Overlapping `oneOf` branches (multiples of 2 and of 3, say) may need a few draws.
+        for _ in 0..RETRIES * 2 {
             match self.gen_with_choices(conj, ctx) {
                 Ok((v, picked)) => {
                     if !self.matches_other_one_of_branch(&picked, &v) {
@@ -803,10 +811,11 @@ impl<'a> Generator<'a, '_> {
                 ),
             });
         }
-        if ctx.depth >= self.opts.max_depth {
+        if ctx.depth >= self.max_depth() {
             let best = viable.iter().map(|&(_, w)| w).min().unwrap_or(0);
             viable.retain(|&(_, w)| w == best);
         }
+        // `viable` was checked non-empty above, so `pick` always answers; index 0 is a formality.
         let &(i, _) = self.rng.pick(&viable).unwrap_or(&viable[0]);
         Ok(i)
     }
@@ -899,7 +908,7 @@ impl<'a> Generator<'a, '_> {
         if allowed == 0 {
             return Err(Self::unsat(ctx, eff, "no type satisfies every `type`"));
         }
-        let past = ctx.depth >= self.opts.max_depth;
+        let past = ctx.depth >= self.max_depth();
         // A `not` may rule out most of a small range, so it gets more attempts.
         for _ in 0..RETRIES * 4 {
             let t = self.choose_type(eff, allowed, past);
@@ -1197,7 +1206,7 @@ impl<'a> Generator<'a, '_> {
                 "`minItems` (or `minContains`) exceeds what is allowed",
             ));
         }
-        let past = ctx.depth >= self.opts.max_depth;
+        let past = ctx.depth >= self.max_depth();
         let n = if past {
             lo
         } else {
@@ -1299,7 +1308,7 @@ impl<'a> Generator<'a, '_> {
         forced: &[(&'a str, Value)],
         ctx: &Ctx<'_>,
     ) -> Result<Value, GenError> {
-        let past = ctx.depth >= self.opts.max_depth;
+        let past = ctx.depth >= self.max_depth();
         let mut declared: Vec<&'a str> = Vec::new();
         for b in &eff.obj {
             for k in b.props.into_iter().flat_map(|p| p.keys()) {
@@ -1703,9 +1712,6 @@ mod tests {
     const URI: &str = "https://example.test/openapi.json";
 
     /// One document holding every schema the table tests, so `$ref`s work as in a real spec.
-    pub(super) fn doc_pub() -> Value {
-        doc()
-    }
     fn doc() -> Value {
         let parts = [
             json!({
@@ -1838,6 +1844,26 @@ mod tests {
                     {"properties": {"c": {"type": "array", "items": {"$ref": "#/components/schemas/Half"}}},
                      "required": ["c"]}]},
                 "Unicode": {"type": "string", "pattern": "^[α-ω]{3,5}$"}
+            }),
+            json!({
+                "NullableObject": {"type": ["object", "null"], "required": ["a"], "properties": {"a": {"type": "boolean"}}},
+                "UntypedItems": {"items": {"type": "integer"}, "minItems": 1},
+                "ObjectEnum": {"enum": [{"k": 1}, {"k": 2}, [1, 2], "s"]},
+                "UniqueObjects": {"type": "array", "minItems": 5, "uniqueItems": true,
+                    "items": {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer", "minimum": 0, "maximum": 9}}}},
+                "Zero": {"type": "integer", "minimum": 0, "maximum": 0},
+                "TinyNegative": {"type": "number", "maximum": -0.000001},
+                "IntTenths": {"type": "integer", "multipleOf": 0.3},
+                "EmailPattern": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$"},
+                "NamesFromEnum": {"type": "object", "propertyNames": {"enum": ["a", "b", "c"]}, "minProperties": 2},
+                "NotNull": {"not": {"type": "null"}},
+                "ContainsFive": {"type": "array", "items": {"type": "integer"}, "contains": {"const": 5}},
+                "OpenInterval": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 0.1},
+                "PetInEnvelope": {"allOf": [{"$ref": "#/components/schemas/CatOrDog"},
+                    {"properties": {"name": {"type": "string", "maxLength": 3}}, "required": ["name"]}]},
+                "ManyItems": {"type": "array", "minItems": 50, "items": {"$ref": "#/components/schemas/Pet"}},
+                "Alternation": {"type": "string", "pattern": "^(GET|POST|PUT|DELETE) /[a-z]{1,8}(/[0-9]{1,3})?$"},
+                "Required100": {"type": "string", "minLength": 100, "pattern": "^[A-Z][a-z]*$"}
             }),
         ];
         let mut schemas = Map::new();
@@ -2031,6 +2057,22 @@ mod tests {
     }
 
     #[test]
+    fn a_huge_max_depth_is_capped_so_endless_recursion_cannot_overflow_the_stack() {
+        let d = json!({"components": {"schemas": {
+            "Forever": {"type": "object", "required": ["me"], "properties": {"me": {"$ref": "#/components/schemas/Forever"}}}}}});
+        let r = Resources::new(URI, d);
+        let o = GenOptions {
+            max_depth: 100_000,
+            ..opts(1)
+        };
+        let err = gen_named(&r, "Forever", &o).unwrap_err();
+        assert!(
+            matches!(err, GenError::Recursion { limit, .. } if limit == MAX_DEPTH_CAP + HARD_DEPTH_EXTRA),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn the_same_seed_gives_the_same_value_and_different_seeds_differ() {
         let r = Resources::new(URI, doc());
         for name in ["Pet", "Orders", "Formats", "Tree", "CatOrDog"] {
@@ -2197,116 +2239,5 @@ mod tests {
                 }
             }
         }
-    }
-}
-#[cfg(test)]
-mod scratch_probe {
-    #[test]
-    fn probe() {
-        use super::*;
-        let d = super::tests::doc_pub();
-        let r = Resources::new("https://example.test/openapi.json", d.clone());
-        for name in [
-            "Pet",
-            "Pets",
-            "CatOrDog",
-            "Tree",
-            "Roles",
-            "Slug",
-            "Code",
-            "Half",
-            "Cents",
-            "Formats",
-            "Orders",
-            "Map",
-            "Patterned",
-            "Names",
-            "Untyped",
-            "Unicode",
-            "Expr",
-            "LongSlug",
-            "Unanchored",
-            "Mixed",
-        ] {
-            for seed in 0..3 {
-                let o = GenOptions {
-                    seed,
-                    use_examples: false,
-                    ..GenOptions::default()
-                };
-                let v = generate(
-                    &r,
-                    Located {
-                        base: "https://example.test/openapi.json",
-                        value: &d["components"]["schemas"][name],
-                    },
-                    &o,
-                );
-                println!(
-                    "{name} {seed}: {}",
-                    v.map(|v| v.to_string()).unwrap_or_else(|e| e.to_string())
-                );
-            }
-        }
-    }
-}
-#[cfg(test)]
-mod scratch_sweep {
-    #[test]
-    fn sweep() {
-        use super::*;
-        let uri = "https://example.test/openapi.json";
-        let d = super::tests::doc_pub();
-        let reg = jsonschema::Registry::new()
-            .draft(jsonschema::Draft::Draft202012)
-            .add(uri, &d)
-            .unwrap()
-            .prepare()
-            .unwrap();
-        let r = Resources::new(uri, d.clone());
-        let mut fails = std::collections::BTreeMap::new();
-        for name in d["components"]["schemas"].as_object().unwrap().keys() {
-            let v = jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft202012)
-                .should_validate_formats(true)
-                .with_registry(&reg)
-                .build(&serde_json::json!({"$ref": format!("{uri}#/components/schemas/{name}")}))
-                .unwrap();
-            for seed in 0..3000u64 {
-                let o = GenOptions {
-                    seed: seed.wrapping_mul(0x1234_5678_9abc),
-                    max_depth: (seed % 9) as usize,
-                    direction: if seed % 2 == 0 {
-                        Direction::Request
-                    } else {
-                        Direction::Response
-                    },
-                    use_examples: false,
-                };
-                let res = generate(
-                    &r,
-                    Located {
-                        base: uri,
-                        value: &d["components"]["schemas"][name],
-                    },
-                    &o,
-                );
-                let bad = match &res {
-                    Ok(x) => !v.is_valid(x),
-                    Err(_) => true,
-                };
-                if bad {
-                    let e = fails.entry(name.clone()).or_insert((0, String::new()));
-                    e.0 += 1;
-                    if e.1.is_empty() {
-                        e.1 = format!(
-                            "seed {seed}: {}",
-                            res.map(|x| x.to_string()).unwrap_or_else(|e| e.to_string())
-                        );
-                    }
-                }
-            }
-        }
-        println!("SWEEP {fails:#?}");
     }
 }

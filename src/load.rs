@@ -7,7 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::problems::Problems;
-use crate::refs::Resources;
+use crate::refs::{RefError, Resources};
 
 /// Where a document comes from.
 #[derive(Debug, Clone)]
@@ -132,7 +132,50 @@ pub fn load(source: &Source, problems: &mut Problems) -> Option<Resources> {
             }
         }
     }
+    check_refs(&resources, problems);
     Some(resources)
+}
+
+/// Every `$ref` in every file must point at something: each one that does not is reported at
+/// its own pointer, so a broken document is listed whole rather than schema by schema.
+fn check_refs(resources: &Resources, problems: &mut Problems) {
+    let mut refs = Vec::new();
+    for (uri, value) in resources.files() {
+        collect_refs(value, "", &mut |pointer, reference| {
+            refs.push((uri.to_owned(), pointer, reference.to_owned()));
+        });
+    }
+    refs.sort();
+    for (uri, pointer, reference) in refs {
+        match resources.resolve(&uri, &reference) {
+            Ok(_) | Err(RefError::UnknownFile { .. }) => {} // reported when loading the file
+            Err(e) => problems.error(&uri, &pointer, e.to_string()),
+        }
+    }
+}
+
+/// Calls `found(pointer of the $ref, reference)` for every `$ref` outside example data.
+fn collect_refs(value: &Value, pointer: &str, found: &mut dyn FnMut(String, &str)) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                found(format!("{pointer}/$ref"), r);
+            }
+            for (k, v) in map {
+                // Examples are data, not structure: a `$ref` key inside one is just a key.
+                if k == "example" || k == "examples" || k == "const" || k == "enum" {
+                    continue;
+                }
+                collect_refs(v, &crate::refs::pointer_join(pointer, &[k]), found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                collect_refs(v, &format!("{pointer}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn read_file(path: &Path, uri: &str, problems: &mut Problems) -> Option<Value> {
@@ -226,41 +269,19 @@ fn yaml_key(k: serde_yaml_ng::Value) -> String {
 }
 
 /// Every `$ref` whose target is another file, as (pointer of the `$ref`, absolute file URI).
-fn collect_external_refs(
-    value: &Value,
-    base: &str,
-    pointer: &str,
-    out: &mut Vec<(String, String)>,
-) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref")
-                && !r.starts_with('#')
-            {
-                let here = format!("{pointer}/$ref");
-                match Resources::absolute(base, r) {
-                    Ok(abs) => {
-                        let file = abs.split_once('#').map_or(abs.as_str(), |(f, _)| f);
-                        out.push((here, file.to_owned()));
-                    }
-                    Err(_) => out.push((here, r.clone())),
-                }
-            }
-            for (k, v) in map {
-                // Examples are data, not structure: a `$ref` key inside one is just a key.
-                if k == "example" || k == "examples" || k == "const" || k == "enum" {
-                    continue;
-                }
-                collect_external_refs(v, base, &crate::refs::pointer_join(pointer, &[k]), out);
-            }
+fn collect_external_refs(value: &Value, base: &str, pointer: &str, out: &mut Vec<(String, String)>) {
+    collect_refs(value, pointer, &mut |here, r| {
+        if r.starts_with('#') {
+            return;
         }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                collect_external_refs(v, base, &format!("{pointer}/{i}"), out);
+        match Resources::absolute(base, r) {
+            Ok(abs) => {
+                let file = abs.split_once('#').map_or(abs.as_str(), |(f, _)| f);
+                out.push((here, file.to_owned()));
             }
+            Err(_) => out.push((here, r.to_owned())),
         }
-        _ => {}
-    }
+    });
 }
 
 #[cfg(test)]

@@ -237,6 +237,17 @@ impl Walker<'_> {
                 );
             }
         }
+        if let Some(Value::String(pattern)) = map.get("pattern")
+            && let Err(e) = jsonschema::validator_for(&json!({ "pattern": pattern }))
+        {
+            // Checked here, not only when a validator is compiled, so that a pattern in a
+            // schema no operation uses yet is reported too.
+            self.problems.error(
+                self.file,
+                &pointer_join(pointer, &["pattern"]),
+                format!("`{pattern}` is not a valid regular expression: {e}"),
+            );
+        }
         if self.dialect == Dialect::Oas30 {
             rewrite_oas30(map);
         } else if map.contains_key("nullable") {

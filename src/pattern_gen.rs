@@ -25,7 +25,7 @@ pub struct Pattern {
 }
 
 /// Longer inputs are not matched (the backtracking walk recurses once per character).
-const MAX_MATCH_INPUT: usize = 4096;
+const MAX_MATCH_INPUT: usize = 512;
 /// Steps one `is_match` call may take before it gives up and answers "don't know".
 const MATCH_STEPS: usize = 200_000;
 /// How many repetitions past the minimum an unbounded `*`/`+`/`{n,}` adds when no length

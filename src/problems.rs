@@ -88,10 +88,16 @@ impl Problems {
 
 /// A document that cannot be served, with every error found in it.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{name} cannot be served: {} problem(s)\n{}", .problems.len(), render(.problems))]
+#[error("{name} cannot be served: {}\n{}", count(.problems), render(.problems))]
 pub struct LoadError {
     pub name: String,
     pub problems: Vec<Problem>,
+}
+
+fn count(problems: &[Problem]) -> String {
+    let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
+    let warnings = problems.len() - errors;
+    format!("{errors} error(s), {warnings} warning(s)")
 }
 
 fn render(problems: &[Problem]) -> String {

@@ -20,6 +20,9 @@ use crate::normalize::View;
 use crate::refs::Resources;
 use crate::violation::{Location, Segment, Violation};
 
+/// How a compile error caused by a dangling `$ref` starts.
+pub const UNRESOLVED: &str = "a `$ref` cannot be resolved";
+
 /// Where a schema lives: a file URI and a JSON pointer in it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SchemaLoc {
@@ -149,7 +152,7 @@ fn registry(resources: &Resources) -> Result<Registry<'_>, String> {
 
 fn compile_message(e: &ValidationError<'_>) -> String {
     match e.kind() {
-        ValidationErrorKind::Referencing(r) => format!("a `$ref` cannot be resolved: {r}"),
+        ValidationErrorKind::Referencing(r) => format!("{UNRESOLVED}: {r}"),
         _ => {
             let at = e.schema_path().as_str();
             if at.is_empty() {

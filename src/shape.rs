@@ -187,13 +187,19 @@ impl ErrorShape {
 }
 
 /// RFC 9457 problem details, for documents that declare no error schema at all. Violations go
-/// in a `violations` extension member, as `{path, message, type}` items.
+/// in a `violations` extension member, as `{path, message, type}` items, and are also folded
+/// into `detail` so that a person reading only the detail sees them.
 pub fn problem_json(facts: &ErrorFacts) -> Value {
     let mut body = Map::new();
     body.insert("type".into(), json!("about:blank"));
     body.insert("title".into(), json!(facts.title));
     body.insert("status".into(), json!(facts.status));
-    body.insert("detail".into(), json!(facts.detail));
+    let detail = if facts.violations.is_empty() {
+        facts.detail.clone()
+    } else {
+        fold_violations(facts)
+    };
+    body.insert("detail".into(), json!(detail));
     if let Some(instance) = &facts.instance {
         body.insert("instance".into(), json!(instance));
     }
@@ -2034,7 +2040,7 @@ mod tests {
                 "type": "about:blank",
                 "title": "Validation failed",
                 "status": 400,
-                "detail": "The request body is invalid.",
+                "detail": "The request body is invalid. (users[0].email: This value is not a valid email address.)",
                 "instance": "/api/v1/spaces/x/assign_users",
                 "violations": [{
                     "path": "users[0].email",
