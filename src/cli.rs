@@ -77,6 +77,9 @@ impl SpecArgs {
     }
 }
 
+/// Warnings logged per document at startup; the rest are counted.
+const MAX_WARNINGS_SHOWN: usize = 20;
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     init_logging(cli.log_format);
@@ -90,8 +93,15 @@ fn load_engine(sources: &[Source], config: EngineConfig) -> anyhow::Result<Engin
     match Engine::load(sources, config) {
         Ok(engine) => {
             for api in engine.apis() {
-                for w in &api.warnings {
+                for w in api.warnings.iter().take(MAX_WARNINGS_SHOWN) {
                     tracing::warn!(document = %api.name, "{w}");
+                }
+                if api.warnings.len() > MAX_WARNINGS_SHOWN {
+                    tracing::warn!(
+                        document = %api.name,
+                        "... and {} more warnings (`understudy routes --spec FILE` lists them all)",
+                        api.warnings.len() - MAX_WARNINGS_SHOWN
+                    );
                 }
             }
             Ok(engine)

@@ -24,7 +24,8 @@ use crate::security::CredentialSources;
 use crate::violation::{ErrorFacts, Location, Violation};
 
 /// Set on an answer that breaks its own spec, when answers are checked.
-pub static RESPONSE_VIOLATIONS: HeaderName = HeaderName::from_static("x-understudy-response-violations");
+pub static RESPONSE_VIOLATIONS: HeaderName =
+    HeaderName::from_static("x-understudy-response-violations");
 
 /// A request as the mock sees it.
 #[derive(Debug, Clone)]
@@ -233,7 +234,12 @@ impl Engine {
                     ),
                 )
                 .with_instance(req.path.clone());
-                let mut outcome = error_outcome(&self.apis[api].errors, facts, Vec::new(), self.config.check_responses);
+                let mut outcome = error_outcome(
+                    &self.apis[api].errors,
+                    facts,
+                    Vec::new(),
+                    self.config.check_responses,
+                );
                 push_header(&mut outcome.response, header::ALLOW, &allow);
                 outcome
             }
@@ -247,7 +253,12 @@ impl Engine {
                 let catalog = api.map(|i| &self.apis[i].errors);
                 match catalog {
                     Some(c) => error_outcome(c, facts, Vec::new(), self.config.check_responses),
-                    None => error_outcome(&ErrorCatalog::default(), facts, Vec::new(), self.config.check_responses),
+                    None => error_outcome(
+                        &ErrorCatalog::default(),
+                        facts,
+                        Vec::new(),
+                        self.config.check_responses,
+                    ),
                 }
             }
         }
@@ -307,9 +318,12 @@ impl Request<'_> {
         let _ = body;
         if !violations.is_empty() {
             let status = self.bad_request_status(&violations);
-            let detail = match violations.len() {
-                1 => "The request has 1 violation.".to_owned(),
-                n => format!("The request has {n} violations."),
+            let malformed = violations.iter().find(|v| is_malformed(v));
+            let detail = match (malformed, violations.len()) {
+                // A body that cannot be read says so first, with its line and column.
+                (Some(m), _) => m.message.clone(),
+                (None, 1) => "The request has 1 violation.".to_owned(),
+                (None, n) => format!("The request has {n} violations."),
             };
             let facts = ErrorFacts::new(status, reason(status), detail)
                 .with_violations(violations.clone())
@@ -347,8 +361,11 @@ impl Request<'_> {
                     }
                 }
                 ParamIn::Query => {
-                    let others: Vec<&str> =
-                        query_names.iter().copied().filter(|n| *n != plan.name).collect();
+                    let others: Vec<&str> = query_names
+                        .iter()
+                        .copied()
+                        .filter(|n| *n != plan.name)
+                        .collect();
                     plan.from_query_except(query, &others)
                 }
                 ParamIn::Header => {
@@ -485,10 +502,7 @@ impl Request<'_> {
                 .iter()
                 .any(|r| r.status == respond::StatusKey::Code(s))
         };
-        let malformed = violations
-            .iter()
-            .any(|v| v.keyword == "json" || v.keyword == "encoding");
-        if malformed {
+        if violations.iter().any(is_malformed) {
             return 400;
         }
         let only_body = violations
@@ -658,7 +672,12 @@ impl Request<'_> {
     }
 
     fn error(&self, facts: ErrorFacts, violations: Vec<Violation>) -> Outcome {
-        error_outcome(&self.op.errors, facts, violations, self.engine.config.check_responses)
+        error_outcome(
+            &self.op.errors,
+            facts,
+            violations,
+            self.engine.config.check_responses,
+        )
     }
 }
 
@@ -749,6 +768,11 @@ fn push_header(response: &mut MockResponse, name: HeaderName, value: &str) {
     if let Ok(v) = HeaderValue::from_str(value) {
         response.headers.push((name, v));
     }
+}
+
+/// A body that could not be read at all.
+fn is_malformed(v: &Violation) -> bool {
+    v.keyword == "json" || v.keyword == "encoding"
 }
 
 /// serde_json's message without its own " at line L column C" suffix.

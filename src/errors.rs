@@ -171,17 +171,24 @@ impl ErrorCatalogBuilder {
     fn document_candidates(&mut self, resources: &Resources, status: u16) -> Vec<Candidate> {
         let all = self
             .document
-            .get_or_insert_with(|| document_error_candidates(resources));
+            .get_or_insert_with(|| document_error_candidates(resources))
+            .clone();
         let wanted = status_names(status);
         let mut named: Vec<Candidate> = Vec::new();
         let mut general: Vec<Candidate> = Vec::new();
-        for (name, c) in all.iter() {
+        for (name, c) in &all {
             match name {
                 Some(n) if wanted.iter().any(|w| n.to_ascii_lowercase().starts_with(w)) => {
                     named.push(c.clone());
                 }
                 Some(_) => {}
-                None => general.push(c.clone()),
+                None => {
+                    let mut c = c.clone();
+                    if c.example.is_none() {
+                        c.example = example_for_schema(resources, &c.schema.uri(), status);
+                    }
+                    general.push(c);
+                }
             }
         }
         named.extend(general);
@@ -289,13 +296,14 @@ fn document_error_candidates(resources: &Resources) -> Vec<(Option<String>, Cand
                 "httperror",
             ];
             if error_like.contains(&lower.as_str()) {
+                let schema = SchemaLoc::new(
+                    file,
+                    crate::refs::pointer_join("/components/schemas", &[name]),
+                );
                 out.push((
                     None,
                     Candidate {
-                        schema: SchemaLoc::new(
-                            file,
-                            crate::refs::pointer_join("/components/schemas", &[name]),
-                        ),
+                        schema,
                         media_type: if lower.starts_with("problem") {
                             "application/problem+json".to_owned()
                         } else {
@@ -355,6 +363,50 @@ fn media_candidate(
         media_type: media_type.clone(),
         example,
     })
+}
+
+/// An example from an error response for `status` (or `default`) whose schema is a `$ref` to
+/// `schema_uri`: it carries members the facts do not (a docs URL in `type`), so errors
+/// outside operations match the others. Examples of other statuses say other things.
+fn example_for_schema(resources: &Resources, schema_uri: &str, status: u16) -> Option<Value> {
+    let code = status.to_string();
+    let root = resources.root();
+    for item in root.get("paths")?.as_object()?.values() {
+        for op in item.as_object().into_iter().flat_map(|m| m.values()) {
+            let Some(Value::Object(responses)) = op.get("responses") else {
+                continue;
+            };
+            for (key, response) in responses {
+                if !(key == "default" || *key == code) {
+                    continue;
+                }
+                let Ok(resolved) = resources.deref(resources.root_uri(), response) else {
+                    continue;
+                };
+                let Some(Value::Object(content)) = resolved.value.get("content") else {
+                    continue;
+                };
+                for media in content.values() {
+                    let reference = media.pointer("/schema/$ref").and_then(Value::as_str);
+                    let same = reference
+                        .and_then(|r| Resources::absolute(resolved.base, r).ok())
+                        .is_some_and(|abs| abs == schema_uri);
+                    if !same {
+                        continue;
+                    }
+                    let example = media.get("example").cloned().or_else(|| {
+                        let first = media.get("examples")?.as_object()?.values().next()?;
+                        let found = resources.deref(resolved.base, first).ok()?;
+                        found.value.get("value").cloned()
+                    });
+                    if example.is_some() {
+                        return example;
+                    }
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The schema `$ref`'d most often by 4xx/5xx/default responses across the document.

@@ -269,7 +269,12 @@ fn yaml_key(k: serde_yaml_ng::Value) -> String {
 }
 
 /// Every `$ref` whose target is another file, as (pointer of the `$ref`, absolute file URI).
-fn collect_external_refs(value: &Value, base: &str, pointer: &str, out: &mut Vec<(String, String)>) {
+fn collect_external_refs(
+    value: &Value,
+    base: &str,
+    pointer: &str,
+    out: &mut Vec<(String, String)>,
+) {
     collect_refs(value, pointer, &mut |here, r| {
         if r.starts_with('#') {
             return;

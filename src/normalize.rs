@@ -237,6 +237,11 @@ impl Walker<'_> {
                 );
             }
         }
+        if let Some(Value::String(pattern)) = map.get_mut("pattern")
+            && let Some(strict) = escape_lone_braces(pattern)
+        {
+            *pattern = strict;
+        }
         if let Some(Value::String(pattern)) = map.get("pattern")
             && let Err(e) = jsonschema::validator_for(&json!({ "pattern": pattern }))
         {
@@ -284,6 +289,69 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// ECMA-262 (Annex B, what browsers and JSON Schema validators in JavaScript run) reads a `{`
+/// or `}` that does not form a quantifier as a literal; the Rust regex engines refuse it.
+/// Such braces are escaped; `None` when nothing needs to change.
+fn escape_lone_braces(pattern: &str) -> Option<String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut changed = false;
+    let mut in_class = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(next) = chars.get(i + 1) {
+                    out.push(*next);
+                }
+                i += 2;
+                continue;
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '{' if !in_class => {
+                let quantifier = chars[i + 1..]
+                    .iter()
+                    .position(|&c| c == '}')
+                    .map(|end| chars[i + 1..i + 1 + end].iter().collect::<String>())
+                    .is_some_and(|inner| is_quantifier_body(&inner));
+                if quantifier && i > 0 {
+                    let end = i + 1 + chars[i + 1..].iter().position(|&c| c == '}').unwrap_or(0);
+                    out.extend(&chars[i..=end]);
+                    i = end + 1;
+                    continue;
+                }
+                out.push_str("\\{");
+                changed = true;
+                i += 1;
+                continue;
+            }
+            '}' if !in_class => {
+                out.push_str("\\}");
+                changed = true;
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
+/// `n`, `n,` or `n,m`.
+fn is_quantifier_body(inner: &str) -> bool {
+    let mut parts = inner.splitn(2, ',');
+    let low = parts.next().unwrap_or_default();
+    let high = parts.next();
+    !low.is_empty()
+        && low.chars().all(|c| c.is_ascii_digit())
+        && high.is_none_or(|h| h.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Rewrites one 3.0 schema object into 2020-12 (not its subschemas: the walker recurses).
@@ -409,9 +477,9 @@ fn drop_directional_required(
     }
 }
 
-/// `oneOf`/`anyOf` + `discriminator` → also an `allOf` that requires the property, restricts
-/// it to the known values and applies the named branch (`if`/`then`), so the validator's
-/// errors point at the discriminator or into the chosen branch.
+/// `oneOf`/`anyOf` + `discriminator` → an `allOf` that requires the property, restricts it to
+/// the known values and applies the named branch (`if`/`then`), OpenAPI's meaning of a
+/// discriminator, so the validator's errors point at the discriminator or into the branch.
 fn add_discriminator_selection(map: &mut Map<String, Value>, resources: &Resources, base: &str) {
     let Some(prop) = map
         .get("discriminator")
@@ -470,7 +538,12 @@ fn add_discriminator_selection(map: &mut Map<String, Value>, resources: &Resourc
         return;
     }
     let names: Vec<Value> = selections.iter().map(|(k, _)| json!(k)).collect();
+    // The discriminator picks the branch: the choice is replaced by that selection, so a
+    // mismatch is one error on the property rather than one per branch.
+    map.remove("oneOf");
+    map.remove("anyOf");
     let mut all: Vec<Value> = vec![json!({
+        "type": "object",
         "required": [prop],
         "properties": { &prop: { "enum": names } }
     })];
@@ -552,6 +625,16 @@ mod tests {
         let mut r = doc(original.clone());
         normalize(&mut r, Dialect::Oas31, &mut Problems::default());
         assert_eq!(r.root(), &original);
+    }
+
+    #[test]
+    fn braces_that_are_not_quantifiers_are_escaped_as_ecma_reads_them() {
+        assert_eq!(
+            escape_lone_braces("^(?:{[0-9a-f]{4}}|x)$").as_deref(),
+            Some("^(?:\\{[0-9a-f]{4}\\}|x)$")
+        );
+        assert_eq!(escape_lone_braces("^a{2,}b{1,3}[{}]\\{$"), None);
+        assert_eq!(escape_lone_braces("{x}").as_deref(), Some("\\{x\\}"));
     }
 
     #[test]

@@ -95,7 +95,10 @@ pub struct LoadError {
 }
 
 fn count(problems: &[Problem]) -> String {
-    let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
     let warnings = problems.len() - errors;
     format!("{errors} error(s), {warnings} warning(s)")
 }

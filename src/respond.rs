@@ -106,13 +106,23 @@ impl ResponseMedia {
             .map(|(_, v)| v)
     }
 
-    /// The static body: an example, else generated once with `seed` and kept.
+    /// The static body: the first example that fits the schema (broken ones are reported at
+    /// startup and not served), else data generated with `seed`; chosen once and kept.
     pub fn static_body(&self, resources: &Resources, seed: u64) -> Result<Arc<Value>, String> {
-        if let Some(ex) = self.first_example() {
-            return Ok(Arc::new(ex.clone()));
-        }
         self.generated
-            .get_or_init(|| self.generate(resources, seed, true).map(Arc::new))
+            .get_or_init(|| {
+                let examples = self
+                    .examples
+                    .iter()
+                    .map(|(_, v)| v)
+                    .chain(self.example.iter());
+                for ex in examples {
+                    if self.validator.as_ref().is_none_or(|v| v.is_valid(ex)) {
+                        return Ok(Arc::new(ex.clone()));
+                    }
+                }
+                self.generate(resources, seed, true).map(Arc::new)
+            })
             .clone()
     }
 

@@ -164,33 +164,39 @@ fn compile_message(e: &ValidationError<'_>) -> String {
     }
 }
 
-/// Turns validator errors into violations. `anyOf`/`oneOf` failures are dropped when a more
-/// specific error sits at or below the same place (a discriminator's branch explains it).
+/// Turns validator errors into violations. A failed `anyOf`/`oneOf` is explained rather than
+/// reported as "matches none": by an error deeper inside the same value, else by the branch
+/// that got furthest (its own errors), else as a choice among fixed values or fields.
 fn to_violations(
     errors: &[ValidationError<'_>],
     at: &dyn Fn(Vec<Segment>) -> Location,
 ) -> Vec<Violation> {
     let mut out = Vec::new();
+    collect(errors, at, &mut out);
+    // Branches of an `anyOf`/`oneOf` can fail the same way at the same place; say it once.
+    let mut unique: Vec<Violation> = Vec::with_capacity(out.len());
+    for v in out {
+        if !unique.contains(&v) {
+            unique.push(v);
+        }
+    }
+    unique
+}
+
+fn is_choice(e: &ValidationError<'_>) -> bool {
+    matches!(
+        e.kind(),
+        ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. }
+    )
+}
+
+fn collect(
+    errors: &[ValidationError<'_>],
+    at: &dyn Fn(Vec<Segment>) -> Location,
+    out: &mut Vec<Violation>,
+) {
     for (i, e) in errors.iter().enumerate() {
         let here = e.instance_path().as_str();
-        let is_choice = matches!(
-            e.kind(),
-            ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. }
-        );
-        if is_choice {
-            let explained = errors.iter().enumerate().any(|(j, other)| {
-                j != i
-                    && !matches!(
-                        other.kind(),
-                        ValidationErrorKind::AnyOf { .. }
-                            | ValidationErrorKind::OneOfNotValid { .. }
-                    )
-                    && within(other.instance_path().as_str(), here)
-            });
-            if explained {
-                continue;
-            }
-        }
         let mut steps: Vec<Segment> = e
             .instance_path()
             .segments()
@@ -200,6 +206,37 @@ fn to_violations(
             })
             .collect();
         match e.kind() {
+            ValidationErrorKind::AnyOf { context }
+            | ValidationErrorKind::OneOfNotValid { context } => {
+                // A wrong type at the same place, or anything wrong inside the value, says
+                // more than "none of the choices".
+                let explained = errors.iter().enumerate().any(|(j, other)| {
+                    let there = other.instance_path().as_str();
+                    j != i
+                        && !is_choice(other)
+                        && (below(there, here)
+                            || (there == here
+                                && matches!(other.kind(), ValidationErrorKind::Type { .. })))
+                });
+                if explained {
+                    continue;
+                }
+                match furthest_branch(context, here) {
+                    Some(branch) => collect(branch, at, out),
+                    None => {
+                        let keyword = if matches!(e.kind(), ValidationErrorKind::AnyOf { .. }) {
+                            "anyOf"
+                        } else {
+                            "oneOf"
+                        };
+                        out.push(Violation::new(
+                            at(steps),
+                            keyword,
+                            choice_message(context, here),
+                        ));
+                    }
+                }
+            }
             ValidationErrorKind::AdditionalProperties { unexpected }
             | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
                 for name in unexpected {
@@ -230,12 +267,29 @@ fn to_violations(
             }
         }
     }
-    out
 }
 
-/// Whether instance location `inner` is `outer` or below it.
-fn within(inner: &str, outer: &str) -> bool {
-    inner == outer || (inner.starts_with(outer) && inner[outer.len()..].starts_with('/'))
+/// The branch whose every error lies inside the value (its shape fit, something within did
+/// not): the one the client meant. The one with fewest errors when several qualify.
+fn furthest_branch<'c>(
+    context: &'c [Vec<ValidationError<'static>>],
+    here: &str,
+) -> Option<&'c [ValidationError<'static>]> {
+    context
+        .iter()
+        .filter(|branch| {
+            !branch.is_empty()
+                && branch
+                    .iter()
+                    .all(|e| below(e.instance_path().as_str(), here))
+        })
+        .min_by_key(|branch| branch.len())
+        .map(Vec::as_slice)
+}
+
+/// Whether instance location `inner` is strictly below `outer`.
+fn below(inner: &str, outer: &str) -> bool {
+    inner.len() > outer.len() && inner.starts_with(outer) && inner[outer.len()..].starts_with('/')
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
@@ -340,8 +394,10 @@ fn describe(kind: &ValidationErrorKind, e: &ValidationError<'_>) -> (&'static st
             "contains",
             "This collection should contain at least one matching element.".to_owned(),
         ),
-        K::AnyOf { context } => ("anyOf", choice_message(context)),
-        K::OneOfNotValid { context } => ("oneOf", choice_message(context)),
+        K::AnyOf { context } => ("anyOf", choice_message(context, e.instance_path().as_str())),
+        K::OneOfNotValid { context } => {
+            ("oneOf", choice_message(context, e.instance_path().as_str()))
+        }
         K::OneOfMultipleValid { .. } => (
             "oneOf",
             "This value matches more than one of the allowed forms.".to_owned(),
@@ -359,19 +415,55 @@ fn describe(kind: &ValidationErrorKind, e: &ValidationError<'_>) -> (&'static st
     }
 }
 
-/// When every alternative is a fixed value, the failure is a bad choice, and is said so.
-fn choice_message(context: &[Vec<ValidationError<'static>>]) -> String {
-    let mut choices = Vec::new();
+/// What a failed choice wanted: one of some fields, one of some fixed values, or (when the
+/// branches differ in shape) one of the allowed forms.
+fn choice_message(context: &[Vec<ValidationError<'static>>], here: &str) -> String {
+    let mut fields = Vec::new();
+    let only_missing_fields = !context.is_empty()
+        && context.iter().all(|branch| {
+            !branch.is_empty()
+                && branch.iter().all(|e| match e.kind() {
+                    ValidationErrorKind::Required { property }
+                        if e.instance_path().as_str() == here =>
+                    {
+                        let name = property
+                            .as_str()
+                            .map_or_else(|| property.to_string(), str::to_owned);
+                        if !fields.contains(&name) {
+                            fields.push(name);
+                        }
+                        true
+                    }
+                    _ => false,
+                })
+        });
+    if only_missing_fields {
+        return format!("One of these fields is required: {}.", fields.join(", "));
+    }
+    let mut choices: Vec<String> = Vec::new();
+    let mut add = |v: String| {
+        if !choices.contains(&v) {
+            choices.push(v);
+        }
+    };
     let all_fixed = !context.is_empty()
         && context.iter().all(|branch| {
-            branch.iter().all(|e| match e.kind() {
-                ValidationErrorKind::Constant { expected_value } => {
-                    choices.push(expected_value.to_string());
-                    true
-                }
-                ValidationErrorKind::Type { .. } => true,
-                _ => false,
-            }) && !branch.is_empty()
+            !branch.is_empty()
+                && branch.iter().all(|e| match e.kind() {
+                    ValidationErrorKind::Constant { expected_value } => {
+                        add(expected_value.to_string());
+                        true
+                    }
+                    ValidationErrorKind::Enum { options } => {
+                        match &**options {
+                            Value::Array(values) => values.iter().for_each(|v| add(v.to_string())),
+                            other => add(other.to_string()),
+                        }
+                        true
+                    }
+                    ValidationErrorKind::Type { .. } => true,
+                    _ => false,
+                })
         });
     if all_fixed && !choices.is_empty() {
         format!(

@@ -430,10 +430,18 @@ impl ListPlan {
 }
 
 fn fold_violations(facts: &ErrorFacts) -> String {
-    let listed: Vec<String> = facts.violations.iter().map(Violation::to_string).collect();
+    // A detail that already says a violation (a malformed body) does not repeat it.
+    let listed: Vec<String> = facts
+        .violations
+        .iter()
+        .map(Violation::to_string)
+        .filter(|v| !facts.detail.contains(v.as_str()))
+        .collect();
     let listed = listed.join("; ");
     if facts.detail.is_empty() {
         listed
+    } else if listed.is_empty() {
+        facts.detail.clone()
     } else {
         format!("{} ({listed})", facts.detail)
     }

@@ -35,8 +35,14 @@ fn a_broken_document_lists_every_problem_with_its_pointer() {
             Severity::Error,
         ),
         ("/paths/~1widgets~1{widgetId}", Severity::Error),
-        ("/components/schemas/Widget/properties/code/pattern", Severity::Error),
-        ("/components/schemas/Widget/properties/count/min", Severity::Warning),
+        (
+            "/components/schemas/Widget/properties/code/pattern",
+            Severity::Error,
+        ),
+        (
+            "/components/schemas/Widget/properties/count/min",
+            Severity::Warning,
+        ),
         (
             "/paths/~1widgets~1{widgetId}/get/responses/200/content/application~1json/example",
             Severity::Warning,
@@ -44,7 +50,10 @@ fn a_broken_document_lists_every_problem_with_its_pointer() {
         ("/paths/widgets-by-name", Severity::Error),
     ];
     for (pointer, severity) in expected {
-        assert!(at(pointer, severity), "no {severity:?} at {pointer}: {problems:#?}");
+        assert!(
+            at(pointer, severity),
+            "no {severity:?} at {pointer}: {problems:#?}"
+        );
     }
     let regex = problems
         .iter()
@@ -56,10 +65,13 @@ fn a_broken_document_lists_every_problem_with_its_pointer() {
 
 #[test]
 fn two_documents_on_one_mount_are_refused() {
-    let doc = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\nservers: [{url: /same}]\npaths: {}\n";
+    let doc =
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\nservers: [{url: /same}]\npaths: {}\n";
     let problems = load_errors(vec![text("a", doc), text("b", doc)]);
     assert!(
-        problems.iter().any(|p| p.message.contains("both mounted at `/same`")),
+        problems
+            .iter()
+            .any(|p| p.message.contains("both mounted at `/same`")),
         "{problems:#?}"
     );
 }
@@ -68,12 +80,18 @@ fn two_documents_on_one_mount_are_refused() {
 fn paths_under_the_admin_prefix_are_reserved() {
     let doc = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /__admin/x:\n    get:\n      responses: {'200': {description: ok}}\n";
     let problems = load_errors(vec![text("a", doc)]);
-    assert!(problems.iter().any(|p| p.message.contains("reserved")), "{problems:#?}");
+    assert!(
+        problems.iter().any(|p| p.message.contains("reserved")),
+        "{problems:#?}"
+    );
 }
 
 #[test]
 fn swagger_2_documents_are_refused_with_a_clear_message() {
-    let problems = load_errors(vec![text("old", "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n")]);
+    let problems = load_errors(vec![text(
+        "old",
+        "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n",
+    )]);
     assert!(problems[0].message.contains("Swagger 2.0"), "{problems:#?}");
 }
 
@@ -93,9 +111,9 @@ components:
     let engine = Engine::load(&[text("w", doc)], EngineConfig::default()).expect("loads");
     let warnings = &engine.apis()[0].warnings;
     assert!(
-        warnings
-            .iter()
-            .any(|w| w.contains("/components/schemas/W/properties/workers/min") && w.contains("`min`")),
+        warnings.iter().any(
+            |w| w.contains("/components/schemas/W/properties/workers/min") && w.contains("`min`")
+        ),
         "{warnings:?}"
     );
 }
@@ -105,7 +123,10 @@ fn several_documents_are_served_side_by_side() {
     let s = Server::docs(&["petstore.yaml", "edge-30.yaml", "edge-31.yaml"]);
     s.get("/v1/pets").send().expect(200);
     s.get("/edge31/health").send().expect(200);
-    s.get("/edge30/owners/1").header("X-API-Key", "k").send().expect(200);
+    s.get("/edge30/owners/1")
+        .header("X-API-Key", "k")
+        .send()
+        .expect(200);
 }
 
 #[test]
@@ -154,9 +175,17 @@ fn api_keys_in_header_query_and_cookie_and_basic_credentials_are_accepted() {
     let s = Server::docs(&["edge-30.yaml"]);
     let r = s.get("/edge30/owners/1").send();
     r.expect(401);
-    assert_eq!(r.headers_named("www-authenticate").len(), 4, "{:?}", r.headers);
+    assert_eq!(
+        r.headers_named("www-authenticate").len(),
+        4,
+        "{:?}",
+        r.headers
+    );
     s.get("/edge30/owners/1?api_key=k").send().expect(200);
-    s.get("/edge30/owners/1").header("Cookie", "SESSION=k").send().expect(200);
+    s.get("/edge30/owners/1")
+        .header("Cookie", "SESSION=k")
+        .send()
+        .expect(200);
     s.get("/edge30/owners/1")
         .header("Authorization", "Basic dXNlcjpwYXNz")
         .send()
@@ -170,7 +199,10 @@ fn api_keys_in_header_query_and_cookie_and_basic_credentials_are_accepted() {
 #[test]
 fn a_requirement_with_two_schemes_needs_both() {
     let s = Server::docs(&["edge-30.yaml"]);
-    s.get("/edge30/secure/both").header("X-API-Key", "k").send().expect(401);
+    s.get("/edge30/secure/both")
+        .header("X-API-Key", "k")
+        .send()
+        .expect(401);
     s.get("/edge30/secure/both")
         .header("X-API-Key", "k")
         .header("Cookie", "SESSION=s")
@@ -192,8 +224,14 @@ fn query_parameters_are_read_in_every_style() {
         .send();
     r.expect(400);
     let message = r.json()["detail"].as_str().unwrap_or_default().to_owned();
-    assert!(message.contains("query.ids[1]: This value should be of type integer."), "{message}");
-    assert!(message.contains("query.filter.size: This value should be of type integer."), "{message}");
+    assert!(
+        message.contains("query.ids[1]: This value should be of type integer."),
+        "{message}"
+    );
+    assert!(
+        message.contains("query.filter.size: This value should be of type integer."),
+        "{message}"
+    );
 }
 
 #[test]
@@ -221,15 +259,25 @@ fn a_relative_file_reference_validates_the_body() {
         .send();
     r.expect(400);
     let message = r.json()["detail"].as_str().unwrap_or_default().to_owned();
-    assert!(message.contains("name: This field is missing."), "{message}");
-    assert!(message.contains("tag: This value is too long."), "{message}");
+    assert!(
+        message.contains("name: This field is missing."),
+        "{message}"
+    );
+    assert!(
+        message.contains("tag: This value is too long."),
+        "{message}"
+    );
 }
 
 #[test]
 fn a_discriminator_mismatch_is_reported_on_the_discriminator() {
     let s = Server::docs(&["edge-30.yaml"]);
     let ok = json!({"petType": "cat", "name": "Tom", "huntingSkill": "lazy"});
-    s.post("/edge30/animals").header("X-API-Key", "k").json(ok).send().expect(201);
+    s.post("/edge30/animals")
+        .header("X-API-Key", "k")
+        .json(ok)
+        .send()
+        .expect(201);
     let r = s
         .post("/edge30/animals")
         .header("X-API-Key", "k")
@@ -237,29 +285,44 @@ fn a_discriminator_mismatch_is_reported_on_the_discriminator() {
         .send();
     r.expect(400);
     let message = r.json()["detail"].as_str().unwrap_or_default().to_owned();
-    assert!(message.contains("petType: The value you selected is not a valid choice."), "{message}");
+    assert!(
+        message.contains("petType: The value you selected is not a valid choice."),
+        "{message}"
+    );
     let r = s
         .post("/edge30/animals")
         .header("X-API-Key", "k")
         .json(json!({"petType": "cat", "name": "Tom"}))
         .send();
     r.expect(400);
-    assert!(r.text().contains("huntingSkill: This field is missing."), "{}", r.text());
+    assert!(
+        r.text().contains("huntingSkill: This field is missing."),
+        "{}",
+        r.text()
+    );
 }
 
 #[test]
 fn security_can_be_switched_off_per_operation() {
     let s = Server::docs(&["edge-31.yaml"]);
     s.get("/edge31/health").send().expect(200);
-    let r = s.get("/edge31/trees/6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e").send();
+    let r = s
+        .get("/edge31/trees/6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e")
+        .send();
     r.expect(401);
-    assert_eq!(r.header("www-authenticate"), Some("Bearer realm=\"understudy\""));
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some("Bearer realm=\"understudy\"")
+    );
 }
 
 #[test]
 fn the_accept_header_chooses_among_response_media_types() {
     let s = Server::docs(&["edge-31.yaml"]);
-    let r = s.get("/edge31/health").header("Accept", "text/plain").send();
+    let r = s
+        .get("/edge31/health")
+        .header("Accept", "text/plain")
+        .send();
     r.expect(200);
     assert_eq!(r.header("content-type"), Some("text/plain"));
     assert_eq!(r.text(), "ok");
@@ -269,7 +332,10 @@ fn the_accept_header_chooses_among_response_media_types() {
         .send();
     assert_eq!(r.header("content-type"), Some("application/json"));
     assert_eq!(r.json(), json!({"status": "ok"}));
-    s.get("/edge31/health").header("Accept", "image/png").send().expect(406);
+    s.get("/edge31/health")
+        .header("Accept", "image/png")
+        .send()
+        .expect(406);
 }
 
 fn member() -> serde_json::Value {
@@ -303,7 +369,10 @@ fn a_31_body_checks_const_prefix_items_formats_and_required_headers() {
         "nickname: This value is too long.",
         "joinedAt: This value is not a valid datetime.",
     ] {
-        assert!(message.contains(expected), "missing `{expected}` in {message}");
+        assert!(
+            message.contains(expected),
+            "missing `{expected}` in {message}"
+        );
     }
     assert_eq!(body["code"], json!(400));
 }
@@ -328,7 +397,12 @@ fn a_form_urlencoded_body_is_read_as_typed_fields() {
         .raw_body("application/x-www-form-urlencoded", b"email=not-an-email")
         .send();
     r.expect(400);
-    assert!(r.text().contains("email: This value is not a valid email address."), "{}", r.text());
+    assert!(
+        r.text()
+            .contains("email: This value is not a valid email address."),
+        "{}",
+        r.text()
+    );
 }
 
 #[test]
@@ -348,7 +422,11 @@ fn prefer_picks_a_named_example_or_fresh_data() {
     assert_eq!(r.json()["email"], json!("bob@example.com"));
     post("example=nope").expect(400);
     // Fresh data each time, each valid (the server checks its own answers).
-    let a = s.get("/edge31/trees/6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e").bearer("t").header("Prefer", "dynamic=true").send();
+    let a = s
+        .get("/edge31/trees/6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e")
+        .bearer("t")
+        .header("Prefer", "dynamic=true")
+        .send();
     a.expect(200);
     assert!(a.json()["name"].is_string());
 }
@@ -368,7 +446,13 @@ paths:
       responses:
         '204': {description: found}
 "#;
-    let s = Server::start(vec![text("ids", doc)], EngineConfig { seed: 0, check_responses: true });
+    let s = Server::start(
+        vec![text("ids", doc)],
+        EngineConfig {
+            seed: 0,
+            check_responses: true,
+        },
+    );
     s.get("/ids/things/U3BhY2U6MTIzNDU%3D").send().expect(204);
     s.get("/ids/things/U3BhY2U6MTIzNDU=").send().expect(204);
     s.get("/ids/things/not%20base64").send().expect(400);
@@ -403,20 +487,32 @@ paths:
 #[test]
 fn generated_answers_are_the_same_across_restarts_and_change_with_the_seed() {
     let body = |seed: u64| {
-        let s = Server::start(vec![text("gen", GENERATED)], EngineConfig { seed, check_responses: true });
+        let s = Server::start(
+            vec![text("gen", GENERATED)],
+            EngineConfig {
+                seed,
+                check_responses: true,
+            },
+        );
         let r = s.get("/gen/things").send();
         r.expect(200);
         r.json()
     };
     let first = body(1);
-    assert_eq!(first.as_array().map(Vec::len).unwrap_or(0) >= 3, true, "{first}");
+    assert!(first.as_array().map(Vec::len).unwrap_or(0) >= 3, "{first}");
     assert_eq!(first, body(1));
     assert_ne!(first, body(2));
 }
 
 #[test]
 fn head_answers_like_get_without_a_body() {
-    let s = Server::start(vec![text("gen", GENERATED)], EngineConfig { seed: 0, check_responses: true });
+    let s = Server::start(
+        vec![text("gen", GENERATED)],
+        EngineConfig {
+            seed: 0,
+            check_responses: true,
+        },
+    );
     let r = s.request("HEAD", "/gen/things").send();
     r.expect(200);
     assert!(r.body.is_empty());

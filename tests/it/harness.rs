@@ -3,8 +3,6 @@
 //! server itself (`check_responses`); the client fails the test when the server says an
 //! answer broke it.
 
-
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -22,13 +20,25 @@ pub struct Server {
 impl Server {
     /// The bundled documents.
     pub fn bundled() -> Server {
-        Server::start(understudy::load::bundled(), EngineConfig { seed: 0, check_responses: true })
+        Server::start(
+            understudy::load::bundled(),
+            EngineConfig {
+                seed: 0,
+                check_responses: true,
+            },
+        )
     }
 
     /// Documents from files under `tests/docs/`.
     pub fn docs(names: &[&str]) -> Server {
         let sources = names.iter().map(|n| Source::File(doc_path(n))).collect();
-        Server::start(sources, EngineConfig { seed: 0, check_responses: true })
+        Server::start(
+            sources,
+            EngineConfig {
+                seed: 0,
+                check_responses: true,
+            },
+        )
     }
 
     pub fn start(sources: Vec<Source>, config: EngineConfig) -> Server {
@@ -36,7 +46,11 @@ impl Server {
             Ok(e) => std::sync::Arc::new(e),
             Err(failures) => panic!(
                 "documents failed to load: {}",
-                failures.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+                failures
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
             ),
         };
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -96,7 +110,9 @@ impl Drop for Server {
 }
 
 pub fn doc_path(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/docs").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/docs")
+        .join(name)
 }
 
 /// A request being built.
@@ -123,7 +139,8 @@ impl Req<'_> {
     }
 
     pub fn raw_body(mut self, content_type: &str, body: &[u8]) -> Self {
-        self.headers.push(("Content-Type".to_owned(), content_type.to_owned()));
+        self.headers
+            .push(("Content-Type".to_owned(), content_type.to_owned()));
         self.body = body.to_vec();
         self
     }
@@ -133,7 +150,10 @@ impl Req<'_> {
     pub fn send(self) -> Reply {
         let reply = self.send_unchecked();
         if let Some(v) = reply.header("x-understudy-response-violations") {
-            panic!("the server's answer breaks the spec: {v}\nbody: {}", reply.text());
+            panic!(
+                "the server's answer breaks the spec: {v}\nbody: {}",
+                reply.text()
+            );
         }
         reply
     }
@@ -142,7 +162,10 @@ impl Req<'_> {
         let mut stream = TcpStream::connect(self.server.addr).expect("connect to the test server");
         stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
         stream.set_write_timeout(Some(Duration::from_secs(10))).ok();
-        let mut head = format!("{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.method, self.path, self.server.addr);
+        let mut head = format!(
+            "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.method, self.path, self.server.addr
+        );
         for (k, v) in &self.headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -150,7 +173,9 @@ impl Req<'_> {
             head.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
         }
         head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).expect("write the request");
+        stream
+            .write_all(head.as_bytes())
+            .expect("write the request");
         stream.write_all(&self.body).expect("write the body");
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).expect("read the answer");
@@ -194,17 +219,28 @@ impl Reply {
         if method == "HEAD" {
             body.clear();
         }
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn headers_named(&self, name: &str) -> Vec<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().filter(|(k, _)| *k == name).map(|(_, v)| v.as_str()).collect()
+        self.headers
+            .iter()
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     pub fn text(&self) -> String {
@@ -218,29 +254,37 @@ impl Reply {
 
     /// Asserts the status, showing the body when it differs.
     pub fn expect(&self, status: u16) -> &Self {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.text());
+        assert_eq!(
+            self.status,
+            status,
+            "unexpected status; body: {}",
+            self.text()
+        );
         self
     }
 }
 
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") else { break };
-        let size = usize::from_str_radix(String::from_utf8_lossy(&body[..line_end]).trim(), 16).unwrap_or(0);
-        if size == 0 {
+    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size_text = String::from_utf8_lossy(&body[..line_end]).into_owned();
+        let size = usize::from_str_radix(size_text.trim(), 16).unwrap_or(0);
+        let start = line_end + 2;
+        if size == 0 || body.len() < start + size {
             break;
         }
-        let start = line_end + 2;
         out.extend_from_slice(&body[start..start + size]);
-        body = &body[start + size + 2..];
+        body = body.get(start + size + 2..).unwrap_or_default();
     }
     out
 }
 
 /// The sorted member names of a JSON object: the shape of an error body.
 pub fn keys(v: &Value) -> Vec<String> {
-    let mut k: Vec<String> = v.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+    let mut k: Vec<String> = v
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
     k.sort();
     k
 }

@@ -1,4 +1,14 @@
 //! Behaviour tests through a real server on 127.0.0.1, port 0: one test binary, one harness.
+//!
+//! - `alumio`, `gitbook`, `arize`: every operation of each bundled document, valid and invalid.
+//! - `documents`: other documents (edge cases of 3.0 and 3.1, broken ones, several at once).
+//! - `conformance`: every example and generated answer of the bundled documents fits its schema.
+//! - `corpus`: npm's `@readme/oas-examples` documents load and answer (fetched by `.ci/run`).
 
+mod alumio;
+mod arize;
+mod conformance;
+mod corpus;
 mod documents;
+mod gitbook;
 mod harness;
