@@ -199,6 +199,29 @@ impl Engine {
         outcome
     }
 
+    /// Answers a request the server could not read whole (a body over the limit), in the
+    /// error format of the operation it was meant for.
+    pub fn reject(&self, req: &MockRequest, status: u16, detail: String) -> Outcome {
+        let facts = ErrorFacts::new(status, reason(status), detail).with_instance(req.path.clone());
+        let check = self.config.check_responses;
+        let mut outcome = match self.router.find(&req.method, &req.path) {
+            RouteMatch::Found { op, .. } => {
+                let operation = &self.apis[op.0].operations[op.1];
+                let mut o = error_outcome(&operation.errors, facts, Vec::new(), check);
+                o.operation = Some(operation.id.clone());
+                o
+            }
+            RouteMatch::MethodNotAllowed { api, .. } | RouteMatch::NotFound { api: Some(api) } => {
+                error_outcome(&self.apis[api].errors, facts, Vec::new(), check)
+            }
+            RouteMatch::NotFound { api: None } => {
+                error_outcome(&ErrorCatalog::default(), facts, Vec::new(), check)
+            }
+        };
+        add_cors(&req.headers, &mut outcome.response);
+        outcome
+    }
+
     fn route(&self, req: &MockRequest) -> Outcome {
         match self.router.find(&req.method, &req.path) {
             RouteMatch::Found { op, params } => {

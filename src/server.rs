@@ -62,19 +62,34 @@ async fn serve_one(
 ) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let path = parts.uri.path().to_owned();
-    let body = match Limited::new(body, DEFAULT_MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => Bytes::new(),
-    };
-    let mock_request = MockRequest {
-        method: parts.method.clone(),
-        path: path.clone(),
+    let mut mock_request = MockRequest {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
         headers: parts.headers,
-        body,
+        body: Bytes::new(),
     };
-    let outcome = engine.handle(&mock_request);
+    let outcome = match Limited::new(body, DEFAULT_MAX_BODY).collect().await {
+        Ok(collected) => {
+            mock_request.body = collected.to_bytes();
+            engine.handle(&mock_request)
+        }
+        Err(e) => {
+            let too_large = e
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            let (status, detail) = if too_large {
+                let limit = DEFAULT_MAX_BODY;
+                (
+                    413,
+                    format!("The request body is larger than the limit of {limit} bytes."),
+                )
+            } else {
+                (400, format!("The request body could not be read: {e}."))
+            };
+            engine.reject(&mock_request, status, detail)
+        }
+    };
     log(&mock_request, &outcome, started);
     to_hyper(outcome.response)
 }

@@ -2,8 +2,9 @@
 //! loads and answers every operation without a server error it does not declare, or fails to
 //! load with the clear message listed here for it.
 //!
-//! `.ci/run` fetches the package into `.corpus/` (ignored by git); set `UNDERSTUDY_CORPUS` to
-//! another unpacked copy to use that. Without a corpus the test says so and checks nothing.
+//! `.ci/run` fetches the package into `.corpus/` (ignored by git) and sets
+//! `UNDERSTUDY_REQUIRE_CORPUS`; `UNDERSTUDY_CORPUS` points at another unpacked copy. Without a
+//! corpus (a plain `cargo test` on a fresh clone) the test says so and checks nothing.
 
 use std::path::{Path, PathBuf};
 
@@ -66,6 +67,11 @@ fn documents(root: &Path) -> Vec<(String, PathBuf)> {
 #[test]
 fn the_oas_examples_corpus_loads_and_serves_or_fails_clearly() {
     let Some(root) = corpus_root() else {
+        // CI fetches the corpus and insists on it; a plain `cargo test` may not have it.
+        assert!(
+            std::env::var_os("UNDERSTUDY_REQUIRE_CORPUS").is_none(),
+            "UNDERSTUDY_REQUIRE_CORPUS is set but there is no corpus"
+        );
         eprintln!(
             "no corpus: run .ci/run, or set UNDERSTUDY_CORPUS to an unpacked @readme/oas-examples"
         );

@@ -518,3 +518,25 @@ fn head_answers_like_get_without_a_body() {
     assert!(r.body.is_empty());
     assert_eq!(r.header("content-type"), Some("application/json"));
 }
+
+#[test]
+fn a_body_over_the_limit_is_a_413_in_the_apis_error_format() {
+    let s = Server::bundled();
+    let big = format!(
+        "{{\"role\": \"edit\", \"users\": [\"{}\"]}}",
+        "x".repeat(1024 * 1024)
+    );
+    let r = s
+        .post("/v1/spaces/space1/permissions")
+        .bearer("t")
+        .raw_body("application/json", big.as_bytes())
+        .send();
+    r.expect(413);
+    assert_eq!(r.json()["error"]["code"], json!(413));
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("limit")
+    );
+}
