@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::engine::{Engine, EngineConfig};
 use crate::load::{self, Source};
 
-/// A strict, stateful mock server for OpenAPI documents.
+/// A strict mock server for OpenAPI documents.
 ///
 /// understudy loads OpenAPI 3.0 and 3.1 documents, validates every request against them and
 /// answers the way the spec says: declared statuses, examples or generated data, and errors in
