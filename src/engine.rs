@@ -6,6 +6,7 @@
 //! 404, other methods 405 with `Allow`, `OPTIONS` answers CORS preflights. Every error is
 //! rendered in the format the operation's (or the document's) spec gives.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
@@ -18,7 +19,7 @@ use crate::load::Source;
 use crate::negotiate;
 use crate::params::{self, ParamIn};
 use crate::problems::{LoadError, Problem, Problems};
-use crate::respond::{self, Prefer};
+use crate::respond::{self, Answer, Prefer};
 use crate::router::{RouteMatch, RouteSpec, Router, common_prefix};
 use crate::security::CredentialSources;
 use crate::violation::{ErrorFacts, Location, Violation};
@@ -589,9 +590,14 @@ impl Request<'_> {
             return self.plain(status, None, Vec::new());
         };
         let resources = &self.api.resources;
-        let body = if let Some(name) = &prefer.example {
+        let content_type = if chosen.contains('*') {
+            "application/json"
+        } else {
+            chosen
+        };
+        let answer = if let Some(name) = &prefer.example {
             match media.named_example(name) {
-                Some(v) => Ok(std::sync::Arc::new(v.clone())),
+                Some(v) => Ok(Answer::new(Arc::new(v.clone()), content_type)),
                 None => {
                     let facts = ErrorFacts::new(
                         400,
@@ -610,33 +616,25 @@ impl Request<'_> {
                 ^ n.wrapping_mul(0x2545_F491_4F6C_DD1D);
             media
                 .generate(resources, seed, false)
-                .map(std::sync::Arc::new)
+                .map(|v| Answer::new(Arc::new(v), content_type))
         } else {
             let seed = self.engine.static_seed(self.api, self.op, status, chosen);
-            media.static_body(resources, seed)
+            media.static_answer(resources, seed)
         };
-        let body = match body {
-            Ok(b) => b,
+        let answer = match answer {
+            Ok(a) => a,
             Err(e) => {
                 let facts = ErrorFacts::new(500, reason(500), e).with_instance(req.path.clone());
                 return self.error(facts, Vec::new());
             }
         };
-        let content_type = if chosen.contains('*') {
-            "application/json"
-        } else {
-            chosen
-        };
         let mut response_violations = Vec::new();
         if self.engine.config.check_responses
             && let Some(v) = &media.validator
         {
-            response_violations = v.violations(&body, &Location::Body);
+            response_violations = v.violations(&answer.value, &Location::Body);
         }
-        let bytes = match &*body {
-            Value::String(s) if !negotiate::is_json(content_type) => Bytes::from(s.clone()),
-            other => Bytes::from(serde_json::to_vec(other).unwrap_or_default()),
-        };
+        let bytes = answer.bytes;
         let mut outcome = self.plain(
             status,
             Some((content_type, bytes)),
@@ -651,20 +649,10 @@ impl Request<'_> {
         response: &respond::ResponseSpec,
         status: u16,
     ) -> Vec<(HeaderName, HeaderValue)> {
-        let mut out = Vec::new();
-        for (name, spec) in &response.headers {
-            let seed = self.engine.static_seed(self.api, self.op, status, name);
-            let Some(value) = respond::header_value(&self.api.resources, spec, seed) else {
-                continue;
-            };
-            if let (Ok(n), Ok(v)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(&value),
-            ) {
-                out.push((n, v));
-            }
-        }
-        out
+        let seed = self
+            .engine
+            .static_seed(self.api, self.op, status, "headers");
+        response.header_values(&self.api.resources, seed).to_vec()
     }
 
     fn plain(

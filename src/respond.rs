@@ -8,6 +8,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue};
 use serde_json::Value;
 
 use crate::generate::{self, Direction, GenOptions};
@@ -62,6 +64,24 @@ impl StatusKey {
     }
 }
 
+/// A body ready to send: the value (for checks) and its bytes.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub value: Arc<Value>,
+    pub bytes: Bytes,
+}
+
+impl Answer {
+    /// Serialises `value` for `media_type`: JSON, or a string as plain text for other types.
+    pub fn new(value: Arc<Value>, media_type: &str) -> Answer {
+        let bytes = match &*value {
+            Value::String(s) if !crate::negotiate::is_json(media_type) => Bytes::from(s.clone()),
+            other => Bytes::from(serde_json::to_vec(other).unwrap_or_default()),
+        };
+        Answer { value, bytes }
+    }
+}
+
 /// One media type of a declared response.
 #[derive(Debug)]
 pub struct ResponseMedia {
@@ -70,7 +90,7 @@ pub struct ResponseMedia {
     pub validator: Option<Arc<CompiledSchema>>,
     pub examples: Vec<(String, Value)>,
     pub example: Option<Value>,
-    generated: OnceLock<Result<Arc<Value>, String>>,
+    static_answer: OnceLock<Result<Answer, String>>,
 }
 
 impl ResponseMedia {
@@ -87,7 +107,7 @@ impl ResponseMedia {
             validator,
             examples,
             example,
-            generated: OnceLock::new(),
+            static_answer: OnceLock::new(),
         }
     }
 
@@ -106,22 +126,25 @@ impl ResponseMedia {
             .map(|(_, v)| v)
     }
 
-    /// The static body: the first example that fits the schema (broken ones are reported at
-    /// startup and not served), else data generated with `seed`; chosen once and kept.
-    pub fn static_body(&self, resources: &Resources, seed: u64) -> Result<Arc<Value>, String> {
-        self.generated
+    /// The static answer: the first example that fits the schema (broken ones are reported
+    /// at startup and not served), else data generated with `seed`; made once, serialised
+    /// once, and kept.
+    pub fn static_answer(&self, resources: &Resources, seed: u64) -> Result<Answer, String> {
+        self.static_answer
             .get_or_init(|| {
                 let examples = self
                     .examples
                     .iter()
                     .map(|(_, v)| v)
                     .chain(self.example.iter());
-                for ex in examples {
-                    if self.validator.as_ref().is_none_or(|v| v.is_valid(ex)) {
-                        return Ok(Arc::new(ex.clone()));
-                    }
-                }
-                self.generate(resources, seed, true).map(Arc::new)
+                let value = match examples
+                    .into_iter()
+                    .find(|ex| self.validator.as_ref().is_none_or(|v| v.is_valid(ex)))
+                {
+                    Some(ex) => ex.clone(),
+                    None => self.generate(resources, seed, true)?,
+                };
+                Ok(Answer::new(Arc::new(value), &self.media_type))
             })
             .clone()
     }
@@ -187,6 +210,7 @@ pub struct ResponseSpec {
     pub offered: Vec<String>,
     /// Declared headers (name, resolved Header object).
     pub headers: Vec<(String, Value)>,
+    header_values: OnceLock<Vec<(HeaderName, HeaderValue)>>,
 }
 
 impl ResponseSpec {
@@ -201,7 +225,27 @@ impl ResponseSpec {
             media,
             offered,
             headers,
+            header_values: OnceLock::new(),
         }
+    }
+
+    /// The declared headers' values, made once (from examples or generated with `seed`).
+    pub fn header_values(&self, resources: &Resources, seed: u64) -> &[(HeaderName, HeaderValue)] {
+        self.header_values.get_or_init(|| {
+            let mut out = Vec::new();
+            for (i, (name, spec)) in self.headers.iter().enumerate() {
+                let Some(value) = header_value(resources, spec, seed.wrapping_add(i as u64)) else {
+                    continue;
+                };
+                if let (Ok(n), Ok(v)) = (
+                    HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(&value),
+                ) {
+                    out.push((n, v));
+                }
+            }
+            out
+        })
     }
 
     pub fn media_for(&self, media_type: &str) -> Option<&ResponseMedia> {
