@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::engine::{Engine, EngineConfig};
+use crate::fixtures::FixtureSource;
 use crate::load::{self, Source};
 
 /// A strict mock server for OpenAPI documents.
@@ -65,6 +66,10 @@ pub struct ServeArgs {
     /// Check every answer against the spec and log the ones that break it.
     #[arg(long)]
     pub check_responses: bool,
+    /// A folder of fixture files (`alumio.yaml`, `gitbook.yaml`, `arize.yaml`) to start the
+    /// bundled APIs' worlds from, instead of the bundled fixtures.
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
 }
 
 impl SpecArgs {
@@ -128,6 +133,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = EngineConfig {
         seed: args.seed,
         check_responses: args.check_responses,
+        fixtures: match &args.fixtures {
+            Some(dir) => FixtureSource::Dir(dir.clone()),
+            None => FixtureSource::Bundled,
+        },
     };
     let engine = Arc::new(load_engine(&args.specs.sources(), config)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -1,27 +1,29 @@
 //! The mock itself: a request in, an answer out, with no HTTP library in sight.
 //!
-//! The pipeline for a routed request: credentials (401), then every parameter and the body
-//! (all violations collected: 400, or 422 where the spec declares it for body schemas), the
-//! content type (415), then `Accept` (406), then the declared response. Unknown paths are
-//! 404, other methods 405 with `Allow`, `OPTIONS` answers CORS preflights. Every error is
-//! rendered in the format the operation's (or the document's) spec gives.
+//! Dispatch: `/__admin/` to the control API, then the session named by the request, then the
+//! router: unknown paths are 404, other methods 405 with `Allow`, `OPTIONS` answers CORS
+//! preflights, and a routed request is answered by an `Exchange` (credentials, parameters,
+//! body, behaviour or static answer). Every error is rendered in the format the operation's
+//! (or the document's) spec gives, and every request lands in its session's journal.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
-use serde_json::Value;
 
-use crate::api::{Api, Operation, template_params};
+use crate::admin;
+use crate::api::{Api, Operation};
+use crate::behaviour::Installed;
 use crate::errors::{ErrorCatalog, reason};
+use crate::exchange::Exchange;
+use crate::fixtures::{self, FixtureSource};
 use crate::load::Source;
-use crate::negotiate;
-use crate::params::{self, ParamIn};
 use crate::problems::{LoadError, Problem, Problems};
-use crate::respond::{self, Answer, Prefer};
 use crate::router::{RouteMatch, RouteSpec, Router, common_prefix};
-use crate::security::CredentialSources;
+use crate::state::{
+    JournalEntry, MAX_SESSIONS, SESSION_HEADER, Session, Sessions, valid_session_name,
+};
 use crate::violation::{ErrorFacts, Location, Violation};
 
 /// Set on an answer that breaks its own spec, when answers are checked.
@@ -67,12 +69,14 @@ pub struct Outcome {
 }
 
 /// Settings of the mock that are not in any document.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct EngineConfig {
     /// Seeds generated data: same seed, same bodies.
     pub seed: u64,
     /// Validate every answer against the spec (tests turn this on).
     pub check_responses: bool,
+    /// Where the bundled APIs' starting worlds come from.
+    pub fixtures: FixtureSource,
 }
 
 impl Default for EngineConfig {
@@ -80,6 +84,7 @@ impl Default for EngineConfig {
         Self {
             seed: 0,
             check_responses: cfg!(debug_assertions),
+            fixtures: FixtureSource::Bundled,
         }
     }
 }
@@ -88,6 +93,7 @@ pub struct Engine {
     apis: Vec<Api>,
     router: Router,
     config: EngineConfig,
+    sessions: Sessions,
     /// Varies `Prefer: dynamic=true` answers from one request to the next.
     dynamic: AtomicU64,
 }
@@ -168,6 +174,16 @@ impl Engine {
             })
             .collect();
         let router = Router::build(routes, homes, &mut problems);
+        let mut behaviours = Vec::with_capacity(apis.len());
+        for api in &apis {
+            match fixtures::install(api, &config.fixtures) {
+                Ok(b) => behaviours.push(b),
+                Err(e) => {
+                    problems.error(&e.file, &e.entry, e.message);
+                    behaviours.push(None);
+                }
+            }
+        }
         if problems.has_errors() {
             return Err(LoadError {
                 name: "the served documents".to_owned(),
@@ -178,6 +194,7 @@ impl Engine {
             apis,
             router,
             config,
+            sessions: Sessions::new(behaviours),
             dynamic: AtomicU64::new(0),
         })
     }
@@ -186,8 +203,43 @@ impl Engine {
         &self.apis
     }
 
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
+    /// The behaviour of API `index`, if it has one.
+    pub(crate) fn behaviour(&self, index: usize) -> Option<&Arc<dyn Installed>> {
+        self.sessions
+            .behaviours()
+            .get(index)
+            .and_then(Option::as_ref)
+    }
+
+    pub(crate) fn next_dynamic(&self) -> u64 {
+        self.dynamic.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Answers one request. Requests under `/__admin/` control the mock; every other request
+    /// is answered in its session's world and recorded in its journal.
     pub fn handle(&self, req: &MockRequest) -> Outcome {
-        let mut outcome = self.route(req);
+        let started = std::time::Instant::now();
+        if req.path == "/__admin" || req.path.starts_with("/__admin/") {
+            let mut outcome = admin::handle(self, req);
+            add_cors(&req.headers, &mut outcome.response);
+            return outcome;
+        }
+        let session = match self.session_of(req) {
+            Ok(s) => s,
+            Err(mut outcome) => {
+                add_cors(&req.headers, &mut outcome.response);
+                return *outcome;
+            }
+        };
+        let mut outcome = self.route(req, &session);
         if req.method == Method::HEAD {
             outcome.response.body = Bytes::new();
         }
@@ -197,7 +249,52 @@ impl Engine {
             let note = format!("{}; first: {first}", outcome.response_violations.len());
             push_header(&mut outcome.response, RESPONSE_VIOLATIONS.clone(), &note);
         }
+        session.record(JournalEntry {
+            method: req.method.to_string(),
+            path: req.path.clone(),
+            query: req.query.clone(),
+            operation: outcome.operation.clone(),
+            status: outcome.response.status,
+            violations: outcome.violations.clone(),
+            micros: started.elapsed().as_micros() as u64,
+        });
         outcome
+    }
+
+    /// The session a request names in `X-Understudy-Session` (the default one without it).
+    pub(crate) fn session_of(&self, req: &MockRequest) -> Result<Arc<Session>, Box<Outcome>> {
+        let name = match req.headers.get(SESSION_HEADER) {
+            None => "",
+            Some(v) => match v.to_str() {
+                Ok(name) if valid_session_name(name) => name,
+                _ => {
+                    let facts = ErrorFacts::new(
+                        400,
+                        reason(400),
+                        "X-Understudy-Session must be 1 to 128 visible ASCII characters.",
+                    );
+                    return Err(Box::new(error_outcome(
+                        &ErrorCatalog::default(),
+                        facts,
+                        Vec::new(),
+                        false,
+                    )));
+                }
+            },
+        };
+        self.sessions.get(name).map_err(|_| {
+            let facts = ErrorFacts::new(
+                429,
+                reason(429),
+                format!("This server keeps at most {MAX_SESSIONS} sessions; reuse a session name."),
+            );
+            Box::new(error_outcome(
+                &ErrorCatalog::default(),
+                facts,
+                Vec::new(),
+                false,
+            ))
+        })
     }
 
     /// Answers a request the server could not read whole (a body over the limit), in the
@@ -223,18 +320,20 @@ impl Engine {
         outcome
     }
 
-    fn route(&self, req: &MockRequest) -> Outcome {
+    fn route(&self, req: &MockRequest, session: &Session) -> Outcome {
         match self.router.find(&req.method, &req.path) {
             RouteMatch::Found { op, params } => {
                 let api = &self.apis[op.0];
                 let operation = &api.operations[op.1];
                 let raw: Vec<&str> = params.iter().map(|(_, v)| *v).collect();
-                let mut outcome = Request {
+                let mut outcome = Exchange {
                     engine: self,
+                    api_index: op.0,
                     api,
                     op: operation,
                     req,
                     raw_path_params: &raw,
+                    session,
                 }
                 .answer();
                 outcome.operation = Some(operation.id.clone());
@@ -289,7 +388,7 @@ impl Engine {
     }
 
     /// The seed of an operation's static generated bodies.
-    fn static_seed(&self, api: &Api, op: &Operation, status: u16, media: &str) -> u64 {
+    pub(crate) fn static_seed(&self, api: &Api, op: &Operation, status: u16, media: &str) -> u64 {
         let mut h = Fnv::new(self.config.seed);
         for part in [api.name.as_str(), op.id.as_str(), media] {
             h.write(part.as_bytes());
@@ -299,401 +398,8 @@ impl Engine {
     }
 }
 
-/// One routed request being answered.
-struct Request<'e> {
-    engine: &'e Engine,
-    api: &'e Api,
-    op: &'e Operation,
-    req: &'e MockRequest,
-    raw_path_params: &'e [&'e str],
-}
-
-impl Request<'_> {
-    fn answer(&self) -> Outcome {
-        let req = self.req;
-        let query = params::parse_query(req.query.as_deref().unwrap_or(""));
-        let cookie_header = req
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join("; ");
-        let cookies = params::parse_cookies(&cookie_header);
-        let sources = CredentialSources {
-            headers: &req.headers,
-            query: &query,
-            cookies: &cookies,
-        };
-        if let Err(unauthenticated) = self.op.security.check(&sources) {
-            let facts = ErrorFacts::new(401, reason(401), unauthenticated.detail)
-                .with_instance(req.path.clone());
-            let mut outcome = self.error(facts, Vec::new());
-            for challenge in unauthenticated.challenges {
-                push_header(&mut outcome.response, header::WWW_AUTHENTICATE, &challenge);
-            }
-            return outcome;
-        }
-        let mut violations = self.parameter_violations(&query, &cookies);
-        let body = match self.body(&mut violations) {
-            Ok(b) => b,
-            Err(outcome) => return *outcome,
-        };
-        let _ = body;
-        if !violations.is_empty() {
-            let status = self.bad_request_status(&violations);
-            let malformed = violations.iter().find(|v| is_malformed(v));
-            let detail = match (malformed, violations.len()) {
-                // A body that cannot be read says so first, with its line and column.
-                (Some(m), _) => m.message.clone(),
-                (None, 1) => "The request has 1 violation.".to_owned(),
-                (None, n) => format!("The request has {n} violations."),
-            };
-            let facts = ErrorFacts::new(status, reason(status), detail)
-                .with_violations(violations.clone())
-                .with_instance(req.path.clone());
-            return self.error(facts, violations);
-        }
-        self.success()
-    }
-
-    fn parameter_violations(
-        &self,
-        query: &[(String, String)],
-        cookies: &[(String, String)],
-    ) -> Vec<Violation> {
-        let mut out = params::query_encoding_violations(self.req.query.as_deref().unwrap_or(""));
-        let names = template_params(&self.op.template);
-        let query_names: Vec<&str> = self
-            .op
-            .params
-            .iter()
-            .filter(|p| p.plan.location == ParamIn::Query)
-            .map(|p| p.plan.name.as_str())
-            .collect();
-        for p in &self.op.params {
-            let plan = &p.plan;
-            let extracted: Result<Option<Value>, Violation> = match plan.location {
-                ParamIn::Path => {
-                    let raw = names
-                        .iter()
-                        .position(|n| *n == plan.name)
-                        .and_then(|i| self.raw_path_params.get(i));
-                    match raw {
-                        Some(raw) => plan.from_path(raw).map(Some),
-                        None => Ok(None),
-                    }
-                }
-                ParamIn::Query => {
-                    let others: Vec<&str> = query_names
-                        .iter()
-                        .copied()
-                        .filter(|n| *n != plan.name)
-                        .collect();
-                    plan.from_query_except(query, &others)
-                }
-                ParamIn::Header => {
-                    let values: Vec<&str> = self
-                        .req
-                        .headers
-                        .get_all(plan.name.as_str())
-                        .iter()
-                        .filter_map(|v| v.to_str().ok())
-                        .collect();
-                    if values.is_empty() {
-                        Ok(None)
-                    } else {
-                        plan.from_header(&values.join(",")).map(Some)
-                    }
-                }
-                ParamIn::Cookie => plan.from_cookie(cookies),
-            };
-            match extracted {
-                Err(v) => out.push(v),
-                Ok(None) if plan.required => out.push(Violation::new(
-                    p.location(Vec::new()),
-                    "required",
-                    "This parameter is missing.",
-                )),
-                Ok(None) => {}
-                Ok(Some(value)) => {
-                    if let Some(validator) = &p.validator {
-                        out.extend(validator.violations(&value, &|steps| p.location(steps)));
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    /// Checks the body against the declared media types; an unsupported content type is an
-    /// answer of its own (415), a body that is not JSON adds a violation.
-    fn body(&self, violations: &mut Vec<Violation>) -> Result<Option<Value>, Box<Outcome>> {
-        let Some(spec) = &self.op.body else {
-            return Ok(None);
-        };
-        let req = self.req;
-        if req.body.is_empty() {
-            if spec.required {
-                violations.push(Violation::new(
-                    Location::Body(Vec::new()),
-                    "required",
-                    "The request body is missing.",
-                ));
-            }
-            return Ok(None);
-        }
-        let content_type = req
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
-        let matched = content_type.and_then(|ct| negotiate::match_content_type(ct, &spec.declared));
-        let Some(declared) = matched else {
-            let detail = match content_type {
-                Some(ct) => format!(
-                    "The body's Content-Type `{ct}` is not one of: {}.",
-                    spec.declared.join(", ")
-                ),
-                None => format!(
-                    "The request has a body but no Content-Type; expected one of: {}.",
-                    spec.declared.join(", ")
-                ),
-            };
-            let facts = ErrorFacts::new(415, reason(415), detail).with_instance(req.path.clone());
-            return Err(Box::new(self.error(facts, Vec::new())));
-        };
-        let Some(media) = spec.media.iter().find(|m| m.media_type == declared) else {
-            return Ok(None);
-        };
-        let value = if negotiate::is_json(content_type.unwrap_or(declared))
-            || negotiate::is_json(declared)
-        {
-            match serde_json::from_slice::<Value>(&req.body) {
-                Ok(v) => v,
-                Err(e) => {
-                    violations.push(Violation::new(
-                        Location::Body(Vec::new()),
-                        "json",
-                        format!(
-                            "The body is not valid JSON: {} at line {}, column {}.",
-                            json_error_text(&e),
-                            e.line(),
-                            e.column()
-                        ),
-                    ));
-                    return Ok(None);
-                }
-            }
-        } else if let Some(form) = &media.form {
-            let text = String::from_utf8_lossy(&req.body);
-            let fields = params::parse_query(&text);
-            match form.from_query(&fields) {
-                Ok(v) => v.unwrap_or_else(|| Value::Object(serde_json::Map::new())),
-                Err(mut v) => {
-                    v.location = Location::Body(Vec::new());
-                    violations.push(v);
-                    return Ok(None);
-                }
-            }
-        } else if declared.starts_with("text/") {
-            match std::str::from_utf8(&req.body) {
-                Ok(s) => Value::String(s.to_owned()),
-                Err(_) => {
-                    violations.push(Violation::new(
-                        Location::Body(Vec::new()),
-                        "encoding",
-                        "The body is not valid UTF-8 text.",
-                    ));
-                    return Ok(None);
-                }
-            }
-        } else {
-            // Binary and multipart bodies are accepted as they are.
-            return Ok(None);
-        };
-        if let Some(validator) = &media.validator {
-            violations.extend(validator.violations(&value, &Location::Body));
-        }
-        Ok(Some(value))
-    }
-
-    /// 400 for malformed requests and parameters; 422 for a body that parses but breaks its
-    /// schema, where the operation declares 422.
-    fn bad_request_status(&self, violations: &[Violation]) -> u16 {
-        let declares = |s: u16| {
-            self.op
-                .responses
-                .iter()
-                .any(|r| r.status == respond::StatusKey::Code(s))
-        };
-        if violations.iter().any(is_malformed) {
-            return 400;
-        }
-        let only_body = violations
-            .iter()
-            .all(|v| matches!(v.location, Location::Body(_)));
-        if only_body && declares(422) {
-            return 422;
-        }
-        if !declares(400) && declares(422) {
-            return 422;
-        }
-        400
-    }
-
-    fn success(&self) -> Outcome {
-        let req = self.req;
-        let prefer = Prefer::parse(req.headers.get("prefer").and_then(|v| v.to_str().ok()));
-        let response = match respond::choose(&self.op.responses, prefer.code) {
-            Ok(Some(r)) => r,
-            Ok(None) => {
-                return self.plain(204, None, Vec::new());
-            }
-            Err(code) => {
-                let facts = ErrorFacts::new(
-                    400,
-                    reason(400),
-                    format!(
-                        "Prefer asks for status {code}, which {} does not declare.",
-                        self.op.id
-                    ),
-                )
-                .with_instance(req.path.clone());
-                return self.error(facts, Vec::new());
-            }
-        };
-        let status = match (prefer.code, response.status) {
-            (Some(code), _) => code,
-            (None, key) => key.concrete(),
-        };
-        let accept = req
-            .headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok());
-        if response.offered.is_empty() || respond::bodiless(status) {
-            return self.plain(status, None, self.declared_headers(response, status));
-        }
-        let Some(chosen) = negotiate::negotiate(accept, &response.offered) else {
-            let facts = ErrorFacts::new(
-                406,
-                reason(406),
-                format!(
-                    "Nothing acceptable to `Accept: {}`; this operation answers with: {}.",
-                    accept.unwrap_or_default(),
-                    response.offered.join(", ")
-                ),
-            )
-            .with_instance(req.path.clone());
-            return self.error(facts, Vec::new());
-        };
-        let Some(media) = response.media_for(chosen) else {
-            return self.plain(status, None, Vec::new());
-        };
-        let resources = &self.api.resources;
-        let content_type = if chosen.contains('*') {
-            "application/json"
-        } else {
-            chosen
-        };
-        let answer = if let Some(name) = &prefer.example {
-            match media.named_example(name) {
-                Some(v) => Ok(Answer::new(Arc::new(v.clone()), content_type)),
-                None => {
-                    let facts = ErrorFacts::new(
-                        400,
-                        reason(400),
-                        format!(
-                            "Prefer asks for example `{name}`, which this response does not have."
-                        ),
-                    )
-                    .with_instance(req.path.clone());
-                    return self.error(facts, Vec::new());
-                }
-            }
-        } else if prefer.dynamic {
-            let n = self.engine.dynamic.fetch_add(1, Ordering::Relaxed);
-            let seed = self.engine.static_seed(self.api, self.op, status, chosen)
-                ^ n.wrapping_mul(0x2545_F491_4F6C_DD1D);
-            media
-                .generate(resources, seed, false)
-                .map(|v| Answer::new(Arc::new(v), content_type))
-        } else {
-            let seed = self.engine.static_seed(self.api, self.op, status, chosen);
-            media.static_answer(resources, seed)
-        };
-        let answer = match answer {
-            Ok(a) => a,
-            Err(e) => {
-                let facts = ErrorFacts::new(500, reason(500), e).with_instance(req.path.clone());
-                return self.error(facts, Vec::new());
-            }
-        };
-        let mut response_violations = Vec::new();
-        if self.engine.config.check_responses
-            && let Some(v) = &media.validator
-        {
-            response_violations = v.violations(&answer.value, &Location::Body);
-        }
-        let bytes = answer.bytes;
-        let mut outcome = self.plain(
-            status,
-            Some((content_type, bytes)),
-            self.declared_headers(response, status),
-        );
-        outcome.response_violations = response_violations;
-        outcome
-    }
-
-    fn declared_headers(
-        &self,
-        response: &respond::ResponseSpec,
-        status: u16,
-    ) -> Vec<(HeaderName, HeaderValue)> {
-        let seed = self
-            .engine
-            .static_seed(self.api, self.op, status, "headers");
-        response.header_values(&self.api.resources, seed).to_vec()
-    }
-
-    fn plain(
-        &self,
-        status: u16,
-        body: Option<(&str, Bytes)>,
-        mut headers: Vec<(HeaderName, HeaderValue)>,
-    ) -> Outcome {
-        let body = match body {
-            Some((content_type, bytes)) => {
-                if let Ok(v) = HeaderValue::from_str(content_type) {
-                    headers.push((header::CONTENT_TYPE, v));
-                }
-                bytes
-            }
-            None => Bytes::new(),
-        };
-        Outcome {
-            response: MockResponse {
-                status,
-                headers,
-                body,
-            },
-            operation: None,
-            violations: Vec::new(),
-            response_violations: Vec::new(),
-        }
-    }
-
-    fn error(&self, facts: ErrorFacts, violations: Vec<Violation>) -> Outcome {
-        error_outcome(
-            &self.op.errors,
-            facts,
-            violations,
-            self.engine.config.check_responses,
-        )
-    }
-}
-
 /// An error answer rendered by a catalog.
-fn error_outcome(
+pub(crate) fn error_outcome(
     catalog: &ErrorCatalog,
     facts: ErrorFacts,
     violations: Vec<Violation>,
@@ -775,23 +481,9 @@ fn add_cors(request_headers: &HeaderMap, response: &mut MockResponse) {
     push_header(response, header::VARY, "Origin");
 }
 
-fn push_header(response: &mut MockResponse, name: HeaderName, value: &str) {
+pub(crate) fn push_header(response: &mut MockResponse, name: HeaderName, value: &str) {
     if let Ok(v) = HeaderValue::from_str(value) {
         response.headers.push((name, v));
-    }
-}
-
-/// A body that could not be read at all.
-fn is_malformed(v: &Violation) -> bool {
-    v.keyword == "json" || v.keyword == "encoding"
-}
-
-/// serde_json's message without its own " at line L column C" suffix.
-fn json_error_text(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(i) => text[..i].to_owned(),
-        None => text,
     }
 }
 

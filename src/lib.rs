@@ -8,16 +8,25 @@
 //!   `respond` responses, `security` requirements, `errors` formats); `problems` collects
 //!   everything wrong with it.
 //! - `router`: one immutable tree from method and path to operation (404, 405 + `Allow`).
-//! - `engine`: the pipeline for one request: credentials, parameters, body, `Accept`, answer.
+//! - `engine`: dispatch (control API, session, route); `exchange`: the pipeline for one
+//!   routed request: credentials, parameters, body, `Accept`, behaviour or static answer.
+//! - `state`: sessions of the world and their journals; `behaviour`: what operations do to it
+//!   (`behaviours`: the bundled APIs' own, and CRUD for any other); `fixtures`: where worlds
+//!   start; `admin`: `/__admin/` (reset, state, journal).
 //! - `negotiate`: `Accept` and `Content-Type` matching.
 //! - `violation`: what broke where; `shape` renders it in any API's error schema.
 //! - `generate`: deterministic data from a schema, for answers without examples.
 //! - `server`: the hyper edge; `cli`: the command line.
 
+pub mod admin;
 pub mod api;
+pub mod behaviour;
+pub mod behaviours;
 pub mod cli;
 pub mod engine;
 pub mod errors;
+pub mod exchange;
+pub mod fixtures;
 pub mod generate;
 pub mod load;
 pub mod negotiate;
@@ -32,6 +41,7 @@ pub mod schemas;
 pub mod security;
 pub mod server;
 pub mod shape;
+pub mod state;
 pub mod violation;
 
 pub use engine::{Engine, EngineConfig, MockRequest, MockResponse, Outcome};

@@ -32,6 +32,7 @@ pub struct Scheme {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credential {
     pub scheme: String,
+    pub kind: SchemeKind,
     /// The token, api key, or `user:password`.
     pub secret: String,
 }
@@ -122,6 +123,7 @@ impl Security {
                 match present(scheme, sources) {
                     Ok(Some(secret)) => found.push(Credential {
                         scheme: scheme.name.clone(),
+                        kind: scheme.kind.clone(),
                         secret,
                     }),
                     Ok(None) => {}

@@ -89,6 +89,7 @@ fn the_oas_examples_corpus_loads_and_serves_or_fails_clearly() {
         let config = EngineConfig {
             seed: 0,
             check_responses: true,
+            ..Default::default()
         };
         let loaded = Engine::load(&[Source::File(path.clone())], config);
         let expected = EXPECTED_FAILURES.iter().find(|(n, _)| n == name);

@@ -451,6 +451,7 @@ paths:
         EngineConfig {
             seed: 0,
             check_responses: true,
+            ..Default::default()
         },
     );
     s.get("/ids/things/U3BhY2U6MTIzNDU%3D").send().expect(204);
@@ -492,6 +493,7 @@ fn generated_answers_are_the_same_across_restarts_and_change_with_the_seed() {
             EngineConfig {
                 seed,
                 check_responses: true,
+                ..Default::default()
             },
         );
         let r = s.get("/gen/things").send();
@@ -511,6 +513,7 @@ fn head_answers_like_get_without_a_body() {
         EngineConfig {
             seed: 0,
             check_responses: true,
+            ..Default::default()
         },
     );
     let r = s.request("HEAD", "/gen/things").send();

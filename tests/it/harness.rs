@@ -25,6 +25,7 @@ impl Server {
             EngineConfig {
                 seed: 0,
                 check_responses: true,
+                ..Default::default()
             },
         )
     }
@@ -37,6 +38,7 @@ impl Server {
             EngineConfig {
                 seed: 0,
                 check_responses: true,
+                ..Default::default()
             },
         )
     }

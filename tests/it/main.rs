@@ -6,9 +6,13 @@
 //! - `corpus`: npm's `@readme/oas-examples` documents load and answer (fetched by `.ci/run`).
 
 mod alumio;
+mod alumio_story;
 mod arize;
+mod arize_story;
 mod conformance;
 mod corpus;
+mod crud;
 mod documents;
 mod gitbook;
+mod gitbook_story;
 mod harness;

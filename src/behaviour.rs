@@ -1,0 +1,171 @@
+//! Behaviours: what an operation *does* to the world, on top of what the spec says it looks
+//! like. A behaviour owns one API's part of the world (its fixtures, then every write), and
+//! answers the operations it knows; the others keep the spec's static answers.
+//!
+//! Implementation rationale: each behaviour has its own typed world; the session store keeps
+//! them type-erased (`AnyWorld`) behind one `RwLock` per API per session, so a write to
+//! GitBook never waits for Arize, reads share the lock, and no lock is held across `.await`
+//! (the engine is synchronous; the server calls it from its tasks).
+
+use std::any::Any;
+use std::sync::RwLock;
+
+use http::Method;
+use serde_json::{Map, Value};
+
+use crate::api::{Api, Operation};
+use crate::violation::ErrorFacts;
+
+/// One validated request, as a behaviour sees it: parameters decoded and typed, the body
+/// parsed, the caller known.
+#[derive(Debug)]
+pub struct Call<'a> {
+    pub api: &'a Api,
+    pub op: &'a Operation,
+    pub method: &'a Method,
+    /// The request path, for `instance` members and messages.
+    pub path: &'a str,
+    pub path_params: &'a Map<String, Value>,
+    pub query: &'a Map<String, Value>,
+    pub headers: &'a Map<String, Value>,
+    pub body: Option<&'a Value>,
+    /// The caller's user id, when the API authenticates tokens from its fixtures.
+    pub caller: Option<&'a str>,
+    /// Seeds anything a behaviour generates (ids, filled-in fields), so runs repeat.
+    pub seed: u64,
+}
+
+impl Call<'_> {
+    pub fn op_id(&self) -> &str {
+        &self.op.id
+    }
+
+    pub fn path_str(&self, name: &str) -> Option<&str> {
+        self.path_params.get(name).and_then(Value::as_str)
+    }
+}
+
+/// What a behaviour answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// A success (or any declared status) with an optional JSON body; the engine picks the
+    /// media type and checks the body against the spec when asked to.
+    Ok { status: u16, body: Option<Value> },
+    /// An error, rendered in the operation's error format.
+    Err(ErrorFacts),
+}
+
+impl Reply {
+    pub fn ok(status: u16, body: Value) -> Reply {
+        Reply::Ok {
+            status,
+            body: Some(body),
+        }
+    }
+
+    pub fn empty(status: u16) -> Reply {
+        Reply::Ok { status, body: None }
+    }
+
+    pub fn error(status: u16, detail: impl Into<String>) -> Reply {
+        Reply::Err(ErrorFacts::new(
+            status,
+            crate::errors::reason(status),
+            detail,
+        ))
+    }
+}
+
+/// Whether an operation only reads the world or also changes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// One API's behaviour, with its own typed world.
+pub trait Behaviour: Send + Sync + 'static {
+    type World: Clone + Send + Sync + 'static;
+
+    /// Whether `op_id` changes the world; `None` for operations this behaviour does not
+    /// handle (they keep the spec's static answers).
+    fn access(&self, op_id: &str) -> Option<Access>;
+
+    /// Answers a read; `None` falls back to the static answer.
+    fn read(&self, world: &Self::World, call: &Call<'_>) -> Option<Reply>;
+
+    /// Answers a write.
+    fn write(&self, world: &mut Self::World, call: &Call<'_>) -> Option<Reply>;
+
+    /// The user a bearer token belongs to; `None` for an unknown token. Behaviours whose API
+    /// takes any token return `Some` for all.
+    fn authenticate(&self, world: &Self::World, token: &str) -> Option<String>;
+
+    /// The world as JSON, for `GET /__admin/state`.
+    fn snapshot(&self, world: &Self::World) -> Value;
+}
+
+/// A world of any behaviour, as the session store holds it.
+pub type AnyWorld = dyn Any + Send + Sync;
+
+/// A behaviour with its starting world, type-erased for the engine.
+pub trait Installed: Send + Sync {
+    /// A fresh copy of the starting world.
+    fn fresh(&self) -> Box<AnyWorld>;
+    fn handles(&self, op_id: &str) -> bool;
+    fn call(&self, world: &RwLock<Box<AnyWorld>>, call: &Call<'_>) -> Option<Reply>;
+    fn authenticate(&self, world: &RwLock<Box<AnyWorld>>, token: &str) -> Option<String>;
+    fn snapshot(&self, world: &RwLock<Box<AnyWorld>>) -> Value;
+}
+
+/// A behaviour and the world its fixtures describe.
+pub struct WithFixtures<B: Behaviour> {
+    pub behaviour: B,
+    pub initial: B::World,
+}
+
+impl<B: Behaviour> Installed for WithFixtures<B> {
+    fn fresh(&self) -> Box<AnyWorld> {
+        Box::new(self.initial.clone())
+    }
+
+    fn handles(&self, op_id: &str) -> bool {
+        self.behaviour.access(op_id).is_some()
+    }
+
+    fn call(&self, world: &RwLock<Box<AnyWorld>>, call: &Call<'_>) -> Option<Reply> {
+        match self.behaviour.access(call.op_id())? {
+            Access::Read => {
+                let guard = world
+                    .read()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let typed = guard.downcast_ref::<B::World>()?;
+                self.behaviour.read(typed, call)
+            }
+            Access::Write => {
+                let mut guard = world
+                    .write()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let typed = guard.downcast_mut::<B::World>()?;
+                self.behaviour.write(typed, call)
+            }
+        }
+    }
+
+    fn authenticate(&self, world: &RwLock<Box<AnyWorld>>, token: &str) -> Option<String> {
+        let guard = world
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let typed = guard.downcast_ref::<B::World>()?;
+        self.behaviour.authenticate(typed, token)
+    }
+
+    fn snapshot(&self, world: &RwLock<Box<AnyWorld>>) -> Value {
+        let guard = world
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        guard
+            .downcast_ref::<B::World>()
+            .map_or(Value::Null, |w| self.behaviour.snapshot(w))
+    }
+}
