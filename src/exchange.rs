@@ -171,8 +171,18 @@ impl Exchange<'_> {
         let headers = spec
             .map(|s| self.declared_headers(s, status))
             .unwrap_or_default();
+        // A behaviour answering a status its operation does not declare breaks the spec.
+        let undeclared = spec.is_none().then(|| {
+            Violation::new(
+                Location::Body(Vec::new()),
+                "status",
+                format!("{} declares no response with status {status}.", self.op.id),
+            )
+        });
         let Some(body) = body.filter(|_| !respond::bodiless(status)) else {
-            return self.plain(status, None, headers);
+            let mut outcome = self.plain(status, None, headers);
+            outcome.response_violations.extend(undeclared);
+            return outcome;
         };
         let offered: &[String] = spec.map_or(&[], |s| s.offered.as_slice());
         let accept = self
@@ -202,6 +212,7 @@ impl Exchange<'_> {
         {
             response_violations = v.violations(&answer.value, &Location::Body);
         }
+        response_violations.extend(undeclared);
         let mut outcome = self.plain(status, Some((content_type, answer.bytes)), headers);
         outcome.response_violations = response_violations;
         outcome

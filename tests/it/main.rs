@@ -1,10 +1,13 @@
 //! Behaviour tests through a real server on 127.0.0.1, port 0: one test binary, one harness.
 //!
-//! - `alumio`, `gitbook`, `arize`: every operation of each bundled document, valid and invalid.
+//! - `alumio`, `gitbook`, `arize`: every operation of each bundled document, valid and invalid;
+//!   `*_story`: their stateful behaviour end to end; `crud`: CRUD inferred for other documents.
+//! - `admin`: the `/__admin/` control API and sessions.
 //! - `documents`: other documents (edge cases of 3.0 and 3.1, broken ones, several at once).
 //! - `conformance`: every example and generated answer of the bundled documents fits its schema.
 //! - `corpus`: npm's `@readme/oas-examples` documents load and answer (fetched by `.ci/run`).
 
+mod admin;
 mod alumio;
 mod alumio_story;
 mod arize;
