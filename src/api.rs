@@ -99,7 +99,7 @@ pub struct Api {
 
 impl Api {
     /// Loads and compiles a document. Every error found is in the `LoadError`.
-    pub fn load(source: &Source, seed: u64) -> Result<Api, LoadError> {
+    pub fn load(source: &Source) -> Result<Api, LoadError> {
         let name = source.name();
         let mut problems = Problems::default();
         let Some(mut resources) = load::load(source, &mut problems) else {
@@ -138,7 +138,7 @@ impl Api {
             compiler: &mut compiler,
             problems: &mut problems,
             root_uri: &root_uri,
-            errors: ErrorCatalogBuilder::new(seed),
+            errors: ErrorCatalogBuilder::new(),
         };
         let operations = builder.operations(&mount);
         let errors = builder.document_errors();

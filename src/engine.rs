@@ -104,7 +104,7 @@ impl Engine {
         let mut apis = Vec::new();
         let mut failures = Vec::new();
         for source in sources {
-            match Api::load(source, config.seed) {
+            match Api::load(source) {
                 Ok(api) => apis.push(api),
                 Err(e) => failures.push(e),
             }

@@ -84,17 +84,15 @@ struct Candidate {
 }
 
 /// Builds catalogs, sharing renderers between operations that use the same schema.
+#[derive(Default)]
 pub struct ErrorCatalogBuilder {
     cache: HashMap<(u16, String, String), Option<Arc<ErrorRenderer>>>,
     document: Option<Vec<(Option<String>, Candidate)>>,
 }
 
 impl ErrorCatalogBuilder {
-    pub fn new(_seed: u64) -> Self {
-        Self {
-            cache: HashMap::new(),
-            document: None,
-        }
+    pub fn new() -> Self {
+        Self::default()
     }
 
     pub fn for_operation(
@@ -365,83 +363,86 @@ fn media_candidate(
     })
 }
 
+/// One media type of an error response (`4xx`, `5xx` or `default`) of any operation.
+struct ErrorMedia<'a> {
+    /// The response's key: `404`, `4XX`, `default`.
+    key: &'a str,
+    media_type: &'a str,
+    media: &'a Value,
+    /// The URI of the file the (resolved) response lives in.
+    base: &'a str,
+}
+
+impl ErrorMedia<'_> {
+    /// The absolute URI the media's schema `$ref`s, if its schema is a reference.
+    fn schema_ref(&self) -> Option<String> {
+        let r = self.media.pointer("/schema/$ref").and_then(Value::as_str)?;
+        Resources::absolute(self.base, r).ok()
+    }
+}
+
+/// Every media type of every error response of the document's operations.
+fn error_media(resources: &Resources) -> Vec<ErrorMedia<'_>> {
+    let mut out = Vec::new();
+    let Some(paths) = resources.root().get("paths").and_then(Value::as_object) else {
+        return out;
+    };
+    let operations = paths
+        .values()
+        .filter_map(Value::as_object)
+        .flat_map(|item| item.values());
+    for op in operations {
+        let Some(Value::Object(responses)) = op.get("responses") else {
+            continue;
+        };
+        for (key, response) in responses {
+            if !(key == "default" || key.starts_with('4') || key.starts_with('5')) {
+                continue;
+            }
+            let Ok(resolved) = resources.deref(resources.root_uri(), response) else {
+                continue;
+            };
+            let Some(Value::Object(content)) = resolved.value.get("content") else {
+                continue;
+            };
+            for (media_type, media) in content {
+                out.push(ErrorMedia {
+                    key,
+                    media_type,
+                    media,
+                    base: resolved.base,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// An example from an error response for `status` (or `default`) whose schema is a `$ref` to
 /// `schema_uri`: it carries members the facts do not (a docs URL in `type`), so errors
 /// outside operations match the others. Examples of other statuses say other things.
 fn example_for_schema(resources: &Resources, schema_uri: &str, status: u16) -> Option<Value> {
     let code = status.to_string();
-    let root = resources.root();
-    for item in root.get("paths")?.as_object()?.values() {
-        for op in item.as_object().into_iter().flat_map(|m| m.values()) {
-            let Some(Value::Object(responses)) = op.get("responses") else {
-                continue;
-            };
-            for (key, response) in responses {
-                if !(key == "default" || *key == code) {
-                    continue;
-                }
-                let Ok(resolved) = resources.deref(resources.root_uri(), response) else {
-                    continue;
-                };
-                let Some(Value::Object(content)) = resolved.value.get("content") else {
-                    continue;
-                };
-                for media in content.values() {
-                    let reference = media.pointer("/schema/$ref").and_then(Value::as_str);
-                    let same = reference
-                        .and_then(|r| Resources::absolute(resolved.base, r).ok())
-                        .is_some_and(|abs| abs == schema_uri);
-                    if !same {
-                        continue;
-                    }
-                    let example = media.get("example").cloned().or_else(|| {
-                        let first = media.get("examples")?.as_object()?.values().next()?;
-                        let found = resources.deref(resolved.base, first).ok()?;
-                        found.value.get("value").cloned()
-                    });
-                    if example.is_some() {
-                        return example;
-                    }
-                }
-            }
-        }
-    }
-    None
+    error_media(resources)
+        .into_iter()
+        .filter(|m| m.key == "default" || m.key == code)
+        .filter(|m| m.schema_ref().as_deref() == Some(schema_uri))
+        .find_map(|m| {
+            m.media.get("example").cloned().or_else(|| {
+                let first = m.media.get("examples")?.as_object()?.values().next()?;
+                let found = resources.deref(m.base, first).ok()?;
+                found.value.get("value").cloned()
+            })
+        })
 }
 
 /// The schema `$ref`'d most often by 4xx/5xx/default responses across the document.
 fn most_used_error_schema(resources: &Resources) -> Option<Candidate> {
-    let root = resources.root();
     let mut counts: HashMap<String, (usize, String)> = HashMap::new();
-    for item in root.get("paths")?.as_object()?.values() {
-        let Some(item) = item.as_object() else {
-            continue;
-        };
-        for op in item.values() {
-            let Some(Value::Object(responses)) = op.get("responses") else {
-                continue;
-            };
-            for (status, response) in responses {
-                let is_error =
-                    status == "default" || status.starts_with('4') || status.starts_with('5');
-                if !is_error {
-                    continue;
-                }
-                let Ok(resolved) = resources.deref(resources.root_uri(), response) else {
-                    continue;
-                };
-                let Some(Value::Object(content)) = resolved.value.get("content") else {
-                    continue;
-                };
-                for (media_type, media) in content {
-                    if let Some(r) = media.pointer("/schema/$ref").and_then(Value::as_str)
-                        && let Ok(abs) = Resources::absolute(resolved.base, r)
-                    {
-                        let entry = counts.entry(abs).or_insert((0, media_type.clone()));
-                        entry.0 += 1;
-                    }
-                }
-            }
+    for m in error_media(resources) {
+        if let Some(abs) = m.schema_ref() {
+            let entry = counts.entry(abs).or_insert((0, m.media_type.to_owned()));
+            entry.0 += 1;
         }
     }
     let (abs, (_, media_type)) = counts
