@@ -89,7 +89,8 @@ impl Session {
 /// Every session of one server.
 pub struct Sessions {
     behaviours: Behaviours,
-    map: Mutex<HashMap<String, Arc<Session>>>,
+    /// Every request looks its session up here: existing ones under a shared lock.
+    map: RwLock<HashMap<String, Arc<Session>>>,
 }
 
 /// A new session was refused: the server keeps `MAX_SESSIONS` at most.
@@ -103,7 +104,7 @@ impl Sessions {
         map.insert(String::new(), default);
         Sessions {
             behaviours,
-            map: Mutex::new(map),
+            map: RwLock::new(map),
         }
     }
 
@@ -114,7 +115,13 @@ impl Sessions {
     /// The session named `name` (the empty name is the default session), created from the
     /// fixtures on first use.
     pub fn get(&self, name: &str) -> Result<Arc<Session>, TooManySessions> {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        {
+            let map = self.map.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(s) = map.get(name) {
+                return Ok(s.clone());
+            }
+        }
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = map.get(name) {
             return Ok(s.clone());
         }
