@@ -36,7 +36,7 @@ fn two_workers_for_default() -> Value {
 /// the members the schema names, `status` the status as a string, `type`, `title` and `detail`
 /// strings, `context` (optional) an object. `with_violations` says whether the list must be there
 /// (the member set is then exact, `context` aside).
-fn alumio_error(reply: &Reply, status: u16, with_violations: bool) -> Value {
+pub(crate) fn alumio_error(reply: &Reply, status: u16, with_violations: bool) -> Value {
     reply.expect(status);
     let content_type = reply.header("content-type").unwrap_or_default();
     assert!(
@@ -71,7 +71,7 @@ fn alumio_error(reply: &Reply, status: u16, with_violations: bool) -> Value {
 
 /// The violations of an Alumio error as (propertyPath, title), each checked to be an object of
 /// exactly `title`, `propertyPath` and `type`, all strings.
-fn violations(body: &Value) -> Vec<(String, String)> {
+pub(crate) fn violations(body: &Value) -> Vec<(String, String)> {
     let list = body["violations"].as_array().expect("a violations list");
     list.iter()
         .map(|v| {
@@ -667,7 +667,6 @@ fn a_get_on_the_allocation_is_a_405_allowing_post() {
 // --- Behaviour the reference decides (space-apis.md, "Alumio", "Behaviour") ---------------------
 
 #[test]
-#[ignore = "stateful behaviour: issue 3 (state store, per-API behaviours)"]
 fn assigning_users_to_an_unknown_space_is_a_404() {
     let server = Server::bundled();
     let path = "/api/v1/spaces/no-such-space/assign_users";
@@ -683,7 +682,6 @@ fn assigning_users_to_an_unknown_space_is_a_404() {
 }
 
 #[test]
-#[ignore = "stateful behaviour: issue 3 (state store, per-API behaviours)"]
 fn an_assignment_answers_with_the_spaces_users_after_the_change() {
     let server = Server::bundled();
     let user = json!({"email": "new.viewer@example.com", "roles": ["ROLE_USER"]});
@@ -699,7 +697,6 @@ fn an_assignment_answers_with_the_spaces_users_after_the_change() {
 }
 
 #[test]
-#[ignore = "stateful behaviour: issue 3 (state store, per-API behaviours)"]
 fn an_allocation_answers_with_the_workers_it_set() {
     let server = Server::bundled();
     let body = one_allocation(json!({"spaceIdentifier": "default", "workers": 1}));
@@ -714,7 +711,6 @@ fn an_allocation_answers_with_the_workers_it_set() {
 }
 
 #[test]
-#[ignore = "stateful behaviour: issue 3 (state store, per-API behaviours)"]
 fn an_allocation_with_a_space_query_lists_only_that_space() {
     let server = Server::bundled();
     let path = format!("{ALLOCATE}?space=default");
@@ -732,7 +728,6 @@ fn an_allocation_with_a_space_query_lists_only_that_space() {
 }
 
 #[test]
-#[ignore = "stateful behaviour: issue 3 (state store, per-API behaviours)"]
 fn more_workers_than_one_space_may_have_is_an_error_naming_the_entry() {
     let server = Server::bundled();
     let licence = server
@@ -755,7 +750,6 @@ fn more_workers_than_one_space_may_have_is_an_error_naming_the_entry() {
 }
 
 #[test]
-#[ignore = "stateful behaviour: issue 3 (state store, per-API behaviours)"]
 fn an_allocation_for_an_unknown_space_is_an_error_naming_the_entry() {
     let server = Server::bundled();
     let body = json!({"spaceWorkers": [
