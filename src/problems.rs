@@ -27,11 +27,13 @@ impl fmt::Display for Problem {
             Severity::Warning => "warning",
             Severity::Error => "error",
         };
-        write!(
-            f,
-            "{level}: {}#{}: {}",
-            self.file, self.pointer, self.message
-        )
+        // JSON pointers join the file as a fragment; other places (a fixture entry such as
+        // `spaces[1].identifier`) read better after a colon.
+        match self.pointer.as_str() {
+            "" => write!(f, "{level}: {}: {}", self.file, self.message),
+            p if p.starts_with('/') => write!(f, "{level}: {}#{p}: {}", self.file, self.message),
+            p => write!(f, "{level}: {}: {p}: {}", self.file, self.message),
+        }
     }
 }
 
