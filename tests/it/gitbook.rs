@@ -8,7 +8,8 @@ use crate::harness::*;
 use serde_json::{Value, json};
 
 const SPACE: &str = "/v1/spaces/sPaCe4Docs01";
-const TOKEN: &str = "gb_api_test_token";
+/// Jane Doe's token (`fixtures/gitbook.yaml`): an admin of the space's organization.
+const TOKEN: &str = "gb_api_jAnEdOe0aDm1nAcMe0t0kEn";
 /// `MemberRole`, in the document's order.
 const ROLES: [&str; 6] = ["admin", "create", "edit", "review", "comment", "read"];
 
@@ -738,10 +739,19 @@ fn limits_at_the_bounds_and_fractional_limits_are_accepted() {
 }
 
 #[test]
-fn an_opaque_page_cursor_is_accepted() {
+fn the_page_cursor_from_next_is_accepted() {
     let server = Server::bundled();
+    let first = server
+        .get(&format!("{}?limit=1", users()))
+        .bearer(TOKEN)
+        .send();
+    first.expect(200);
+    let page = first.json()["next"]["page"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a first page of one without next: {}", first.text()))
+        .to_owned();
     let reply = server
-        .get(&format!("{}?page=cGFnZToy&limit=1", users()))
+        .get(&format!("{}?page={page}&limit=1", users()))
         .bearer(TOKEN)
         .send();
     reply.expect(200);
@@ -749,14 +759,40 @@ fn an_opaque_page_cursor_is_accepted() {
 }
 
 #[test]
-fn a_percent_encoded_space_id_is_accepted() {
+fn a_page_cursor_this_server_did_not_give_is_a_400_in_gitbook_error_format() {
+    let server = Server::bundled();
+    let reply = server
+        .get(&format!("{}?page=cGFnZToy&limit=1", users()))
+        .bearer(TOKEN)
+        .send();
+    let message = gitbook_error(&reply, 400);
+    assert!(message.contains("cGFnZToy"), "{message}");
+}
+
+#[test]
+fn a_percent_encoded_space_id_is_decoded_before_use() {
+    // `%30%31` is `01`: the fixtures' space sPaCe4Docs01.
+    let server = Server::bundled();
+    let reply = server
+        .get("/v1/spaces/sPaCe4Docs%30%31/permissions/users")
+        .bearer(TOKEN)
+        .send();
+    reply.expect(200);
+    let body = reply.json();
+    assert_user_permission_list(&body);
+    assert!(body["count"].as_u64().unwrap_or(0) > 0, "{body}");
+}
+
+#[test]
+fn an_unknown_space_id_is_a_404_in_gitbook_error_format() {
     let server = Server::bundled();
     let reply = server
         .get("/v1/spaces/c3BhY2U%3D/permissions/users")
         .bearer(TOKEN)
         .send();
-    reply.expect(200);
-    assert_user_permission_list(&reply.json());
+    let message = gitbook_error(&reply, 404);
+    // The id is reported decoded.
+    assert!(message.contains("c3BhY2U="), "{message}");
 }
 
 #[test]
@@ -802,22 +838,17 @@ fn generated_user_lists_have_the_declared_shape() {
 }
 
 #[test]
-#[ignore = "stateful behaviour: issue 3 (state store, per-API behaviours)"]
-fn generated_lists_count_a_whole_number_of_objects_at_least_the_page() {
+fn lists_count_a_whole_number_of_objects_at_least_the_page() {
     let server = Server::bundled();
     for path in [users(), aggregate(), teams()] {
-        for _ in 0..10 {
+        for limit in [0, 1, 2, 1000] {
             let reply = server
-                .get(&path)
+                .get(&format!("{path}?limit={limit}"))
                 .bearer(TOKEN)
-                .header("Prefer", "dynamic=true")
                 .send();
             reply.expect(200);
             let body = reply.json();
-            let Some(count) = body.get("count") else {
-                continue;
-            };
-            let count = count.as_f64().unwrap_or(-1.0);
+            let count = body["count"].as_f64().unwrap_or(-1.0);
             assert!(
                 count >= 0.0 && count.fract() == 0.0,
                 "{path}: count {count}: {body}"
@@ -826,6 +857,10 @@ fn generated_lists_count_a_whole_number_of_objects_at_least_the_page() {
             assert!(
                 count >= page as f64,
                 "{path}: count {count} < {page} items: {body}"
+            );
+            assert!(
+                page <= limit,
+                "{path}: {page} items for limit={limit}: {body}"
             );
         }
     }
@@ -855,7 +890,6 @@ fn listing_everyone_with_a_role_filter_is_a_200() {
 }
 
 #[test]
-#[ignore = "stateful behaviour: issue 3 (state store, per-API behaviours)"]
 fn the_role_filter_keeps_only_members_with_that_role() {
     let server = Server::bundled();
     let reply = server
@@ -1185,9 +1219,16 @@ fn prefer_code_404_on_a_user_update_gives_the_not_found_error() {
 // --- removeUserFromSpace ------------------------------------------------------------------
 
 #[test]
-fn removing_a_user_is_a_204_without_a_body_by_default() {
+fn removing_a_member_is_a_205_without_a_body() {
     let server = Server::bundled();
     let reply = server.delete(&user("u1x2Y3z4")).bearer(TOKEN).send();
+    assert_empty(&reply, 205);
+}
+
+#[test]
+fn removing_a_user_who_is_not_a_member_is_a_204_without_a_body() {
+    let server = Server::bundled();
+    let reply = server.delete(&user("SXZhbk9ybG92")).bearer(TOKEN).send();
     assert_empty(&reply, 204);
 }
 
@@ -1347,9 +1388,16 @@ fn prefer_code_404_on_a_team_update_gives_the_not_found_error() {
 // --- removeTeamFromSpace ------------------------------------------------------------------
 
 #[test]
-fn removing_a_team_is_a_204_without_a_body_by_default() {
+fn removing_a_team_with_access_is_a_205_without_a_body() {
     let server = Server::bundled();
     let reply = server.delete(&team("tEaMdOcS01")).bearer(TOKEN).send();
+    assert_empty(&reply, 205);
+}
+
+#[test]
+fn removing_a_team_without_access_is_a_204_without_a_body() {
+    let server = Server::bundled();
+    let reply = server.delete(&team("tEaMsUpPort3")).bearer(TOKEN).send();
     assert_empty(&reply, 204);
 }
 

@@ -1,0 +1,395 @@
+//! GitBook: users and teams with a role in a space (`/v1/spaces/{spaceId}/permissions...`),
+//! over the world of `fixtures/gitbook.yaml`, as `shared/reference/space-apis.md` says.
+//!
+//! - `inviteToSpace` is an upsert for every listed user and team (a current member gets the
+//!   new role and keeps their place in the lists); `role: null` (guest) removes the explicit
+//!   permission. An unknown space, user or team (or a team of another organization than the
+//!   space's) is a 404, and nothing changes.
+//! - The three lists page with `page`/`limit` (see `paging`); an unknown space is a 404.
+//! - `update*PermissionInSpace`: 404 when the space is unknown or the user or team has no
+//!   permission of its own in it; no `role` in the body changes nothing; `role: null` removes.
+//! - `remove*FromSpace`: 205 (empty) when a permission was removed, 204 when there was none
+//!   (so the 400 "Team does not have access to space" GitBook declares is only given with
+//!   `Prefer: code=400`); an unknown space is a 404.
+//! - The aggregate list: every user with a direct permission or in a team with one, with the
+//!   highest of their roles; `role=` filters on that role.
+//!
+//! Who may do what is not documented for GitBook, so the caller (the token's user) matters
+//! only to `OrganizationTeam.permissions.admin`: true when the caller administers the team's
+//! organization. `permissions.view` is always true (the caller is looking at the team).
+
+mod fixtures;
+mod paging;
+mod world;
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use crate::api::Api;
+use crate::behaviour::{Access, Behaviour, Call, Installed, Reply, WithFixtures};
+use crate::fixtures::FixtureError;
+use fixtures::{Team, User};
+use paging::ListKey;
+use world::{Role, World};
+
+/// Where `User.urls.location` points: the vendor's API host.
+const API_BASE: &str = "https://api.gitbook.com/v1";
+
+/// The behaviour of the bundled GitBook document.
+pub struct GitbookBehaviour;
+
+impl Behaviour for GitbookBehaviour {
+    type World = World;
+
+    fn access(&self, op_id: &str) -> Option<Access> {
+        match op_id {
+            "listUserPermissionsInSpace"
+            | "listTeamPermissionsInSpace"
+            | "listPermissionsAggregateInSpace" => Some(Access::Read),
+            "inviteToSpace"
+            | "updateUserPermissionInSpace"
+            | "removeUserFromSpace"
+            | "updateTeamPermissionInSpace"
+            | "removeTeamFromSpace" => Some(Access::Write),
+            _ => None,
+        }
+    }
+
+    fn read(&self, world: &World, call: &Call<'_>) -> Option<Reply> {
+        let space = call.path_str("spaceId").unwrap_or_default();
+        let Some(perms) = world.space(space) else {
+            return Some(no_space(space));
+        };
+        let reply = match call.op_id() {
+            "listUserPermissionsInSpace" => {
+                let key = ListKey {
+                    kind: "users",
+                    space,
+                    filter: "",
+                };
+                paging::answer(call, &key, perms.users.index(), |id| {
+                    let role = perms.users.get(id)?;
+                    Some(user_permission(world.directory.user(id)?, role))
+                })
+            }
+            "listTeamPermissionsInSpace" => {
+                let key = ListKey {
+                    kind: "teams",
+                    space,
+                    filter: "",
+                };
+                paging::answer(call, &key, perms.teams.index(), |id| {
+                    let role = perms.teams.get(id)?;
+                    let team = world.directory.team(id)?;
+                    Some(json!({
+                        "permission": role.as_str(),
+                        "team": team_json(world, team, call.caller),
+                    }))
+                })
+            }
+            "listPermissionsAggregateInSpace" => {
+                let filter = call
+                    .query
+                    .get("role")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let role = Role::parse(filter);
+                if role.is_none() && !filter.is_empty() {
+                    return Some(Reply::error(400, format!("`{filter}` is not a role.")));
+                }
+                let key = ListKey {
+                    kind: "aggregate",
+                    space,
+                    filter,
+                };
+                paging::answer(call, &key, perms.everyone.index(role), |id| {
+                    let role = perms.everyone.role_of(id)?;
+                    Some(user_permission(world.directory.user(id)?, role))
+                })
+            }
+            _ => return None,
+        };
+        Some(reply)
+    }
+
+    fn write(&self, world: &mut World, call: &Call<'_>) -> Option<Reply> {
+        let space = call.path_str("spaceId").unwrap_or_default();
+        if world.space(space).is_none() {
+            return Some(no_space(space));
+        }
+        let reply = match call.op_id() {
+            "inviteToSpace" => invite(world, space, call.body),
+            "updateUserPermissionInSpace" => {
+                let user = call.path_str("userId").unwrap_or_default();
+                if world.space(space).and_then(|p| p.users.get(user)).is_none() {
+                    return Some(Reply::error(
+                        404,
+                        format!("No user found with the given ID `{user}` in space `{space}`."),
+                    ));
+                }
+                match requested_role(call.body) {
+                    Ok(None) => {}
+                    Ok(Some(role)) => {
+                        world.set_user(space, user, role);
+                    }
+                    Err(reply) => return Some(reply),
+                }
+                Reply::empty(204)
+            }
+            "updateTeamPermissionInSpace" => {
+                let team = call.path_str("teamId").unwrap_or_default();
+                if world.space(space).and_then(|p| p.teams.get(team)).is_none() {
+                    return Some(Reply::error(
+                        404,
+                        format!("No team found with the given ID `{team}` in space `{space}`."),
+                    ));
+                }
+                match requested_role(call.body) {
+                    Ok(None) => {}
+                    Ok(Some(role)) => {
+                        world.set_team(space, team, role);
+                    }
+                    Err(reply) => return Some(reply),
+                }
+                Reply::empty(204)
+            }
+            "removeUserFromSpace" => {
+                let user = call.path_str("userId").unwrap_or_default();
+                removed(world.set_user(space, user, None))
+            }
+            "removeTeamFromSpace" => {
+                let team = call.path_str("teamId").unwrap_or_default();
+                removed(world.set_team(space, team, None))
+            }
+            _ => return None,
+        };
+        Some(reply)
+    }
+
+    fn authenticate(&self, world: &World, token: &str) -> Option<String> {
+        world.directory.token_user(token).map(str::to_owned)
+    }
+
+    fn snapshot(&self, world: &World) -> Value {
+        snapshot(world)
+    }
+}
+
+/// The behaviour with the world `text` (the fixture file `file`) describes.
+pub fn install(_api: &Api, text: &str, file: &str) -> Result<Arc<dyn Installed>, FixtureError> {
+    Ok(Arc::new(WithFixtures {
+        behaviour: GitbookBehaviour,
+        initial: fixtures::load(text, file)?,
+    }))
+}
+
+fn no_space(space: &str) -> Reply {
+    Reply::error(
+        404,
+        format!("No space was found with the given Id `{space}`."),
+    )
+}
+
+/// 205 when a permission was removed, 204 when there was none.
+fn removed(previous: Option<Role>) -> Reply {
+    Reply::empty(if previous.is_some() { 205 } else { 204 })
+}
+
+/// The role a body's `role` asks for: `None` when the body has no `role` (no change),
+/// `Some(None)` for `null` (guest: no explicit permission).
+fn requested_role(body: Option<&Value>) -> Result<Option<Option<Role>>, Reply> {
+    match body.and_then(|b| b.get("role")) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(v) => v
+            .as_str()
+            .and_then(Role::parse)
+            .map(|r| Some(Some(r)))
+            .ok_or_else(|| Reply::error(400, format!("role: {v} is not a role."))),
+    }
+}
+
+/// Invites every listed user and team, or (any of them unknown) nobody.
+fn invite(world: &mut World, space: &str, body: Option<&Value>) -> Reply {
+    let role = match requested_role(body) {
+        Ok(r) => r.flatten(),
+        Err(reply) => return reply,
+    };
+    let ids = |name: &str| -> Vec<String> {
+        body.and_then(|b| b.get(name))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (users, teams) = (ids("users"), ids("teams"));
+    let directory = Arc::clone(&world.directory);
+    let organization = directory
+        .space(space)
+        .map(|s| s.organization.as_str())
+        .unwrap_or_default();
+    for user in &users {
+        if directory.user(user).is_none() {
+            return Reply::error(
+                404,
+                format!("No team or user with the provided Id: no user `{user}`."),
+            );
+        }
+    }
+    for team in &teams {
+        match directory.team(team) {
+            Some(t) if t.organization == organization => {}
+            Some(_) => {
+                return Reply::error(
+                    404,
+                    format!(
+                        "No team or user with the provided Id: team `{team}` is not in the \
+                         space's organization."
+                    ),
+                );
+            }
+            None => {
+                return Reply::error(
+                    404,
+                    format!("No team or user with the provided Id: no team `{team}`."),
+                );
+            }
+        }
+    }
+    for user in &users {
+        world.set_user(space, user, role);
+    }
+    for team in &teams {
+        world.set_team(space, team, role);
+    }
+    Reply::empty(204)
+}
+
+fn user_json(user: &User) -> Value {
+    let mut out = Map::new();
+    out.insert("object".into(), json!("user"));
+    out.insert("id".into(), json!(user.id));
+    out.insert("displayName".into(), json!(user.display_name));
+    if let Some(email) = &user.email {
+        out.insert("email".into(), json!(email));
+    }
+    if let Some(photo) = &user.photo_url {
+        out.insert("photoURL".into(), json!(photo));
+    }
+    out.insert(
+        "urls".into(),
+        json!({"location": format!("{API_BASE}/users/{}", user.id)}),
+    );
+    Value::Object(out)
+}
+
+fn user_permission(user: &User, role: Role) -> Value {
+    json!({"permission": role.as_str(), "user": user_json(user)})
+}
+
+fn team_json(world: &World, team: &Team, caller: Option<&str>) -> Value {
+    let admin = caller.is_some_and(|c| {
+        world
+            .directory
+            .organization(&team.organization)
+            .is_some_and(|o| o.admins.contains(c))
+    });
+    json!({
+        "object": "team",
+        "id": team.id,
+        "title": team.title,
+        "members": team.members.len(),
+        "spaces": world.team_space_count(&team.id),
+        "createdAt": team.created_at,
+        "permissions": {"admin": admin, "view": true},
+    })
+}
+
+/// The whole world, for `GET /__admin/state`.
+fn snapshot(world: &World) -> Value {
+    let d = &world.directory;
+    let organizations: Vec<Value> = d
+        .organizations
+        .iter()
+        .map(|o| {
+            let mut admins: Vec<&String> = o.admins.iter().collect();
+            admins.sort();
+            json!({"id": o.id, "title": o.title, "admins": admins})
+        })
+        .collect();
+    let users: Vec<Value> = d.users.iter().map(user_json).collect();
+    let teams: Vec<Value> = d
+        .teams
+        .iter()
+        .map(|t| {
+            json!({
+                "id": t.id,
+                "organization": t.organization,
+                "title": t.title,
+                "createdAt": t.created_at,
+                "members": t.members,
+                "spaces": world.team_space_count(&t.id),
+            })
+        })
+        .collect();
+    let spaces: Vec<Value> = d
+        .spaces
+        .iter()
+        .map(|s| {
+            let perms = world.space(&s.id);
+            let users: Vec<Value> = perms
+                .map(|p| {
+                    p.users
+                        .iter()
+                        .map(|(u, r)| json!({"user": u, "role": r.as_str()}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let teams: Vec<Value> = perms
+                .map(|p| {
+                    p.teams
+                        .iter()
+                        .map(|(t, r)| json!({"team": t, "role": r.as_str()}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let everyone: Vec<Value> = perms
+                .map(|p| {
+                    p.everyone
+                        .index(None)
+                        .values()
+                        .filter_map(|u| {
+                            let role = p.everyone.role_of(u)?;
+                            Some(json!({"user": u, "role": role.as_str()}))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({
+                "id": s.id,
+                "organization": s.organization,
+                "title": s.title,
+                "users": users,
+                "teams": teams,
+                "aggregate": everyone,
+            })
+        })
+        .collect();
+    let tokens: Vec<Value> = d
+        .tokens
+        .iter()
+        .map(|(token, user)| json!({"token": token, "user": user}))
+        .collect();
+    json!({
+        "organizations": organizations,
+        "users": users,
+        "teams": teams,
+        "spaces": spaces,
+        "tokens": tokens,
+    })
+}
