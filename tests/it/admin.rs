@@ -5,6 +5,9 @@ use serde_json::json;
 
 use crate::harness::*;
 
+/// Jane's token in the bundled GitBook fixtures.
+const GITBOOK_TOKEN: &str = "gb_api_jAnEdOe0aDm1nAcMe0t0kEn";
+
 fn journal(s: &Server, session: Option<&str>) -> Vec<serde_json::Value> {
     let mut req = s.get("/__admin/requests");
     if let Some(name) = session {
@@ -18,8 +21,8 @@ fn journal(s: &Server, session: Option<&str>) -> Vec<serde_json::Value> {
 #[test]
 fn the_journal_lists_requests_newest_last_with_operation_status_and_violations() {
     let s = Server::bundled();
-    s.get("/v1/spaces/space1/permissions/users?limit=abc")
-        .bearer("t")
+    s.get("/v1/spaces/sPaCe4Docs01/permissions/users?limit=abc")
+        .bearer(GITBOOK_TOKEN)
         .send()
         .expect(400);
     s.post("/api/v1/spaces/default/assign_users")
