@@ -158,7 +158,9 @@ impl Exchange<'_> {
                 if facts.instance.is_none() {
                     facts.instance = Some(self.req.path.clone());
                 }
-                return self.error(facts, Vec::new());
+                // Domain violations are the request's too: the journal shows them.
+                let violations = facts.violations.clone();
+                return self.error(facts, violations);
             }
             Reply::Ok { status, body } => (status, body),
         };

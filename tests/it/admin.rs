@@ -126,3 +126,25 @@ fn resetting_a_session_answers_204() {
         .send()
         .expect(204);
 }
+
+#[test]
+fn the_journal_shows_the_violations_of_a_domain_error() {
+    let s = Server::bundled();
+    let over_the_limit = json!({"spaceWorkers": [{"spaceIdentifier": "default", "workers": 9}]});
+    let r = s
+        .post("/api/v1/space_workers/allocation")
+        .json(over_the_limit)
+        .send();
+    assert_eq!(r.status / 100, 4, "{}", r.text());
+    let entries = journal(&s, None);
+    let violations = entries[0]["violations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        violations
+            .iter()
+            .any(|v| v["path"] == json!("spaceWorkers[0].workers")),
+        "{entries:#?}"
+    );
+}
