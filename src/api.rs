@@ -14,7 +14,7 @@ use crate::normalize::{self, Dialect, View};
 use crate::params::{ParamIn, ParamPlan};
 use crate::problems::{LoadError, Problems};
 use crate::refs::{Resources, pointer_join};
-use crate::respond::{ResponseMedia, ResponseSpec, StatusKey};
+use crate::respond::{HeaderCheck, ResponseMedia, ResponseSpec, StatusKey};
 use crate::schemas::{CompiledSchema, SchemaCompiler, SchemaLoc};
 use crate::security::Security;
 use crate::violation::{Location, Segment};
@@ -566,7 +566,8 @@ impl<'a> Builder<'a, '_> {
                 }
             }
             let headers = self.response_headers(&found);
-            out.push(ResponseSpec::new(status, media, headers));
+            let checks = self.header_checks(&found, &headers);
+            out.push(ResponseSpec::new(status, media, headers).with_header_checks(checks));
         }
         out
     }
@@ -584,6 +585,43 @@ impl<'a> Builder<'a, '_> {
             if let Some(h) = self.follow(&found.file, &ptr) {
                 out.push((name.clone(), h.value.clone()));
             }
+        }
+        out
+    }
+
+    /// The declared headers compiled for checking answers: read as `simple`-style header
+    /// parameters, validated with the response view of their schema.
+    fn header_checks(
+        &mut self,
+        found: &Found<'a>,
+        headers: &[(String, Value)],
+    ) -> Vec<HeaderCheck> {
+        let mut out = Vec::new();
+        for (name, spec) in headers {
+            let ptr = pointer_join(&found.pointer, &["headers", name]);
+            let Some(h) = self.follow(&found.file, &ptr) else {
+                continue;
+            };
+            let mut as_param = spec.clone();
+            if let Value::Object(map) = &mut as_param {
+                map.insert("name".to_owned(), Value::String(name.clone()));
+                map.insert("in".to_owned(), Value::String("header".to_owned()));
+                map.remove("style");
+                map.remove("explode");
+            }
+            let plan = ParamPlan::compile(self.resources, &h.file, &as_param).ok();
+            let validator = if spec.get("schema").is_some() {
+                self.schema_loc(&h.file, &format!("{}/schema", h.pointer))
+                    .and_then(|loc| self.compile(&loc, View::Response))
+            } else {
+                None
+            };
+            out.push(HeaderCheck {
+                name: name.clone(),
+                required: spec.get("required").and_then(Value::as_bool) == Some(true),
+                plan,
+                validator,
+            });
         }
         out
     }

@@ -8,9 +8,12 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::checks::{Check, Checker, RequestSummary, UnknownCheck};
 use crate::engine::{Engine, EngineConfig};
 use crate::fixtures::FixtureSource;
 use crate::load::{self, Source};
+use crate::recording;
+use crate::report::Report;
 
 /// A strict mock server for OpenAPI documents.
 ///
@@ -40,6 +43,52 @@ pub enum Command {
     Serve(ServeArgs),
     /// List each method, full path and operationId that would be served.
     Routes(SpecArgs),
+    /// Check recorded traffic (HAR files, JSON Lines of request/response pairs) against the
+    /// documents, offline. Exit code 0: every check passed; 1: some failed; 2: it could not
+    /// run (an unreadable recording or document).
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+    /// The checks to run, separated by commas (default: all of them).
+    #[arg(long, value_name = "CHECK,...", value_parser = parse_checks)]
+    pub checks: Option<CheckList>,
+    /// Also write the report as JUnit XML, for CI systems.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write the report as JSON: totals per check and every failure.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// HAR files (`.har`) and JSON Lines files of request/response pairs.
+    #[arg(value_name = "RECORDING", required = true)]
+    pub recordings: Vec<PathBuf>,
+}
+
+/// A `--checks` list, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckList(pub Vec<Check>);
+
+fn parse_checks(list: &str) -> Result<CheckList, UnknownCheck> {
+    Check::parse_list(list).map(CheckList)
+}
+
+/// How a command that ran ended; errors (it could not run) are the other way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Success,
+    ChecksFailed,
+}
+
+/// The exit code of a run: 0 done, 1 some check failed, 2 could not run.
+pub fn exit_code(result: &anyhow::Result<Ending>) -> u8 {
+    match result {
+        Ok(Ending::Success) => 0,
+        Ok(Ending::ChecksFailed) => 1,
+        Err(_) => 2,
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -86,11 +135,12 @@ impl SpecArgs {
 const MAX_WARNINGS_SHOWN: usize = 20;
 
 /// Runs the parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+pub fn run(cli: Cli) -> anyhow::Result<Ending> {
     init_logging(cli.log_format);
     match cli.command {
-        Command::Serve(args) => serve(args),
-        Command::Routes(args) => routes(&args),
+        Command::Serve(args) => serve(args).map(|()| Ending::Success),
+        Command::Routes(args) => routes(&args).map(|()| Ending::Success),
+        Command::Validate(args) => validate(&args),
     }
 }
 
@@ -126,6 +176,42 @@ fn routes(args: &SpecArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn validate(args: &ValidateArgs) -> anyhow::Result<Ending> {
+    let engine = load_engine(&args.specs.sources(), EngineConfig::default())?;
+    // Every recording is read before any is checked: a bad one stops the run (exit 2).
+    let mut recordings = Vec::new();
+    for path in &args.recordings {
+        recordings.push(recording::read_file(path)?);
+    }
+    let selected = args.checks.clone().map(|c| c.0).unwrap_or_default();
+    let mut checker = Checker::new(&engine, &selected);
+    let mut report = Report::new(checker.selected());
+    for exchanges in &recordings {
+        // Each recording is its own story.
+        checker.new_story();
+        for r in exchanges {
+            let judged = checker.judge(&r.request, &r.response);
+            let summary = RequestSummary::of(&r.request, r.origin.as_deref());
+            report.push(r.label.clone(), summary, judged);
+        }
+    }
+    print!("{}", report.text());
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report.json())?;
+        std::fs::write(path, text + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report.junit())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(if report.passed() {
+        Ending::Success
+    } else {
+        Ending::ChecksFailed
+    })
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -68,6 +68,23 @@ pub struct Outcome {
     pub response_violations: Vec<Violation>,
 }
 
+/// Where a request leads: [`Engine::route_of`].
+#[derive(Debug)]
+pub enum Routed<'e, 'p> {
+    Operation {
+        api: &'e Api,
+        op: &'e Operation,
+        /// The path parameters' raw (percent-encoded) values, in template order.
+        raw_params: Vec<&'p str>,
+    },
+    /// The path is served, the method is not: what is allowed (as `Allow` lists it).
+    MethodNotAllowed {
+        api: &'e Api,
+        allowed: Vec<Method>,
+    },
+    NotFound,
+}
+
 /// Settings of the mock that are not in any document.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -221,6 +238,23 @@ impl Engine {
 
     pub(crate) fn next_dynamic(&self) -> u64 {
         self.dynamic.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Where a request leads among the served operations, without answering it: the contract
+    /// checks use this to judge traffic the mock did not answer itself.
+    pub fn route_of<'p>(&self, method: &Method, path: &'p str) -> Routed<'_, 'p> {
+        match self.router.find(method, path) {
+            RouteMatch::Found { op, params } => Routed::Operation {
+                api: &self.apis[op.0],
+                op: &self.apis[op.0].operations[op.1],
+                raw_params: params.into_iter().map(|(_, v)| v).collect(),
+            },
+            RouteMatch::MethodNotAllowed { allowed, api } => Routed::MethodNotAllowed {
+                api: &self.apis[api],
+                allowed,
+            },
+            RouteMatch::NotFound { .. } => Routed::NotFound,
+        }
     }
 
     /// Answers one request. Requests under `/__admin/` control the mock; every other request

@@ -42,15 +42,12 @@ pub(crate) struct Exchange<'e> {
 impl Exchange<'_> {
     pub fn answer(&self) -> Outcome {
         let req = self.req;
-        let query = params::parse_query(req.query.as_deref().unwrap_or(""));
-        let cookie_header = req
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join("; ");
-        let cookies = params::parse_cookies(&cookie_header);
+        let reader = RequestReader {
+            op: self.op,
+            req,
+            raw_path_params: self.raw_path_params,
+        };
+        let (query, cookies) = reader.query_and_cookies();
         let sources = CredentialSources {
             headers: &req.headers,
             query: &query,
@@ -66,13 +63,17 @@ impl Exchange<'_> {
             Ok(c) => c,
             Err(outcome) => return *outcome,
         };
-        let (mut violations, values) = self.parameters(&query, &cookies);
-        let body = match self.body(&mut violations) {
+        let (mut violations, values) = reader.parameters(&query, &cookies);
+        let body = match reader.body(&mut violations) {
             Ok(b) => b,
-            Err(outcome) => return *outcome,
+            Err(detail) => {
+                let facts =
+                    ErrorFacts::new(415, reason(415), detail).with_instance(req.path.clone());
+                return self.error(facts, Vec::new());
+            }
         };
         if !violations.is_empty() {
-            let status = self.bad_request_status(&violations);
+            let status = reader.rejection_status(&violations);
             let malformed = violations.iter().find(|v| is_malformed(v));
             let detail = match (malformed, violations.len()) {
                 // A body that cannot be read says so first, with its line and column.
@@ -234,198 +235,6 @@ impl Exchange<'_> {
         self.error(facts, Vec::new())
     }
 
-    /// Reads and validates every parameter: the violations, and the values by location.
-    fn parameters(
-        &self,
-        query: &[(String, String)],
-        cookies: &[(String, String)],
-    ) -> (Vec<Violation>, Values) {
-        let mut values = Values::default();
-        let mut out = params::query_encoding_violations(self.req.query.as_deref().unwrap_or(""));
-        let names = template_params(&self.op.template);
-        let query_names: Vec<&str> = self
-            .op
-            .params
-            .iter()
-            .filter(|p| p.plan.location == ParamIn::Query)
-            .map(|p| p.plan.name.as_str())
-            .collect();
-        for p in &self.op.params {
-            let plan = &p.plan;
-            let extracted: Result<Option<Value>, Violation> = match plan.location {
-                ParamIn::Path => {
-                    let raw = names
-                        .iter()
-                        .position(|n| *n == plan.name)
-                        .and_then(|i| self.raw_path_params.get(i));
-                    match raw {
-                        Some(raw) => plan.from_path(raw).map(Some),
-                        None => Ok(None),
-                    }
-                }
-                ParamIn::Query => {
-                    let others: Vec<&str> = query_names
-                        .iter()
-                        .copied()
-                        .filter(|n| *n != plan.name)
-                        .collect();
-                    plan.from_query_except(query, &others)
-                }
-                ParamIn::Header => {
-                    let values: Vec<&str> = self
-                        .req
-                        .headers
-                        .get_all(plan.name.as_str())
-                        .iter()
-                        .filter_map(|v| v.to_str().ok())
-                        .collect();
-                    if values.is_empty() {
-                        Ok(None)
-                    } else {
-                        plan.from_header(&values.join(",")).map(Some)
-                    }
-                }
-                ParamIn::Cookie => plan.from_cookie(cookies),
-            };
-            match extracted {
-                Err(v) => out.push(v),
-                Ok(None) if plan.required => out.push(Violation::new(
-                    p.location(Vec::new()),
-                    "required",
-                    "This parameter is missing.",
-                )),
-                Ok(None) => {}
-                Ok(Some(value)) => {
-                    if let Some(validator) = &p.validator {
-                        out.extend(validator.violations(&value, &|steps| p.location(steps)));
-                    }
-                    let into = match plan.location {
-                        ParamIn::Path => &mut values.path,
-                        ParamIn::Query => &mut values.query,
-                        ParamIn::Header | ParamIn::Cookie => &mut values.headers,
-                    };
-                    into.insert(plan.name.clone(), value);
-                }
-            }
-        }
-        (out, values)
-    }
-
-    /// Checks the body against the declared media types; an unsupported content type is an
-    /// answer of its own (415), a body that is not JSON adds a violation.
-    fn body(&self, violations: &mut Vec<Violation>) -> Result<Option<Value>, Box<Outcome>> {
-        let Some(spec) = &self.op.body else {
-            return Ok(None);
-        };
-        let req = self.req;
-        if req.body.is_empty() {
-            if spec.required {
-                violations.push(Violation::new(
-                    Location::Body(Vec::new()),
-                    "required",
-                    "The request body is missing.",
-                ));
-            }
-            return Ok(None);
-        }
-        let content_type = req
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
-        let matched = content_type.and_then(|ct| negotiate::match_content_type(ct, &spec.declared));
-        let Some(declared) = matched else {
-            let detail = match content_type {
-                Some(ct) => format!(
-                    "The body's Content-Type `{ct}` is not one of: {}.",
-                    spec.declared.join(", ")
-                ),
-                None => format!(
-                    "The request has a body but no Content-Type; expected one of: {}.",
-                    spec.declared.join(", ")
-                ),
-            };
-            let facts = ErrorFacts::new(415, reason(415), detail).with_instance(req.path.clone());
-            return Err(Box::new(self.error(facts, Vec::new())));
-        };
-        let Some(media) = spec.media.iter().find(|m| m.media_type == declared) else {
-            return Ok(None);
-        };
-        let value = if negotiate::is_json(content_type.unwrap_or(declared))
-            || negotiate::is_json(declared)
-        {
-            match serde_json::from_slice::<Value>(&req.body) {
-                Ok(v) => v,
-                Err(e) => {
-                    violations.push(Violation::new(
-                        Location::Body(Vec::new()),
-                        "json",
-                        format!(
-                            "The body is not valid JSON: {} at line {}, column {}.",
-                            json_error_text(&e),
-                            e.line(),
-                            e.column()
-                        ),
-                    ));
-                    return Ok(None);
-                }
-            }
-        } else if let Some(form) = &media.form {
-            let text = String::from_utf8_lossy(&req.body);
-            let fields = params::parse_query(&text);
-            match form.from_query(&fields) {
-                Ok(v) => v.unwrap_or_else(|| Value::Object(serde_json::Map::new())),
-                Err(mut v) => {
-                    v.location = Location::Body(Vec::new());
-                    violations.push(v);
-                    return Ok(None);
-                }
-            }
-        } else if declared.starts_with("text/") {
-            match std::str::from_utf8(&req.body) {
-                Ok(s) => Value::String(s.to_owned()),
-                Err(_) => {
-                    violations.push(Violation::new(
-                        Location::Body(Vec::new()),
-                        "encoding",
-                        "The body is not valid UTF-8 text.",
-                    ));
-                    return Ok(None);
-                }
-            }
-        } else {
-            // Binary and multipart bodies are accepted as they are.
-            return Ok(None);
-        };
-        if let Some(validator) = &media.validator {
-            violations.extend(validator.violations(&value, &Location::Body));
-        }
-        Ok(Some(value))
-    }
-
-    /// 400 for malformed requests and parameters; 422 for a body that parses but breaks its
-    /// schema, where the operation declares 422.
-    fn bad_request_status(&self, violations: &[Violation]) -> u16 {
-        let declares = |s: u16| {
-            self.op
-                .responses
-                .iter()
-                .any(|r| r.status == respond::StatusKey::Code(s))
-        };
-        if violations.iter().any(is_malformed) {
-            return 400;
-        }
-        let only_body = violations
-            .iter()
-            .all(|v| matches!(v.location, Location::Body(_)));
-        if only_body && declares(422) {
-            return 422;
-        }
-        if !declares(400) && declares(422) {
-            return 422;
-        }
-        400
-    }
-
     fn success(&self) -> Outcome {
         let req = self.req;
         let prefer = Prefer::parse(req.headers.get("prefer").and_then(|v| v.to_str().ok()));
@@ -564,6 +373,276 @@ impl Exchange<'_> {
             violations,
             self.engine.config().check_responses,
         )
+    }
+}
+
+/// What the server's pipeline finds wrong with a request, found without answering it or
+/// touching any world: the contract checks judge recorded and live traffic with it.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFindings {
+    /// Why the credentials do not satisfy the operation's security (the 401's detail).
+    pub unauthenticated: Option<String>,
+    /// The body's `Content-Type` is not one the operation declares (the 415's detail).
+    pub unsupported_media_type: Option<String>,
+    /// Every parameter and body violation, as the server would list them.
+    pub violations: Vec<Violation>,
+}
+
+impl RequestFindings {
+    /// Nothing wrong: the server would go on to answer it.
+    pub fn is_valid(&self) -> bool {
+        self.unauthenticated.is_none()
+            && self.unsupported_media_type.is_none()
+            && self.violations.is_empty()
+    }
+}
+
+/// Inspects a routed request the way [`Engine::handle`] does, but only reports: credentials
+/// (present and well formed; whether a token is *known* is a world's business and is not
+/// asked), every parameter, the body's content type and schema. `raw_path_params` are the
+/// router's values, in template order.
+pub fn inspect_request(
+    op: &Operation,
+    req: &MockRequest,
+    raw_path_params: &[&str],
+) -> RequestFindings {
+    let reader = RequestReader {
+        op,
+        req,
+        raw_path_params,
+    };
+    let (query, cookies) = reader.query_and_cookies();
+    let sources = CredentialSources {
+        headers: &req.headers,
+        query: &query,
+        cookies: &cookies,
+    };
+    let unauthenticated = op.security.check(&sources).err().map(|u| u.detail);
+    let (mut violations, _) = reader.parameters(&query, &cookies);
+    let unsupported_media_type = reader.body(&mut violations).err();
+    RequestFindings {
+        unauthenticated,
+        unsupported_media_type,
+        violations,
+    }
+}
+
+/// Decoded (name, value) pairs of a query string or a `Cookie` header.
+type Pairs = Vec<(String, String)>;
+
+/// Reads a request's parameters and body for one operation: shared by the server's answers
+/// and [`inspect_request`], so both see the same violations.
+pub(crate) struct RequestReader<'a> {
+    pub op: &'a Operation,
+    pub req: &'a MockRequest,
+    pub raw_path_params: &'a [&'a str],
+}
+
+impl RequestReader<'_> {
+    /// The query pairs and cookies, decoded.
+    fn query_and_cookies(&self) -> (Pairs, Pairs) {
+        let query = params::parse_query(self.req.query.as_deref().unwrap_or(""));
+        let cookie_header = self
+            .req
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join("; ");
+        (query, params::parse_cookies(&cookie_header))
+    }
+
+    /// Reads and validates every parameter: the violations, and the values by location.
+    fn parameters(
+        &self,
+        query: &[(String, String)],
+        cookies: &[(String, String)],
+    ) -> (Vec<Violation>, Values) {
+        let mut values = Values::default();
+        let mut out = params::query_encoding_violations(self.req.query.as_deref().unwrap_or(""));
+        let names = template_params(&self.op.template);
+        let query_names: Vec<&str> = self
+            .op
+            .params
+            .iter()
+            .filter(|p| p.plan.location == ParamIn::Query)
+            .map(|p| p.plan.name.as_str())
+            .collect();
+        for p in &self.op.params {
+            let plan = &p.plan;
+            let extracted: Result<Option<Value>, Violation> = match plan.location {
+                ParamIn::Path => {
+                    let raw = names
+                        .iter()
+                        .position(|n| *n == plan.name)
+                        .and_then(|i| self.raw_path_params.get(i));
+                    match raw {
+                        Some(raw) => plan.from_path(raw).map(Some),
+                        None => Ok(None),
+                    }
+                }
+                ParamIn::Query => {
+                    let others: Vec<&str> = query_names
+                        .iter()
+                        .copied()
+                        .filter(|n| *n != plan.name)
+                        .collect();
+                    plan.from_query_except(query, &others)
+                }
+                ParamIn::Header => {
+                    let values: Vec<&str> = self
+                        .req
+                        .headers
+                        .get_all(plan.name.as_str())
+                        .iter()
+                        .filter_map(|v| v.to_str().ok())
+                        .collect();
+                    if values.is_empty() {
+                        Ok(None)
+                    } else {
+                        plan.from_header(&values.join(",")).map(Some)
+                    }
+                }
+                ParamIn::Cookie => plan.from_cookie(cookies),
+            };
+            match extracted {
+                Err(v) => out.push(v),
+                Ok(None) if plan.required => out.push(Violation::new(
+                    p.location(Vec::new()),
+                    "required",
+                    "This parameter is missing.",
+                )),
+                Ok(None) => {}
+                Ok(Some(value)) => {
+                    if let Some(validator) = &p.validator {
+                        out.extend(validator.violations(&value, &|steps| p.location(steps)));
+                    }
+                    let into = match plan.location {
+                        ParamIn::Path => &mut values.path,
+                        ParamIn::Query => &mut values.query,
+                        ParamIn::Header | ParamIn::Cookie => &mut values.headers,
+                    };
+                    into.insert(plan.name.clone(), value);
+                }
+            }
+        }
+        (out, values)
+    }
+
+    /// Checks the body against the declared media types; an unsupported content type is an
+    /// answer of its own (415: `Err` with its detail), a body that is not JSON adds a
+    /// violation.
+    fn body(&self, violations: &mut Vec<Violation>) -> Result<Option<Value>, String> {
+        let Some(spec) = &self.op.body else {
+            return Ok(None);
+        };
+        let req = self.req;
+        if req.body.is_empty() {
+            if spec.required {
+                violations.push(Violation::new(
+                    Location::Body(Vec::new()),
+                    "required",
+                    "The request body is missing.",
+                ));
+            }
+            return Ok(None);
+        }
+        let content_type = req
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let matched = content_type.and_then(|ct| negotiate::match_content_type(ct, &spec.declared));
+        let Some(declared) = matched else {
+            let detail = match content_type {
+                Some(ct) => format!(
+                    "The body's Content-Type `{ct}` is not one of: {}.",
+                    spec.declared.join(", ")
+                ),
+                None => format!(
+                    "The request has a body but no Content-Type; expected one of: {}.",
+                    spec.declared.join(", ")
+                ),
+            };
+            return Err(detail);
+        };
+        let Some(media) = spec.media.iter().find(|m| m.media_type == declared) else {
+            return Ok(None);
+        };
+        let value = if negotiate::is_json(content_type.unwrap_or(declared))
+            || negotiate::is_json(declared)
+        {
+            match serde_json::from_slice::<Value>(&req.body) {
+                Ok(v) => v,
+                Err(e) => {
+                    violations.push(Violation::new(
+                        Location::Body(Vec::new()),
+                        "json",
+                        format!(
+                            "The body is not valid JSON: {} at line {}, column {}.",
+                            json_error_text(&e),
+                            e.line(),
+                            e.column()
+                        ),
+                    ));
+                    return Ok(None);
+                }
+            }
+        } else if let Some(form) = &media.form {
+            let text = String::from_utf8_lossy(&req.body);
+            let fields = params::parse_query(&text);
+            match form.from_query(&fields) {
+                Ok(v) => v.unwrap_or_else(|| Value::Object(serde_json::Map::new())),
+                Err(mut v) => {
+                    v.location = Location::Body(Vec::new());
+                    violations.push(v);
+                    return Ok(None);
+                }
+            }
+        } else if declared.starts_with("text/") {
+            match std::str::from_utf8(&req.body) {
+                Ok(s) => Value::String(s.to_owned()),
+                Err(_) => {
+                    violations.push(Violation::new(
+                        Location::Body(Vec::new()),
+                        "encoding",
+                        "The body is not valid UTF-8 text.",
+                    ));
+                    return Ok(None);
+                }
+            }
+        } else {
+            // Binary and multipart bodies are accepted as they are.
+            return Ok(None);
+        };
+        if let Some(validator) = &media.validator {
+            violations.extend(validator.violations(&value, &Location::Body));
+        }
+        Ok(Some(value))
+    }
+
+    /// 400 for malformed requests and parameters; 422 for a body that parses but breaks its
+    /// schema, where the operation declares 422.
+    pub fn rejection_status(&self, violations: &[Violation]) -> u16 {
+        let declares = |s: u16| {
+            self.op
+                .responses
+                .iter()
+                .any(|r| r.status == respond::StatusKey::Code(s))
+        };
+        if violations.iter().any(is_malformed) {
+            return 400;
+        }
+        let only_body = violations
+            .iter()
+            .all(|v| matches!(v.location, Location::Body(_)));
+        if only_body && declares(422) {
+            return 422;
+        }
+        if !declares(400) && declares(422) {
+            return 422;
+        }
+        400
     }
 }
 

@@ -16,12 +16,16 @@
 //! - `negotiate`: `Accept` and `Content-Type` matching.
 //! - `violation`: what broke where; `shape` renders it in any API's error schema.
 //! - `generate`: deterministic data from a schema, for answers without examples.
-//! - `server`: the hyper edge; `cli`: the command line.
+//! - `checks`: the named contract checks, judging one exchange (and stories of several) with
+//!   the same router, request pipeline and validators; `recording`: HAR and JSON Lines
+//!   traffic; `report`: text, JSON and JUnit reports of the checks.
+//! - `server`: the hyper edge; `cli`: the command line (`serve`, `routes`, `validate`).
 
 pub mod admin;
 pub mod api;
 pub mod behaviour;
 pub mod behaviours;
+pub mod checks;
 pub mod cli;
 pub mod engine;
 pub mod errors;
@@ -34,7 +38,9 @@ pub mod normalize;
 pub mod params;
 pub mod pattern_gen;
 pub mod problems;
+pub mod recording;
 pub mod refs;
+pub mod report;
 pub mod respond;
 pub mod router;
 pub mod schemas;

@@ -1,4 +1,4 @@
-//! The `understudy` binary: parse the command line, run it, map failure to an exit code.
+//! The `understudy` binary: parse the command line, run it, map how it ended to an exit code.
 
 use std::process::ExitCode;
 
@@ -6,11 +6,9 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = understudy::cli::Cli::parse();
-    match understudy::cli::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("understudy: {e:#}");
-            ExitCode::from(2)
-        }
+    let result = understudy::cli::run(cli);
+    if let Err(e) = &result {
+        eprintln!("understudy: {e:#}");
     }
+    ExitCode::from(understudy::cli::exit_code(&result))
 }

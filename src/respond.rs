@@ -13,6 +13,7 @@ use http::{HeaderName, HeaderValue};
 use serde_json::Value;
 
 use crate::generate::{self, Direction, GenOptions};
+use crate::params::ParamPlan;
 use crate::refs::{Located, Resources};
 use crate::schemas::{CompiledSchema, SchemaLoc};
 use crate::violation::Location;
@@ -210,6 +211,8 @@ pub struct ResponseSpec {
     pub offered: Vec<String>,
     /// Declared headers (name, resolved Header object).
     pub headers: Vec<(String, Value)>,
+    /// The declared headers compiled for checking answers (contract checks).
+    pub header_checks: Vec<HeaderCheck>,
     header_values: OnceLock<Vec<(HeaderName, HeaderValue)>>,
 }
 
@@ -225,8 +228,14 @@ impl ResponseSpec {
             media,
             offered,
             headers,
+            header_checks: Vec::new(),
             header_values: OnceLock::new(),
         }
+    }
+
+    pub fn with_header_checks(mut self, checks: Vec<HeaderCheck>) -> Self {
+        self.header_checks = checks;
+        self
     }
 
     /// The declared headers' values, made once (from examples or generated with `seed`).
@@ -251,6 +260,17 @@ impl ResponseSpec {
     pub fn media_for(&self, media_type: &str) -> Option<&ResponseMedia> {
         self.media.iter().find(|m| m.media_type == media_type)
     }
+}
+
+/// A declared response header, read like a `simple`-style header parameter and validated
+/// against its schema.
+#[derive(Debug)]
+pub struct HeaderCheck {
+    pub name: String,
+    pub required: bool,
+    /// How its text becomes a typed value; `None` when the Header object cannot be read so.
+    pub plan: Option<ParamPlan>,
+    pub validator: Option<Arc<CompiledSchema>>,
 }
 
 /// What a `Prefer` header asks for (Prism's vocabulary).

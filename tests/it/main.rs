@@ -5,6 +5,8 @@
 //! - `admin`: the `/__admin/` control API and sessions.
 //! - `documents`: other documents (edge cases of 3.0 and 3.1, broken ones, several at once).
 //! - `conformance`: every example and generated answer of the bundled documents fits its schema.
+//! - `validate`: `understudy validate` over the recordings in `tests/recordings/` and over
+//!   traffic recorded from the mock itself; reports and exit codes.
 //! - `corpus`: npm's `@readme/oas-examples` documents load and answer (fetched by `.ci/run`).
 
 mod admin;
@@ -19,3 +21,4 @@ mod documents;
 mod gitbook;
 mod gitbook_story;
 mod harness;
+mod validate;
