@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Check the bundled OpenAPI documents and the test documents.
 
-For every `specs/*.yaml` and `tests/docs/*.yaml` (except `tests/docs/bad.yaml`):
+For every `specs/*.yaml`, `tests/docs/*.yaml` (except `tests/docs/bad.yaml`) and
+`tests/recordings/*.yaml`:
 
 1. validate the document with openapi-spec-validator (which also follows relative file `$ref`s,
    such as edge-30.yaml's `shared/pet.yaml#/Pet`, a bare map of schemas);
@@ -259,7 +260,11 @@ def spec_errors(path: Path) -> list[str]:
 
 
 def main() -> int:
-    files = sorted((ROOT / "specs").glob("*.yaml")) + sorted((ROOT / "tests" / "docs").glob("*.yaml"))
+    files = (
+        sorted((ROOT / "specs").glob("*.yaml"))
+        + sorted((ROOT / "tests" / "docs").glob("*.yaml"))
+        + sorted((ROOT / "tests" / "recordings").glob("*.yaml"))
+    )
     if not files:
         print("no documents found", file=sys.stderr)
         return 1
