@@ -16,6 +16,8 @@
 //! - `negotiate`: `Accept` and `Content-Type` matching.
 //! - `violation`: what broke where; `shape` renders it in any API's error schema.
 //! - `generate`: deterministic data from a schema, for answers without examples.
+//! - `fuzz`: proptest strategies from the schemas: valid values, values breaking one
+//!   constraint, whole requests per operation (property tests and contract checks share them).
 //! - `server`: the hyper edge; `cli`: the command line.
 
 pub mod admin;
@@ -27,6 +29,7 @@ pub mod engine;
 pub mod errors;
 pub mod exchange;
 pub mod fixtures;
+pub mod fuzz;
 pub mod generate;
 pub mod load;
 pub mod negotiate;
