@@ -16,6 +16,8 @@
 //! - `negotiate`: `Accept` and `Content-Type` matching.
 //! - `violation`: what broke where; `shape` renders it in any API's error schema.
 //! - `generate`: deterministic data from a schema, for answers without examples.
+//! - `fuzz`: proptest strategies from the schemas: valid values, values breaking one
+//!   constraint, whole requests per operation (property tests and contract checks share them).
 //! - `checks`: the named contract checks, judging one exchange (and stories of several) with
 //!   the same router, request pipeline and validators; `recording`: HAR and JSON Lines
 //!   traffic; `report`: text, JSON and JUnit reports of the checks.
@@ -31,6 +33,7 @@ pub mod engine;
 pub mod errors;
 pub mod exchange;
 pub mod fixtures;
+pub mod fuzz;
 pub mod generate;
 pub mod load;
 pub mod negotiate;
