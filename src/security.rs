@@ -102,6 +102,11 @@ impl Security {
         Security { alternatives }
     }
 
+    /// The alternatives: any one of them, all of its schemes.
+    pub fn alternatives(&self) -> &[Vec<Scheme>] {
+        &self.alternatives
+    }
+
     /// No credentials needed at all.
     pub fn is_open(&self) -> bool {
         self.alternatives.is_empty() || self.alternatives.iter().any(Vec::is_empty)

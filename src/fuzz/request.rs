@@ -20,7 +20,7 @@ use crate::api::{Api, Operation, Param};
 use crate::engine::MockRequest;
 use crate::negotiate::is_json;
 use crate::params::{self, ParamIn, ParamPlan, Shape, Style};
-use crate::refs::pointer_join;
+use crate::security::SchemeKind;
 use crate::violation::Location;
 
 /// What a generated request carries where a credential goes; replace it with
@@ -444,46 +444,18 @@ impl Template {
 }
 
 /// The credential the first alternative of the operation's security requirements asks for.
-fn credential_of(api: &Api, op: &Operation) -> Option<CredentialSlot> {
-    let root = api.resources.root();
-    let item = root.get("paths")?.get(&op.template)?;
-    let item = api
-        .resources
-        .deref(api.resources.root_uri(), item)
-        .map(|l| l.value)
-        .unwrap_or(item);
-    let method = op.method.as_str().to_ascii_lowercase();
-    let reqs = item
-        .get(&method)
-        .and_then(|o| o.get("security"))
-        .or_else(|| root.get("security"))?
-        .as_array()?;
-    if reqs
-        .iter()
-        .any(|r| r.as_object().is_some_and(|m| m.is_empty()))
-    {
+fn credential_of(op: &Operation) -> Option<CredentialSlot> {
+    if op.security.is_open() {
         return None;
     }
-    let name = reqs.first()?.as_object()?.keys().next()?;
-    let scheme = root.pointer(&pointer_join("/components/securitySchemes", &[name]))?;
-    let scheme = api
-        .resources
-        .deref(api.resources.root_uri(), scheme)
-        .map(|l| l.value)
-        .unwrap_or(scheme);
-    let field = |k: &str| scheme.get(k).and_then(Value::as_str).unwrap_or_default();
-    match field("type") {
-        "http" if field("scheme").eq_ignore_ascii_case("basic") => Some(CredentialSlot::Basic),
-        "http" | "oauth2" | "openIdConnect" => Some(CredentialSlot::Bearer),
-        "apiKey" => {
-            let n = field("name").to_owned();
-            match field("in") {
-                "query" => Some(CredentialSlot::Query(n)),
-                "cookie" => Some(CredentialSlot::Cookie(n)),
-                _ => Some(CredentialSlot::Header(n)),
-            }
-        }
-        _ => None,
+    let scheme = op.security.alternatives().first()?.first()?;
+    match &scheme.kind {
+        SchemeKind::Basic => Some(CredentialSlot::Basic),
+        SchemeKind::Bearer => Some(CredentialSlot::Bearer),
+        SchemeKind::ApiKeyHeader(n) => Some(CredentialSlot::Header(n.clone())),
+        SchemeKind::ApiKeyQuery(n) => Some(CredentialSlot::Query(n.clone())),
+        SchemeKind::ApiKeyCookie(n) => Some(CredentialSlot::Cookie(n.clone())),
+        SchemeKind::Unchecked => None,
     }
 }
 
@@ -528,7 +500,7 @@ fn param_schema(api: &Api, p: &Param) -> Result<Option<Compiled>, FuzzError> {
     }
 }
 
-fn template(api: &Api, op: &Operation) -> Template {
+fn template(op: &Operation) -> Template {
     let plans: Vec<ParamPlan> = op.params.iter().map(|p| p.plan.clone()).collect();
     let query_others = plans
         .iter()
@@ -546,7 +518,7 @@ fn template(api: &Api, op: &Operation) -> Template {
         plans,
         query_others,
         content_type: None,
-        credential: credential_of(api, op),
+        credential: credential_of(op),
     }
 }
 
@@ -573,7 +545,7 @@ struct Pieces {
 }
 
 fn pieces_of(api: &Api, op: &Operation) -> Result<Pieces, FuzzError> {
-    let mut tpl = template(api, op);
+    let mut tpl = template(op);
     let body = body_choice(api, op)?;
     tpl.content_type = body.as_ref().map(|(ct, _)| ct.clone());
     let tpl = Arc::new(tpl);
