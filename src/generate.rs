@@ -2,7 +2,7 @@
 //! the loader): the data the mock answers with.
 //!
 //! Implementation rationale: every schema is handled as a *conjunction* of located subschemas.
-//! `$ref` (with its siblings) and `allOf` are flattened into one effective schema ([`Eff`]) whose
+//! `$ref` (with its siblings) and `allOf` are flattened into one effective schema (a [`Merged`], see `schema_merge`) whose
 //! bounds are the tightest of all branches; `anyOf`/`oneOf` are resolved by picking a branch and
 //! adding it to the conjunction, then merging again. Object and array keywords stay grouped per
 //! branch, because `additionalProperties` and `items` only make sense next to the `properties` and
@@ -16,6 +16,10 @@ use serde_json::{Map, Number, Value};
 
 use crate::pattern_gen::Pattern;
 use crate::refs::{Located, RefError, Resources};
+use crate::schema_merge::{
+    ANY, ARR, BOOL, Choice, INT, MergeError, Merged, Merger, NULL, NUM, OBJ, Reach, STR,
+    mapping_key, types_of, value_bits,
+};
 
 /// Which side of an exchange a value is for: requests never carry `readOnly` properties and
 /// responses never carry `writeOnly` ones (unless they are required).
@@ -175,43 +179,6 @@ const CHOICE_ROUNDS: usize = 32;
 
 static FALSE: Value = Value::Bool(false);
 
-// Type bits. `number` is NUM|INT so that intersecting it with `integer` leaves `integer`.
-const NULL: u8 = 1;
-const BOOL: u8 = 2;
-const OBJ: u8 = 4;
-const ARR: u8 = 8;
-const NUM: u8 = 16;
-const INT: u8 = 32;
-const STR: u8 = 64;
-const ANY: u8 = 127;
-
-fn type_bits(name: &str) -> u8 {
-    match name {
-        "null" => NULL,
-        "boolean" => BOOL,
-        "object" => OBJ,
-        "array" => ARR,
-        "number" => NUM | INT,
-        "integer" => INT,
-        "string" => STR,
-        _ => 0,
-    }
-}
-
-fn value_type_bits(v: &Value) -> u8 {
-    match v {
-        Value::Null => NULL,
-        Value::Bool(_) => BOOL,
-        Value::Object(_) => OBJ,
-        Value::Array(_) => ARR,
-        Value::String(_) => STR,
-        Value::Number(n) => {
-            let integral = n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0);
-            if integral { NUM | INT } else { NUM }
-        }
-    }
-}
-
 /// Where in the instance we are, and what the property is called (for realistic strings).
 #[derive(Debug, Clone)]
 struct Ctx<'n> {
@@ -227,301 +194,6 @@ impl Ctx<'_> {
             path: crate::refs::pointer_join(&self.path, &[token]),
             name,
         }
-    }
-}
-
-/// The object keywords of one schema in the conjunction.
-#[derive(Debug, Clone, Copy)]
-struct ObjBranch<'a> {
-    base: &'a str,
-    props: Option<&'a Map<String, Value>>,
-    patterns: Option<&'a Map<String, Value>>,
-    additional: Option<&'a Value>,
-}
-
-/// The array keywords of one schema in the conjunction.
-#[derive(Debug, Clone, Copy)]
-struct ArrBranch<'a> {
-    base: &'a str,
-    prefix: &'a [Value],
-    items: Option<&'a Value>,
-}
-
-/// An `anyOf`/`oneOf` still to be resolved.
-#[derive(Debug, Clone)]
-struct Choice<'a> {
-    id: *const Value,
-    one_of: bool,
-    base: &'a str,
-    branches: &'a [Value],
-    discriminator: Option<&'a Value>,
-}
-
-/// The effective schema of a conjunction: every branch's constraints merged.
-#[derive(Debug, Default)]
-struct Eff<'a> {
-    never: Option<String>,
-    types: Option<u8>,
-    inferred: u8,
-    excluded_types: u8,
-    consts: Vec<&'a Value>,
-    enums: Vec<&'a [Value]>,
-    nots: Vec<Located<'a>>,
-    example: Option<&'a Value>,
-    read_only: bool,
-    write_only: bool,
-    origin: Option<String>,
-    format: Option<&'a str>,
-    lo: Option<(f64, bool)>,
-    hi: Option<(f64, bool)>,
-    multiple_of: Vec<f64>,
-    min_len: usize,
-    max_len: Option<usize>,
-    patterns: Vec<&'a str>,
-    arr: Vec<ArrBranch<'a>>,
-    min_items: usize,
-    max_items: Option<usize>,
-    unique: bool,
-    contains: Vec<Located<'a>>,
-    min_contains: Option<usize>,
-    obj: Vec<ObjBranch<'a>>,
-    required: Vec<&'a str>,
-    min_props: usize,
-    max_props: Option<usize>,
-    prop_names: Vec<Located<'a>>,
-    dep_required: Vec<(&'a str, &'a [Value])>,
-    closed: bool,
-    choices: Vec<Choice<'a>>,
-}
-
-fn usize_of(v: Option<&Value>) -> Option<usize> {
-    v.and_then(Value::as_u64)
-        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-}
-
-impl<'a> Eff<'a> {
-    fn tighten_lo(&mut self, v: f64, exclusive: bool) {
-        let tighter = match self.lo {
-            None => true,
-            Some((cur, cur_ex)) => v > cur || (v == cur && exclusive && !cur_ex),
-        };
-        if tighter {
-            self.lo = Some((v, exclusive));
-        }
-    }
-
-    fn tighten_hi(&mut self, v: f64, exclusive: bool) {
-        let tighter = match self.hi {
-            None => true,
-            Some((cur, cur_ex)) => v < cur || (v == cur && exclusive && !cur_ex),
-        };
-        if tighter {
-            self.hi = Some((v, exclusive));
-        }
-    }
-
-    /// Merges the keywords of one schema object (not its `$ref`/`allOf`, handled by the caller).
-    fn absorb(&mut self, base: &'a str, o: &'a Map<String, Value>) {
-        let mut infer = |bits: u8, keys: &[&str]| {
-            if keys.iter().any(|k| o.contains_key(*k)) {
-                self.inferred |= bits;
-            }
-        };
-        infer(
-            OBJ,
-            &[
-                "properties",
-                "required",
-                "additionalProperties",
-                "patternProperties",
-                "minProperties",
-                "maxProperties",
-                "propertyNames",
-                "dependentRequired",
-            ],
-        );
-        infer(
-            ARR,
-            &[
-                "items",
-                "prefixItems",
-                "minItems",
-                "maxItems",
-                "contains",
-                "uniqueItems",
-            ],
-        );
-        infer(STR, &["pattern", "minLength", "maxLength"]);
-        infer(
-            NUM | INT,
-            &[
-                "minimum",
-                "maximum",
-                "exclusiveMinimum",
-                "exclusiveMaximum",
-                "multipleOf",
-            ],
-        );
-        match o.get("type") {
-            Some(Value::String(t)) => self.restrict_types(type_bits(t)),
-            Some(Value::Array(ts)) => {
-                let bits = ts
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(type_bits)
-                    .fold(0, |a, b| a | b);
-                self.restrict_types(bits);
-            }
-            _ => {}
-        }
-        if let Some(c) = o.get("const") {
-            self.consts.push(c);
-        }
-        if let Some(Value::Array(e)) = o.get("enum") {
-            self.enums.push(e);
-        }
-        if self.example.is_none() {
-            self.example = match o.get("examples") {
-                Some(Value::Array(ex)) => ex.first(),
-                _ => None,
-            }
-            .or_else(|| o.get("default"));
-        }
-        let flag = |k: &str| o.get(k).and_then(Value::as_bool).unwrap_or(false);
-        self.read_only |= flag("readOnly");
-        self.write_only |= flag("writeOnly");
-        self.unique |= flag("uniqueItems");
-        if self.format.is_none() {
-            self.format = o.get("format").and_then(Value::as_str);
-        }
-        let num = |k: &str| o.get(k).and_then(Value::as_f64);
-        if let Some(v) = num("minimum") {
-            self.tighten_lo(v, false);
-        }
-        if let Some(v) = num("exclusiveMinimum") {
-            self.tighten_lo(v, true);
-        }
-        if let Some(v) = num("maximum") {
-            self.tighten_hi(v, false);
-        }
-        if let Some(v) = num("exclusiveMaximum") {
-            self.tighten_hi(v, true);
-        }
-        if let Some(m) = num("multipleOf").filter(|m| *m > 0.0) {
-            self.multiple_of.push(m);
-        }
-        if let Some(n) = usize_of(o.get("minLength")) {
-            self.min_len = self.min_len.max(n);
-        }
-        if let Some(n) = usize_of(o.get("maxLength")) {
-            self.max_len = Some(self.max_len.map_or(n, |m| m.min(n)));
-        }
-        if let Some(p) = o.get("pattern").and_then(Value::as_str) {
-            self.patterns.push(p);
-        }
-        if let Some(n) = usize_of(o.get("minItems")) {
-            self.min_items = self.min_items.max(n);
-        }
-        if let Some(n) = usize_of(o.get("maxItems")) {
-            self.max_items = Some(self.max_items.map_or(n, |m| m.min(n)));
-        }
-        let prefix = match o.get("prefixItems") {
-            Some(Value::Array(p)) => p.as_slice(),
-            _ => &[],
-        };
-        if !prefix.is_empty() || o.contains_key("items") {
-            self.arr.push(ArrBranch {
-                base,
-                prefix,
-                items: o.get("items"),
-            });
-        }
-        if let Some(c) = o.get("contains") {
-            self.contains.push(Located { base, value: c });
-            if let Some(n) = usize_of(o.get("minContains")) {
-                self.min_contains = Some(self.min_contains.unwrap_or(0).max(n));
-            }
-        }
-        let props = o.get("properties").and_then(Value::as_object);
-        let patterns = o.get("patternProperties").and_then(Value::as_object);
-        let additional = o.get("additionalProperties");
-        if props.is_some() || patterns.is_some() || additional.is_some() {
-            self.obj.push(ObjBranch {
-                base,
-                props,
-                patterns,
-                additional,
-            });
-        }
-        if let Some(Value::Array(req)) = o.get("required") {
-            for r in req.iter().filter_map(Value::as_str) {
-                if !self.required.contains(&r) {
-                    self.required.push(r);
-                }
-            }
-        }
-        if let Some(n) = usize_of(o.get("minProperties")) {
-            self.min_props = self.min_props.max(n);
-        }
-        if let Some(n) = usize_of(o.get("maxProperties")) {
-            self.max_props = Some(self.max_props.map_or(n, |m| m.min(n)));
-        }
-        if let Some(p) = o.get("propertyNames") {
-            self.prop_names.push(Located { base, value: p });
-        }
-        if let Some(Value::Object(deps)) = o.get("dependentRequired") {
-            for (k, v) in deps {
-                if let Value::Array(names) = v {
-                    self.dep_required.push((k, names));
-                }
-            }
-        }
-        // Everything a sibling schema evaluates stays allowed, so "closed" only stops extras.
-        self.closed |= o.get("unevaluatedProperties") == Some(&Value::Bool(false));
-        if let Some(not) = o.get("not") {
-            self.absorb_not(Located { base, value: not });
-        }
-    }
-
-    fn restrict_types(&mut self, bits: u8) {
-        self.types = Some(self.types.unwrap_or(ANY) & bits);
-    }
-
-    /// `not` forms that can be applied up front; anything else is checked after generating.
-    fn absorb_not(&mut self, not: Located<'a>) {
-        match not.value {
-            Value::Bool(true) => self.never = Some("`not: true` rejects everything".into()),
-            Value::Object(o) if o.is_empty() => {
-                self.never = Some("`not: {}` rejects everything".into());
-            }
-            Value::Object(o) if o.len() == 1 && o.contains_key("type") => {
-                let bits = match &o["type"] {
-                    Value::String(t) => type_bits(t),
-                    Value::Array(ts) => ts
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(type_bits)
-                        .fold(0, |a, b| a | b),
-                    _ => 0,
-                };
-                // `not: {type: number}` rules out integers too; `not: {type: integer}` does not
-                // rule out fractional numbers, so keep NUM in that case.
-                self.excluded_types |= if bits & NUM != 0 { bits } else { bits & !NUM };
-                self.nots.push(not);
-            }
-            _ => self.nots.push(not),
-        }
-    }
-
-    /// The type bits still possible.
-    fn allowed_types(&self) -> u8 {
-        let mut t = self.types.unwrap_or(ANY) & !self.excluded_types;
-        if t & NUM != 0 && self.excluded_types & INT != 0 && self.excluded_types & NUM == 0 {
-            // Only fractional numbers remain.
-            t &= !INT;
-            t |= NUM;
-        }
-        t
     }
 }
 
@@ -567,15 +239,19 @@ impl<'a> Generator<'a, '_> {
         self.opts.max_depth.min(MAX_DEPTH_CAP)
     }
 
-    fn at(ctx: &Ctx<'_>, eff: Option<&Eff<'a>>) -> String {
+    fn at(ctx: &Ctx<'_>, eff: Option<&Merged<'a>>) -> String {
+        Self::at_origin(ctx, eff.and_then(|e| e.origin.as_deref()))
+    }
+
+    fn at_origin(ctx: &Ctx<'_>, origin: Option<&str>) -> String {
         let path = if ctx.path.is_empty() { "/" } else { &ctx.path };
-        match eff.and_then(|e| e.origin.as_deref()) {
+        match origin {
             Some(origin) => format!("`{path}` (schema {origin})"),
             None => format!("`{path}`"),
         }
     }
 
-    fn unsat(ctx: &Ctx<'_>, eff: &Eff<'a>, reason: impl Into<String>) -> GenError {
+    fn unsat(ctx: &Ctx<'_>, eff: &Merged<'a>, reason: impl Into<String>) -> GenError {
         GenError::Unsatisfiable {
             at: Self::at(ctx, Some(eff)),
             reason: reason.into(),
@@ -591,107 +267,24 @@ impl<'a> Generator<'a, '_> {
         conj: &[Located<'a>],
         resolved: &[*const Value],
         ctx: &Ctx<'_>,
-    ) -> Result<Eff<'a>, GenError> {
-        let mut eff = Eff::default();
-        let mut stack = Vec::new();
-        for loc in conj {
-            self.collect(*loc, &mut eff, &mut stack, resolved, ctx)?;
-        }
-        Ok(eff)
-    }
-
-    fn collect(
-        &self,
-        loc: Located<'a>,
-        eff: &mut Eff<'a>,
-        stack: &mut Vec<*const Value>,
-        resolved: &[*const Value],
-        ctx: &Ctx<'_>,
-    ) -> Result<(), GenError> {
-        let o = match loc.value {
-            Value::Object(o) => o,
-            Value::Bool(false) => {
-                eff.never = Some("the schema is `false`".into());
-                return Ok(());
-            }
-            // `true`, and malformed schemas, constrain nothing.
-            _ => return Ok(()),
+    ) -> Result<Merged<'a>, GenError> {
+        let merger = Merger {
+            resources: self.resources,
+            reach: Reach {
+                dynamic_ref: true,
+                if_then: true,
+            },
         };
-        let id = loc.value as *const Value;
-        if stack.contains(&id) {
-            return Err(GenError::Recursion {
-                at: Self::at(ctx, Some(eff)),
+        merger.merge(conj, resolved).map_err(|e| match e {
+            MergeError::Ref { origin, source } => GenError::Ref {
+                at: Self::at_origin(ctx, origin.as_deref()),
+                source,
+            },
+            MergeError::Cycle { origin } => GenError::Recursion {
+                at: Self::at_origin(ctx, origin.as_deref()),
                 limit: 0,
-            });
-        }
-        stack.push(id);
-        eff.absorb(loc.base, o);
-        for key in ["$ref", "$dynamicRef"] {
-            if let Some(r) = o.get(key).and_then(Value::as_str) {
-                let target =
-                    self.resources
-                        .resolve(loc.base, r)
-                        .map_err(|source| GenError::Ref {
-                            at: Self::at(ctx, Some(eff)),
-                            source,
-                        })?;
-                eff.origin = Resources::absolute(loc.base, r).ok();
-                self.collect(target, eff, stack, resolved, ctx)?;
-            }
-        }
-        if let Some(Value::Array(all)) = o.get("allOf") {
-            for s in all {
-                self.collect(
-                    Located {
-                        base: loc.base,
-                        value: s,
-                    },
-                    eff,
-                    stack,
-                    resolved,
-                    ctx,
-                )?;
-            }
-        }
-        // A value satisfying `if` and `then` satisfies the whole construct.
-        if let (Some(cond), Some(then)) = (o.get("if"), o.get("then")) {
-            self.collect(
-                Located {
-                    base: loc.base,
-                    value: cond,
-                },
-                eff,
-                stack,
-                resolved,
-                ctx,
-            )?;
-            self.collect(
-                Located {
-                    base: loc.base,
-                    value: then,
-                },
-                eff,
-                stack,
-                resolved,
-                ctx,
-            )?;
-        }
-        for (key, one_of) in [("anyOf", false), ("oneOf", true)] {
-            if let Some(arr @ Value::Array(branches)) = o.get(key) {
-                let id = arr as *const Value;
-                if !resolved.contains(&id) {
-                    eff.choices.push(Choice {
-                        id,
-                        one_of,
-                        base: loc.base,
-                        branches,
-                        discriminator: o.get("discriminator"),
-                    });
-                }
-            }
-        }
-        stack.pop();
-        Ok(())
+            },
+        })
     }
 
     // ----- entry: conjunctions and choices --------------------------------------------------
@@ -809,15 +402,7 @@ impl<'a> Generator<'a, '_> {
             if eff.never.is_some() || eff.allowed_types() == 0 {
                 continue;
             }
-            let t = eff.allowed_types();
-            let weight = if t & (OBJ | ARR) == 0 || !eff.consts.is_empty() || !eff.enums.is_empty()
-            {
-                0
-            } else if eff.required.is_empty() && eff.min_items == 0 {
-                1
-            } else {
-                2
-            };
+            let weight = eff.nesting_weight(eff.allowed_types());
             viable.push((i, weight));
         }
         if viable.is_empty() {
@@ -849,19 +434,10 @@ impl<'a> Generator<'a, '_> {
         let prop = disc.get("propertyName")?.as_str()?;
         let reference = branch.value.get("$ref")?.as_str()?;
         let target = Resources::absolute(branch.base, reference).ok()?;
-        if let Some(Value::Object(mapping)) = disc.get("mapping") {
-            for (key, to) in mapping {
-                let to = to.as_str()?;
-                // Mapping values are references, or bare schema names.
-                let abs = if to.contains('#') || to.contains('/') {
-                    Resources::absolute(choice.base, to).ok()
-                } else {
-                    Resources::absolute(choice.base, &format!("#/components/schemas/{to}")).ok()
-                };
-                if abs.as_deref() == Some(&target) {
-                    return Some((prop, Value::String(key.clone())));
-                }
-            }
+        if let Some(Value::Object(mapping)) = disc.get("mapping")
+            && let Some(key) = mapping_key(choice.base, mapping, &target).ok()?
+        {
+            return Some((prop, Value::String(key.clone())));
         }
         let name = target.rsplit('/').next()?;
         Some((prop, Value::String(name.to_owned())))
@@ -887,7 +463,7 @@ impl<'a> Generator<'a, '_> {
 
     fn gen_eff(
         &mut self,
-        eff: &Eff<'a>,
+        eff: &Merged<'a>,
         conj: &[Located<'a>],
         forced: &[(&'a str, Value)],
         ctx: &Ctx<'_>,
@@ -905,7 +481,7 @@ impl<'a> Generator<'a, '_> {
             let candidates: Vec<&Value> = first
                 .iter()
                 .filter(|v| eff.enums.iter().all(|e| e.contains(v)))
-                .filter(|v| value_type_bits(v) & eff.allowed_types() != 0)
+                .filter(|v| value_bits(v) & eff.allowed_types() != 0)
                 .filter(|v| conj.iter().all(|c| self.check(*c, v, 8) != Verdict::No))
                 .collect();
             return match self.rng.pick(&candidates) {
@@ -956,7 +532,7 @@ impl<'a> Generator<'a, '_> {
 
     /// One type to generate from the allowed set; `null` only now and then (or to end
     /// recursion), and the keywords present decide for untyped schemas.
-    fn choose_type(&mut self, eff: &Eff<'a>, allowed: u8, past: bool) -> u8 {
+    fn choose_type(&mut self, eff: &Merged<'a>, allowed: u8, past: bool) -> u8 {
         let mut pool = allowed;
         if eff.types.is_none() {
             let hinted = eff.inferred & allowed;
@@ -986,7 +562,7 @@ impl<'a> Generator<'a, '_> {
 
     fn gen_number(
         &mut self,
-        eff: &Eff<'a>,
+        eff: &Merged<'a>,
         integer: bool,
         ctx: &Ctx<'_>,
     ) -> Result<Value, GenError> {
@@ -994,8 +570,20 @@ impl<'a> Generator<'a, '_> {
         let integer = integer || is_int_format(eff.format);
         if integer {
             let step = integer_step(&eff.multiple_of);
-            let imin = lo.map(|(v, ex)| if ex { v.floor() + 1.0 } else { v.ceil() });
-            let imax = hi.map(|(v, ex)| if ex { v.ceil() - 1.0 } else { v.floor() });
+            let imin = lo.map(|b| {
+                if b.exclusive {
+                    b.value.floor() + 1.0
+                } else {
+                    b.value.ceil()
+                }
+            });
+            let imax = hi.map(|b| {
+                if b.exclusive {
+                    b.value.ceil() - 1.0
+                } else {
+                    b.value.floor()
+                }
+            });
             let (mut a, mut b) = default_range(imin, imax, step);
             // The format's range only narrows: realistic defaults stay small.
             let (fa, fb) = match eff.format {
@@ -1013,10 +601,21 @@ impl<'a> Generator<'a, '_> {
                 .map(Value::from)
                 .map_err(|_| Self::unsat(ctx, eff, "the integer range is out of reach"));
         }
-        let (a0, b0) = (lo.map(|(v, _)| v), hi.map(|(v, _)| v));
+        let (a0, b0) = (lo.map(|b| b.value), hi.map(|b| b.value));
         let inside = |v: f64| {
-            lo.is_none_or(|(l, ex)| if ex { v > l } else { v >= l })
-                && hi.is_none_or(|(h, ex)| if ex { v < h } else { v <= h })
+            lo.is_none_or(|l| {
+                if l.exclusive {
+                    v > l.value
+                } else {
+                    v >= l.value
+                }
+            }) && hi.is_none_or(|h| {
+                if h.exclusive {
+                    v < h.value
+                } else {
+                    v <= h.value
+                }
+            })
         };
         let v = if let Some(&m) = eff.multiple_of.first() {
             let decimals = decimals_of(m);
@@ -1057,7 +656,7 @@ impl<'a> Generator<'a, '_> {
         number_value(v).ok_or_else(|| Self::unsat(ctx, eff, "the number is not finite"))
     }
 
-    fn gen_string(&mut self, eff: &Eff<'a>, ctx: &Ctx<'_>) -> Result<Value, GenError> {
+    fn gen_string(&mut self, eff: &Merged<'a>, ctx: &Ctx<'_>) -> Result<Value, GenError> {
         let (min, max) = (eff.min_len, eff.max_len);
         if max.is_some_and(|m| m < min) {
             return Err(Self::unsat(ctx, eff, "`minLength` is above `maxLength`"));
@@ -1203,7 +802,7 @@ impl<'a> Generator<'a, '_> {
         })
     }
 
-    fn gen_array(&mut self, eff: &Eff<'a>, ctx: &Ctx<'_>) -> Result<Value, GenError> {
+    fn gen_array(&mut self, eff: &Merged<'a>, ctx: &Ctx<'_>) -> Result<Value, GenError> {
         let mut lo = eff.min_items;
         let mut hi = eff.max_items.unwrap_or(usize::MAX);
         for b in &eff.arr {
@@ -1264,7 +863,7 @@ impl<'a> Generator<'a, '_> {
     }
 
     /// The schemas item `i` must satisfy: per branch, its `prefixItems` entry or its `items`.
-    fn item_schemas(&self, eff: &Eff<'a>, i: usize) -> Vec<Located<'a>> {
+    fn item_schemas(&self, eff: &Merged<'a>, i: usize) -> Vec<Located<'a>> {
         eff.arr
             .iter()
             .filter_map(|b| match b.prefix.get(i) {
@@ -1282,7 +881,7 @@ impl<'a> Generator<'a, '_> {
 
     /// The schemas the value of property `key` must satisfy, per branch: `properties` and
     /// matching `patternProperties`, or else `additionalProperties`.
-    fn key_schemas(&self, eff: &Eff<'a>, key: &str) -> Vec<Located<'a>> {
+    fn key_schemas(&self, eff: &Merged<'a>, key: &str) -> Vec<Located<'a>> {
         let mut out = Vec::new();
         let mut known = false;
         for b in &eff.obj {
@@ -1322,7 +921,7 @@ impl<'a> Generator<'a, '_> {
 
     fn gen_object(
         &mut self,
-        eff: &Eff<'a>,
+        eff: &Merged<'a>,
         forced: &[(&'a str, Value)],
         ctx: &Ctx<'_>,
     ) -> Result<Value, GenError> {
@@ -1447,7 +1046,7 @@ impl<'a> Generator<'a, '_> {
 
     /// Whether an optional declared property may appear at all: not forbidden, and not
     /// `readOnly` in a request or `writeOnly` in a response.
-    fn may_include(&self, eff: &Eff<'a>, k: &str, ctx: &Ctx<'_>) -> Result<bool, GenError> {
+    fn may_include(&self, eff: &Merged<'a>, k: &str, ctx: &Ctx<'_>) -> Result<bool, GenError> {
         let conj = self.key_schemas(eff, k);
         let child = ctx.child(k, None);
         let p = self.merge(&conj, &[], &child)?;
@@ -1460,7 +1059,7 @@ impl<'a> Generator<'a, '_> {
 
     /// A name for an undeclared property: from `propertyNames` or a `patternProperties`
     /// pattern when there is one, else a plain word.
-    fn extra_key(&mut self, eff: &Eff<'a>, ctx: &Ctx<'_>) -> Result<Option<String>, GenError> {
+    fn extra_key(&mut self, eff: &Merged<'a>, ctx: &Ctx<'_>) -> Result<Option<String>, GenError> {
         if !eff.prop_names.is_empty() {
             let names = self.gen_conj(&eff.prop_names, &ctx.child("", None))?;
             return Ok(names.as_str().map(str::to_owned));
@@ -1530,16 +1129,8 @@ impl<'a> Generator<'a, '_> {
                     _ => Verdict::Unknown,
                 },
                 "type" => {
-                    let bits = match kv {
-                        Value::String(t) => type_bits(t),
-                        Value::Array(ts) => ts
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .map(type_bits)
-                            .fold(0, |a, b| a | b),
-                        _ => ANY,
-                    };
-                    let vb = value_type_bits(v);
+                    let bits = types_of(kv).unwrap_or(ANY);
+                    let vb = value_bits(v);
                     // An integral number is an integer; a fractional one only a `number`.
                     yes_if(if vb & INT != 0 {
                         bits & INT != 0
@@ -1632,13 +1223,6 @@ impl<'a> Generator<'a, '_> {
             }
         }
         verdict
-    }
-}
-
-impl Eff<'_> {
-    /// Whether the schema pins its value (so a discriminator must not override it).
-    fn fixes_value(&self) -> bool {
-        !self.consts.is_empty() || !self.enums.is_empty()
     }
 }
 

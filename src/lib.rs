@@ -16,6 +16,8 @@
 //! - `negotiate`: `Accept` and `Content-Type` matching.
 //! - `violation`: what broke where; `shape` renders it in any API's error schema.
 //! - `generate`: deterministic data from a schema, for answers without examples.
+//! - `schema_merge`: a schema conjunction (`$ref`, `allOf`, ...) merged into one set of
+//!   constraints, the ground both `generate` and `fuzz` build values on.
 //! - `fuzz`: proptest strategies from the schemas: valid values, values breaking one
 //!   constraint, whole requests per operation (property tests and contract checks share them).
 //! - `checks`: the named contract checks, judging one exchange (and stories of several) with
@@ -46,6 +48,7 @@ pub mod refs;
 pub mod report;
 pub mod respond;
 pub mod router;
+pub(crate) mod schema_merge;
 pub mod schemas;
 pub mod security;
 pub mod server;

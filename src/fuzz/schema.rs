@@ -17,61 +17,13 @@ use serde_json::{Map, Number, Value};
 use super::{Direction, FuzzError};
 use crate::generate::quick_check;
 use crate::refs::{Located, Resources};
+pub(crate) use crate::schema_merge::{ANY, ARR, BOOL, Bound, INT, NULL, NUM, OBJ, STR, value_bits};
+use crate::schema_merge::{Choice, MergeError, Merged, Merger, Reach, mapping_key};
 
 /// Nesting past which optional properties are left out and arrays are as short as allowed.
 pub(crate) const SOFT_DEPTH: usize = 3;
 /// Nesting past which a schema is taken to recurse without end.
 pub(crate) const HARD_DEPTH: usize = 24;
-
-// Type bits. `number` is NUM|INT so that intersecting it with `integer` leaves `integer`.
-pub(crate) const NULL: u8 = 1;
-pub(crate) const BOOL: u8 = 2;
-pub(crate) const OBJ: u8 = 4;
-pub(crate) const ARR: u8 = 8;
-pub(crate) const NUM: u8 = 16;
-pub(crate) const INT: u8 = 32;
-pub(crate) const STR: u8 = 64;
-pub(crate) const ANY: u8 = 127;
-
-fn type_bits(v: &Value) -> u8 {
-    let one = |t: &str| match t {
-        "null" => NULL,
-        "boolean" => BOOL,
-        "object" => OBJ,
-        "array" => ARR,
-        "number" => NUM | INT,
-        "integer" => INT,
-        "string" => STR,
-        _ => 0,
-    };
-    match v {
-        Value::String(t) => one(t),
-        Value::Array(ts) => ts
-            .iter()
-            .filter_map(Value::as_str)
-            .map(one)
-            .fold(0, |a, b| a | b),
-        _ => ANY,
-    }
-}
-
-/// The type bits of a value: an integral number is both an integer and a number.
-pub(crate) fn value_bits(v: &Value) -> u8 {
-    match v {
-        Value::Null => NULL,
-        Value::Bool(_) => BOOL,
-        Value::Object(_) => OBJ,
-        Value::Array(_) => ARR,
-        Value::String(_) => STR,
-        Value::Number(n) => {
-            if n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0) {
-                NUM | INT
-            } else {
-                NUM
-            }
-        }
-    }
-}
 
 /// Schemas a value must *not* surely satisfy: the other branches of a `oneOf`, and `not`s.
 #[derive(Debug, Clone)]
@@ -153,24 +105,6 @@ impl Kind {
     }
 }
 
-/// A bound and the keyword that set it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Bound {
-    pub value: f64,
-    pub exclusive: bool,
-}
-
-impl Bound {
-    pub(crate) fn keyword(&self, lower: bool) -> &'static str {
-        match (lower, self.exclusive) {
-            (true, false) => "minimum",
-            (true, true) => "exclusiveMinimum",
-            (false, false) => "maximum",
-            (false, true) => "exclusiveMaximum",
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub(crate) struct IntSpec {
     /// Valid values are `k * step` for `k` in `kmin..=kmax`.
@@ -238,205 +172,6 @@ pub(crate) struct ObjSpec {
 
 // ----- compiling ---------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy)]
-struct ObjBranch<'a> {
-    base: &'a str,
-    props: Option<&'a Map<String, Value>>,
-    patterns: Option<&'a Map<String, Value>>,
-    additional: Option<&'a Value>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct ArrBranch<'a> {
-    base: &'a str,
-    prefix: &'a [Value],
-    items: Option<&'a Value>,
-}
-
-#[derive(Debug, Clone)]
-struct Choice<'a> {
-    id: *const Value,
-    one_of: bool,
-    base: &'a str,
-    branches: &'a [Value],
-    discriminator: Option<&'a Value>,
-}
-
-/// The constraints of a conjunction, merged.
-#[derive(Debug, Default)]
-struct Merged<'a> {
-    never: bool,
-    types: Option<u8>,
-    inferred: u8,
-    consts: Vec<&'a Value>,
-    enums: Vec<&'a [Value]>,
-    read_only: bool,
-    write_only: bool,
-    format: Option<&'a str>,
-    lo: Option<Bound>,
-    hi: Option<Bound>,
-    multiple_of: Vec<f64>,
-    min_len: usize,
-    max_len: Option<usize>,
-    patterns: Vec<&'a str>,
-    arr: Vec<ArrBranch<'a>>,
-    min_items: usize,
-    max_items: Option<usize>,
-    unique: bool,
-    obj: Vec<ObjBranch<'a>>,
-    required: Vec<&'a str>,
-    min_props: usize,
-    max_props: Option<usize>,
-    closed: bool,
-    nots: Vec<Located<'a>>,
-    choices: Vec<Choice<'a>>,
-}
-
-fn usize_of(v: Option<&Value>) -> Option<usize> {
-    v.and_then(Value::as_u64)
-        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-}
-
-impl<'a> Merged<'a> {
-    fn tighten(slot: &mut Option<Bound>, value: f64, exclusive: bool, lower: bool) {
-        let tighter = match *slot {
-            None => true,
-            Some(cur) if lower => {
-                value > cur.value || (value == cur.value && exclusive && !cur.exclusive)
-            }
-            Some(cur) => value < cur.value || (value == cur.value && exclusive && !cur.exclusive),
-        };
-        if tighter {
-            *slot = Some(Bound { value, exclusive });
-        }
-    }
-
-    fn absorb(&mut self, base: &'a str, o: &'a Map<String, Value>) {
-        let has = |keys: &[&str]| keys.iter().any(|k| o.contains_key(*k));
-        if has(&[
-            "properties",
-            "required",
-            "additionalProperties",
-            "patternProperties",
-            "minProperties",
-            "maxProperties",
-        ]) {
-            self.inferred |= OBJ;
-        }
-        if has(&[
-            "items",
-            "prefixItems",
-            "minItems",
-            "maxItems",
-            "uniqueItems",
-        ]) {
-            self.inferred |= ARR;
-        }
-        if has(&["pattern", "minLength", "maxLength"]) {
-            self.inferred |= STR;
-        }
-        if has(&[
-            "minimum",
-            "maximum",
-            "exclusiveMinimum",
-            "exclusiveMaximum",
-            "multipleOf",
-        ]) {
-            self.inferred |= NUM | INT;
-        }
-        if let Some(t) = o.get("type") {
-            self.types = Some(self.types.unwrap_or(ANY) & type_bits(t));
-        }
-        if let Some(c) = o.get("const") {
-            self.consts.push(c);
-        }
-        if let Some(Value::Array(e)) = o.get("enum") {
-            self.enums.push(e);
-        }
-        let flag = |k: &str| o.get(k).and_then(Value::as_bool).unwrap_or(false);
-        self.read_only |= flag("readOnly");
-        self.write_only |= flag("writeOnly");
-        self.unique |= flag("uniqueItems");
-        if self.format.is_none() {
-            self.format = o.get("format").and_then(Value::as_str);
-        }
-        let num = |k: &str| o.get(k).and_then(Value::as_f64);
-        if let Some(v) = num("minimum") {
-            Self::tighten(&mut self.lo, v, false, true);
-        }
-        if let Some(v) = num("exclusiveMinimum") {
-            Self::tighten(&mut self.lo, v, true, true);
-        }
-        if let Some(v) = num("maximum") {
-            Self::tighten(&mut self.hi, v, false, false);
-        }
-        if let Some(v) = num("exclusiveMaximum") {
-            Self::tighten(&mut self.hi, v, true, false);
-        }
-        if let Some(m) = num("multipleOf").filter(|m| *m > 0.0) {
-            self.multiple_of.push(m);
-        }
-        if let Some(n) = usize_of(o.get("minLength")) {
-            self.min_len = self.min_len.max(n);
-        }
-        if let Some(n) = usize_of(o.get("maxLength")) {
-            self.max_len = Some(self.max_len.map_or(n, |m| m.min(n)));
-        }
-        if let Some(p) = o.get("pattern").and_then(Value::as_str) {
-            self.patterns.push(p);
-        }
-        if let Some(n) = usize_of(o.get("minItems")) {
-            self.min_items = self.min_items.max(n);
-        }
-        if let Some(n) = usize_of(o.get("maxItems")) {
-            self.max_items = Some(self.max_items.map_or(n, |m| m.min(n)));
-        }
-        let prefix = match o.get("prefixItems") {
-            Some(Value::Array(p)) => p.as_slice(),
-            _ => &[],
-        };
-        if !prefix.is_empty() || o.contains_key("items") {
-            self.arr.push(ArrBranch {
-                base,
-                prefix,
-                items: o.get("items"),
-            });
-        }
-        let props = o.get("properties").and_then(Value::as_object);
-        let patterns = o.get("patternProperties").and_then(Value::as_object);
-        let additional = o.get("additionalProperties");
-        if props.is_some() || patterns.is_some() || additional.is_some() {
-            self.obj.push(ObjBranch {
-                base,
-                props,
-                patterns,
-                additional,
-            });
-        }
-        if let Some(Value::Array(req)) = o.get("required") {
-            for r in req.iter().filter_map(Value::as_str) {
-                if !self.required.contains(&r) {
-                    self.required.push(r);
-                }
-            }
-        }
-        if let Some(n) = usize_of(o.get("minProperties")) {
-            self.min_props = self.min_props.max(n);
-        }
-        if let Some(n) = usize_of(o.get("maxProperties")) {
-            self.max_props = Some(self.max_props.map_or(n, |m| m.min(n)));
-        }
-        self.closed |= o.get("unevaluatedProperties") == Some(&Value::Bool(false));
-        if let Some(not) = o.get("not") {
-            self.nots.push(Located { base, value: not });
-        }
-    }
-
-    fn allowed(&self) -> u8 {
-        self.types.unwrap_or(ANY)
-    }
-}
-
 /// Compiles schemas of one document for one direction.
 pub(crate) struct Compiler<'a> {
     pub resources: &'a Arc<Resources>,
@@ -460,72 +195,23 @@ impl<'a> Compiler<'a> {
         resolved: &[*const Value],
         path: &str,
     ) -> Result<Merged<'a>, FuzzError> {
-        let mut m = Merged::default();
-        let mut stack = Vec::new();
-        for loc in conj {
-            self.collect(*loc, &mut m, &mut stack, resolved, path)?;
-        }
-        Ok(m)
-    }
-
-    fn collect(
-        &self,
-        loc: Located<'a>,
-        m: &mut Merged<'a>,
-        stack: &mut Vec<*const Value>,
-        resolved: &[*const Value],
-        path: &str,
-    ) -> Result<(), FuzzError> {
-        let o = match loc.value {
-            Value::Object(o) => o,
-            Value::Bool(false) => {
-                m.never = true;
-                return Ok(());
-            }
-            _ => return Ok(()),
+        // `Resources` lives behind the `Arc` for as long as the compiler borrows it.
+        let resources: &'a Resources = self.resources;
+        // The strategies follow neither `$dynamicRef` nor `if`/`then`.
+        let merger = Merger {
+            resources,
+            reach: Reach {
+                dynamic_ref: false,
+                if_then: false,
+            },
         };
-        let id = loc.value as *const Value;
-        if stack.contains(&id) {
-            return Err(FuzzError::Recursion { at: Self::at(path) });
-        }
-        stack.push(id);
-        m.absorb(loc.base, o);
-        if let Some(r) = o.get("$ref").and_then(Value::as_str) {
-            // `Resources` lives behind the `Arc` for as long as the compiler borrows it.
-            let resources: &'a Resources = self.resources;
-            let target = resources
-                .resolve(loc.base, r)
-                .map_err(|source| FuzzError::Ref {
-                    at: Self::at(path),
-                    source,
-                })?;
-            self.collect(target, m, stack, resolved, path)?;
-        }
-        if let Some(Value::Array(all)) = o.get("allOf") {
-            for s in all {
-                let sub = Located {
-                    base: loc.base,
-                    value: s,
-                };
-                self.collect(sub, m, stack, resolved, path)?;
-            }
-        }
-        for (key, one_of) in [("anyOf", false), ("oneOf", true)] {
-            if let Some(arr @ Value::Array(branches)) = o.get(key) {
-                let id = arr as *const Value;
-                if !resolved.contains(&id) {
-                    m.choices.push(Choice {
-                        id,
-                        one_of,
-                        base: loc.base,
-                        branches,
-                        discriminator: o.get("discriminator"),
-                    });
-                }
-            }
-        }
-        stack.pop();
-        Ok(())
+        merger.merge(conj, resolved).map_err(|e| match e {
+            MergeError::Ref { source, .. } => FuzzError::Ref {
+                at: Self::at(path),
+                source,
+            },
+            MergeError::Cycle { .. } => FuzzError::Recursion { at: Self::at(path) },
+        })
     }
 
     fn reject(&self, schemas: Vec<Located<'_>>) -> Option<Reject> {
@@ -555,7 +241,7 @@ impl<'a> Compiler<'a> {
             return Err(FuzzError::Recursion { at: Self::at(path) });
         }
         let m = self.merge(conj, resolved, path)?;
-        if m.never {
+        if m.false_schema {
             return Err(FuzzError::Unsatisfiable {
                 at: Self::at(path),
                 reason: "the schema is `false`".into(),
@@ -602,20 +288,14 @@ impl<'a> Compiler<'a> {
             trial.push(branch);
             // Weigh the branch first: past the soft depth only the flattest survive.
             let weight = match self.merge(&trial, &res, path) {
-                Ok(bm) if !bm.never && bm.allowed() != 0 => {
-                    let t = bm.allowed()
-                        & if bm.types.is_none() && bm.inferred != 0 {
-                            bm.inferred
+                Ok(bm) if !bm.false_schema && bm.declared_types() != 0 => {
+                    let t = bm.declared_types()
+                        & if !bm.typed && bm.inferred_core != 0 {
+                            bm.inferred_core
                         } else {
                             ANY
                         };
-                    if t & (OBJ | ARR) == 0 || !bm.consts.is_empty() || !bm.enums.is_empty() {
-                        0
-                    } else if bm.required.is_empty() && bm.min_items == 0 {
-                        1
-                    } else {
-                        2
-                    }
+                    bm.nesting_weight(t)
                 }
                 Ok(_) => continue,
                 Err(e @ FuzzError::Ref { .. }) => return Err(e),
@@ -668,12 +348,12 @@ impl<'a> Compiler<'a> {
             let mut keep = weights.iter().map(|w| *w == best);
             alts.retain(|_| keep.next().unwrap_or(false));
         }
-        let types = alts.iter().fold(0, |acc, a| acc | node_types(&a.node)) & m.allowed();
+        let types = alts.iter().fold(0, |acc, a| acc | node_types(&a.node)) & m.declared_types();
         Ok(Node::Union(Box::new(UnionNode {
             keyword: if choice.one_of { "oneOf" } else { "anyOf" },
             alts,
             types,
-            explicit_type: m.types.is_some(),
+            explicit_type: m.typed,
             discriminated: if named_all {
                 disc_prop.map(str::to_owned)
             } else {
@@ -695,16 +375,8 @@ impl<'a> Compiler<'a> {
         let mapping = disc.get("mapping").and_then(Value::as_object);
         if let (Some(reference), Some(mapping)) = (reference, mapping) {
             let target = Resources::absolute(branch.base, reference).ok()?;
-            for (key, to) in mapping {
-                let to = to.as_str()?;
-                let abs = if to.contains('#') || to.contains('/') {
-                    Resources::absolute(choice.base, to).ok()
-                } else {
-                    Resources::absolute(choice.base, &format!("#/components/schemas/{to}")).ok()
-                };
-                if abs.as_deref() == Some(&target) {
-                    return Some((prop.to_owned(), Value::String(key.clone())));
-                }
+            if let Some(key) = mapping_key(choice.base, mapping, &target).ok()? {
+                return Some((prop.to_owned(), Value::String(key.clone())));
             }
         }
         let resolved = self
@@ -736,7 +408,7 @@ impl<'a> Compiler<'a> {
         path: &str,
         depth: usize,
     ) -> Result<Node, FuzzError> {
-        let allowed = m.allowed();
+        let allowed = m.declared_types();
         let unsat = |reason: &str| FuzzError::Unsatisfiable {
             at: Self::at(path),
             reason: reason.to_owned(),
@@ -764,14 +436,14 @@ impl<'a> Compiler<'a> {
                 keyword,
             });
         }
-        let explicit = m.types.is_some();
-        if !explicit && m.inferred == 0 && m.nots.is_empty() {
+        let explicit = m.typed;
+        if !explicit && m.inferred_core == 0 && m.nots.is_empty() {
             return Ok(Node::Any);
         }
         let pool = if explicit {
             allowed
-        } else if m.inferred != 0 {
-            m.inferred
+        } else if m.inferred_core != 0 {
+            m.inferred_core
         } else {
             STR
         };
