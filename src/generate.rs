@@ -12,13 +12,13 @@
 //! The generator does its best, not a proof: callers validate what it returns and retry with
 //! another seed (or without examples) when it falls short.
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 use crate::pattern_gen::Pattern;
 use crate::refs::{Located, RefError, Resources};
 use crate::schema_merge::{
     ANY, ARR, BOOL, Choice, INT, MergeError, Merged, Merger, NULL, NUM, OBJ, Reach, STR,
-    mapping_key, types_of, value_bits,
+    decimals_of, mapping_key, number_value, round_to, types_of, value_bits,
 };
 
 /// Which side of an exchange a value is for: requests never carry `readOnly` properties and
@@ -569,7 +569,7 @@ impl<'a> Generator<'a, '_> {
         let (lo, hi) = (eff.lo, eff.hi);
         let integer = integer || is_int_format(eff.format);
         if integer {
-            let step = integer_step(&eff.multiple_of);
+            let step = eff.integer_step(1 << 53);
             let imin = lo.map(|b| {
                 if b.exclusive {
                     b.value.floor() + 1.0
@@ -1243,29 +1243,6 @@ fn is_free_format(format: Option<&str>) -> bool {
     matches!(format, Some("password" | "binary"))
 }
 
-/// The step integers must be multiples of: the least common multiple of every `multipleOf`,
-/// each first scaled to its smallest integral multiple (`0.5` → `1`, `2.5` → `5`).
-fn integer_step(multiples: &[f64]) -> f64 {
-    let gcd = |mut a: u64, mut b: u64| {
-        while b != 0 {
-            (a, b) = (b, a % b);
-        }
-        a
-    };
-    let mut step: u64 = 1;
-    for &m in multiples {
-        let scaled = (1..=1000u32)
-            .map(|j| m * f64::from(j))
-            .find(|x| (x - x.round()).abs() < 1e-9 && *x >= 1.0)
-            .map_or(1, |x| x.round() as u64);
-        step = step / gcd(step, scaled) * scaled;
-        if step > 1 << 53 {
-            break;
-        }
-    }
-    step as f64
-}
-
 /// Bounds for generation: the schema's own, or a modest window (about a thousand steps) on the
 /// open side(s) so values look realistic.
 fn default_range(lo: Option<f64>, hi: Option<f64>, step: f64) -> (f64, f64) {
@@ -1278,16 +1255,6 @@ fn default_range(lo: Option<f64>, hi: Option<f64>, step: f64) -> (f64, f64) {
     }
 }
 
-/// Digits after the decimal point in `m`'s shortest representation.
-fn decimals_of(m: f64) -> usize {
-    let s = format!("{m}");
-    s.split_once('.').map_or(0, |(_, frac)| frac.len())
-}
-
-fn round_to(v: f64, decimals: usize) -> f64 {
-    format!("{v:.decimals$}").parse().unwrap_or(v)
-}
-
 /// Whether `v / m` is an integer, reading both as the decimals they print as (the way JSON
 /// Schema validators compare them).
 fn is_multiple(v: f64, m: f64) -> bool {
@@ -1295,15 +1262,6 @@ fn is_multiple(v: f64, m: f64) -> bool {
     let scale = 10f64.powi(d as i32);
     let (a, b) = ((v * scale).round(), (m * scale).round());
     b != 0.0 && a.abs() < 9e15 && (a % b) == 0.0
-}
-
-/// A JSON number, written as an integer when it is one.
-fn number_value(v: f64) -> Option<Value> {
-    if v.fract() == 0.0 && v.abs() < 9e15 {
-        Some(Value::from(v as i64))
-    } else {
-        Number::from_f64(v).map(Value::Number)
-    }
 }
 
 #[cfg(test)]

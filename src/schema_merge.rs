@@ -1,6 +1,7 @@
 //! One schema conjunction merged into one set of constraints: the type bits, the merged bounds,
 //! lengths, `const`/`enum`s and `not`s, the object and array keyword groups per member, and the
-//! `anyOf`/`oneOf` choices still open. `generate` (deterministic data) and `fuzz` (proptest
+//! `anyOf`/`oneOf` choices still open, and the arithmetic on them (the integer step of the
+//! `multipleOf`s, decimal rounding). `generate` (deterministic data) and `fuzz` (proptest
 //! strategies) both build their values from a [`Merged`].
 //!
 //! Implementation rationale: a schema is handled as a *conjunction* of located subschemas.
@@ -11,7 +12,7 @@
 //! `properties` and `prefixItems` next to them. The two callers do not honour the same keywords,
 //! so what only one of them reads is kept apart (a field the other ignores, a [`Reach`] flag).
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
 use crate::refs::{Located, RefError, Resources};
 
@@ -384,6 +385,30 @@ impl<'a> Merged<'a> {
         !self.consts.is_empty() || !self.enums.is_empty()
     }
 
+    /// The step integers must be multiples of: the least common multiple of every
+    /// `multipleOf`, each first scaled to its smallest integral multiple (`0.5` → `1`, `2.5` →
+    /// `5`); the step stops growing once past `limit`.
+    pub(crate) fn integer_step(&self, limit: u64) -> f64 {
+        let gcd = |mut a: u64, mut b: u64| {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        };
+        let mut step: u64 = 1;
+        for &m in &self.multiple_of {
+            let scaled = (1..=1000u32)
+                .map(|j| m * f64::from(j))
+                .find(|x| (x - x.round()).abs() < 1e-9 && *x >= 1.0)
+                .map_or(1, |x| x.round() as u64);
+            step = step / gcd(step, scaled) * scaled;
+            if step > limit {
+                break;
+            }
+        }
+        step as f64
+    }
+
     /// How deep a branch of type bits `t` would nest: 0 for scalars and pinned values, 1 for an
     /// object or array that may stay empty, 2 otherwise. Past the soft depth, choices keep the
     /// flattest branches so recursion bottoms out.
@@ -539,4 +564,24 @@ pub(crate) fn mapping_key<'m>(
         }
     }
     Ok(None)
+}
+
+/// Digits after the decimal point in `m`'s shortest representation.
+pub(crate) fn decimals_of(m: f64) -> usize {
+    let s = format!("{m}");
+    s.split_once('.').map_or(0, |(_, frac)| frac.len())
+}
+
+/// `v` rounded to `decimals` digits after the point, as it prints.
+pub(crate) fn round_to(v: f64, decimals: usize) -> f64 {
+    format!("{v:.decimals$}").parse().unwrap_or(v)
+}
+
+/// A JSON number, written as an integer when it is one; `None` when not finite.
+pub(crate) fn number_value(v: f64) -> Option<Value> {
+    if v.fract() == 0.0 && v.abs() < 9e15 {
+        Some(Value::from(v as i64))
+    } else {
+        Number::from_f64(v).map(Value::Number)
+    }
 }

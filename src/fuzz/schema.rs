@@ -1,6 +1,7 @@
 //! Valid values: a schema compiled into a tree of [`Node`]s, and each node into a strategy.
 //!
-//! Compiling follows the loader's normalised 2020-12 schemas the way `generate` does: `$ref`
+//! Compiling follows the loader's normalised 2020-12 schemas with `generate`'s merge
+//! (`schema_merge`): `$ref`
 //! (with its siblings) and `allOf` are flattened into one conjunction whose bounds are the
 //! tightest of all its members; an `anyOf`/`oneOf` becomes a [`Node::Union`] whose
 //! alternatives are the conjunction with each branch added. Object and array keywords stay
@@ -12,13 +13,16 @@
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 use super::{Direction, FuzzError};
 use crate::generate::quick_check;
 use crate::refs::{Located, Resources};
+pub(crate) use crate::schema_merge::round_to;
 pub(crate) use crate::schema_merge::{ANY, ARR, BOOL, Bound, INT, NULL, NUM, OBJ, STR, value_bits};
-use crate::schema_merge::{Choice, MergeError, Merged, Merger, Reach, mapping_key};
+use crate::schema_merge::{
+    Choice, MergeError, Merged, Merger, Reach, decimals_of, mapping_key, number_value,
+};
 
 /// Nesting past which optional properties are left out and arrays are as short as allowed.
 pub(crate) const SOFT_DEPTH: usize = 3;
@@ -507,7 +511,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn int_spec(&self, m: &Merged<'a>) -> Option<IntSpec> {
-        let step = integer_step(&m.multiple_of);
+        let step = m.integer_step(1 << 40);
         let imin = m.lo.map(|b| {
             if b.exclusive {
                 b.value.floor() + 1.0
@@ -803,47 +807,11 @@ pub(crate) fn node_types(node: &Node) -> u8 {
     }
 }
 
-/// The step integers must be multiples of: the least common multiple of every `multipleOf`,
-/// each first scaled to its smallest integral multiple (`0.5` → `1`, `2.5` → `5`).
-fn integer_step(multiples: &[f64]) -> f64 {
-    let gcd = |mut a: u64, mut b: u64| {
-        while b != 0 {
-            (a, b) = (b, a % b);
-        }
-        a
-    };
-    let mut step: u64 = 1;
-    for &m in multiples {
-        let scaled = (1..=1000u32)
-            .map(|j| m * f64::from(j))
-            .find(|x| (x - x.round()).abs() < 1e-9 && *x >= 1.0)
-            .map_or(1, |x| x.round() as u64);
-        step = step / gcd(step, scaled) * scaled;
-        if step > 1 << 40 {
-            break;
-        }
-    }
-    step as f64
-}
-
 // ----- strategies ----------------------------------------------------------------------------
 
-/// A JSON number, written as an integer when it is one.
+/// A JSON number, written as an integer when it is one (`null` when not finite).
 pub(crate) fn number(v: f64) -> Value {
-    if v.fract() == 0.0 && v.abs() < 9e15 {
-        Value::from(v as i64)
-    } else {
-        Number::from_f64(v).map_or(Value::Null, Value::Number)
-    }
-}
-
-fn decimals_of(m: f64) -> usize {
-    let s = format!("{m}");
-    s.split_once('.').map_or(0, |(_, frac)| frac.len())
-}
-
-pub(crate) fn round_to(v: f64, decimals: usize) -> f64 {
-    format!("{v:.decimals$}").parse().unwrap_or(v)
+    number_value(v).unwrap_or(Value::Null)
 }
 
 impl Node {
