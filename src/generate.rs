@@ -833,7 +833,7 @@ impl<'a> Generator<'a, '_> {
         let mut items: Vec<Value> = Vec::with_capacity(n);
         while items.len() < n {
             let i = items.len();
-            let mut conj = self.item_schemas(eff, i);
+            let mut conj = eff.item_schemas(i);
             if i < need_contains {
                 conj.extend(eff.contains.iter().copied());
             }
@@ -860,23 +860,6 @@ impl<'a> Generator<'a, '_> {
             }
         }
         Ok(Value::Array(items))
-    }
-
-    /// The schemas item `i` must satisfy: per branch, its `prefixItems` entry or its `items`.
-    fn item_schemas(&self, eff: &Merged<'a>, i: usize) -> Vec<Located<'a>> {
-        eff.arr
-            .iter()
-            .filter_map(|b| match b.prefix.get(i) {
-                Some(p) => Some(Located {
-                    base: b.base,
-                    value: p,
-                }),
-                None => b.items.map(|it| Located {
-                    base: b.base,
-                    value: it,
-                }),
-            })
-            .collect()
     }
 
     /// The schemas the value of property `key` must satisfy, per branch: `properties` and

@@ -385,6 +385,19 @@ impl<'a> Merged<'a> {
         !self.consts.is_empty() || !self.enums.is_empty()
     }
 
+    /// The schemas item `i` must satisfy: per array member, its `prefixItems` entry or its
+    /// `items`.
+    pub(crate) fn item_schemas(&self, i: usize) -> Vec<Located<'a>> {
+        let at = |base, value| Located { base, value };
+        self.arr
+            .iter()
+            .filter_map(|b| match b.prefix.get(i) {
+                Some(p) => Some(at(b.base, p)),
+                None => b.items.map(|it| at(b.base, it)),
+            })
+            .collect()
+    }
+
     /// The step integers must be multiples of: the least common multiple of every
     /// `multipleOf`, each first scaled to its smallest integral multiple (`0.5` → `1`, `2.5` →
     /// `5`); the step stops growing once past `limit`.

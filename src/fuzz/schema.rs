@@ -1,10 +1,9 @@
 //! Valid values: a schema compiled into a tree of [`Node`]s, and each node into a strategy.
 //!
-//! Compiling follows the loader's normalised 2020-12 schemas with `generate`'s merge
-//! (`schema_merge`): `$ref`
-//! (with its siblings) and `allOf` are flattened into one conjunction whose bounds are the
-//! tightest of all its members; an `anyOf`/`oneOf` becomes a [`Node::Union`] whose
-//! alternatives are the conjunction with each branch added. Object and array keywords stay
+//! Compiling follows the loader's normalised 2020-12 schemas through the merge `generate`
+//! uses too (`schema_merge`): `$ref` (with its siblings) and `allOf` are flattened into one
+//! conjunction whose bounds are the tightest of all its members; an `anyOf`/`oneOf` becomes
+//! a [`Node::Union`] whose alternatives are the conjunction with each branch added. Object and array keywords stay
 //! grouped per member, because `additionalProperties` and `items` only speak about the
 //! `properties` and `prefixItems` next to them. The tree is finite: past [`SOFT_DEPTH`] levels
 //! of nesting only required properties and minimal arrays are produced and unions prefer their
@@ -562,35 +561,20 @@ impl<'a> Compiler<'a> {
                 reason: "`minItems` exceeds what is allowed".into(),
             });
         }
-        let schemas_at = |i: usize| -> Vec<Located<'a>> {
-            m.arr
-                .iter()
-                .filter_map(|b| match b.prefix.get(i) {
-                    Some(p) => Some(Located {
-                        base: b.base,
-                        value: p,
-                    }),
-                    None => b.items.map(|it| Located {
-                        base: b.base,
-                        value: it,
-                    }),
-                })
-                .collect()
-        };
         let mut prefix = Vec::new();
         for i in 0..longest_prefix {
             if max.is_some_and(|x| i >= x) {
                 break;
             }
             let child = crate::refs::pointer_join(path, &[&i.to_string()]);
-            prefix.push(self.compile(&schemas_at(i), &[], &[], &child, depth + 1)?);
+            prefix.push(self.compile(&m.item_schemas(i), &[], &[], &child, depth + 1)?);
         }
         let items = if closed {
             None
         } else {
             let child = crate::refs::pointer_join(path, &["0"]);
             let needed = m.min_items > longest_prefix;
-            match self.compile(&schemas_at(longest_prefix), &[], &[], &child, depth + 1) {
+            match self.compile(&m.item_schemas(longest_prefix), &[], &[], &child, depth + 1) {
                 Ok(n) => Some(Box::new(n)),
                 Err(e) if needed => return Err(e),
                 Err(_) => {
