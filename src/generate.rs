@@ -105,6 +105,24 @@ pub fn generate_string_for_pattern(
         .generate(&mut Rng::new(rng_seed), min_len, max_len)
 }
 
+/// A quick, partial look at whether `v` satisfies `schema`: `Some` only when every keyword
+/// involved was understood. The fuzz strategies steer with it (a `oneOf` value must not match
+/// another branch, a `not` must not match); it is never the final word.
+pub(crate) fn quick_check(resources: &Resources, schema: Located<'_>, v: &Value) -> Option<bool> {
+    let opts = GenOptions::default();
+    let g = Generator {
+        resources,
+        opts: &opts,
+        rng: Rng::new(0),
+        work: 0,
+    };
+    match g.check(schema, v, 8) {
+        Verdict::Yes => Some(true),
+        Verdict::No => Some(false),
+        Verdict::Unknown => None,
+    }
+}
+
 /// SplitMix64: tiny, fast, and identical on every platform.
 #[derive(Debug, Clone)]
 pub(crate) struct Rng(u64);

@@ -16,10 +16,14 @@
 //! - `negotiate`: `Accept` and `Content-Type` matching.
 //! - `violation`: what broke where; `shape` renders it in any API's error schema.
 //! - `generate`: deterministic data from a schema, for answers without examples.
+//! - `fuzz`: proptest strategies from the schemas: valid values, values breaking one
+//!   constraint, whole requests per operation (property tests and contract checks share them).
 //! - `checks`: the named contract checks, judging one exchange (and stories of several) with
 //!   the same router, request pipeline and validators; `recording`: HAR and JSON Lines
 //!   traffic; `report`: text, JSON and JUnit reports of the checks.
-//! - `server`: the hyper edge; `cli`: the command line (`serve`, `routes`, `validate`).
+//! - `client`: a small blocking HTTP/1.1 client; `contract`: `understudy check`, generated
+//!   requests sent to a live server, judged, failures shrunk.
+//! - `server`: the hyper edge; `cli`: the command line (`serve`, `routes`, `validate`, `check`).
 
 pub mod admin;
 pub mod api;
@@ -31,6 +35,7 @@ pub mod engine;
 pub mod errors;
 pub mod exchange;
 pub mod fixtures;
+pub mod fuzz;
 pub mod generate;
 pub mod load;
 pub mod negotiate;

@@ -18,6 +18,7 @@ mod conformance;
 mod corpus;
 mod crud;
 mod documents;
+mod fuzz;
 mod gitbook;
 mod gitbook_story;
 mod harness;

@@ -1,0 +1,298 @@
+//! The fuzz strategies against the validators the server uses: every valid value of every
+//! schema of the bundled documents and of `tests/docs/` validates, every invalid one fails
+//! with the constraint it names; valid requests pass the engine's checks, invalid ones get a
+//! 4xx naming the broken place.
+//!
+//! Where the validator legitimately reports a break differently, the comparison says so:
+//! the keyword and instance path must match one reported violation exactly, except that a
+//! break inside an `anyOf`/`oneOf` branch at the branch's own level is named after the choice
+//! (the validator reports "matches none of the forms" there), which `Broken` already does.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use proptest::test_runner::{Config, TestRunner};
+use understudy::api::Api;
+use understudy::fuzz::{self, Direction};
+use understudy::schemas::CompiledSchema;
+use understudy::violation::Location;
+use understudy::{Engine, EngineConfig, Source};
+
+use crate::harness::doc_path;
+
+const CASES: u32 = 64;
+
+fn engine(sources: Vec<Source>) -> Engine {
+    let config = EngineConfig {
+        seed: 0,
+        check_responses: true,
+        ..Default::default()
+    };
+    match Engine::load(&sources, config) {
+        Ok(e) => e,
+        Err(errors) => panic!("{}", errors.len()),
+    }
+}
+
+/// Every engine under test: the bundled documents, and each document of `tests/docs/`.
+fn engines() -> Vec<Engine> {
+    let mut out = vec![engine(understudy::load::bundled())];
+    for name in [
+        "petstore.yaml",
+        "edge-30.yaml",
+        "edge-31.yaml",
+        "crud-nested.yaml",
+    ] {
+        out.push(engine(vec![Source::File(doc_path(name))]));
+    }
+    out
+}
+
+/// Every validator of an API once, with the direction its values travel in.
+fn validators(api: &Api) -> Vec<(Arc<CompiledSchema>, Direction)> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    let mut add = |v: &Arc<CompiledSchema>, d: Direction| {
+        if seen.insert((v.loc.clone(), d == Direction::Request)) {
+            out.push((v.clone(), d));
+        }
+    };
+    for op in &api.operations {
+        for p in &op.params {
+            if let Some(v) = &p.validator {
+                add(v, Direction::Request);
+            }
+        }
+        for m in op.body.iter().flat_map(|b| &b.media) {
+            if let Some(v) = &m.validator {
+                add(v, Direction::Request);
+            }
+        }
+        for r in &op.responses {
+            for m in &r.media {
+                if let Some(v) = &m.validator {
+                    add(v, Direction::Response);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn runner() -> TestRunner {
+    TestRunner::new(Config {
+        cases: CASES,
+        failure_persistence: None,
+        ..Config::default()
+    })
+}
+
+#[test]
+fn every_valid_value_of_every_schema_validates_and_every_invalid_one_fails_as_named() {
+    let started = Instant::now();
+    let mut failures = Vec::new();
+    let mut schemas = 0;
+    let mut with_invalid = 0;
+    for engine in engines() {
+        for api in engine.apis() {
+            for (validator, direction) in validators(api) {
+                schemas += 1;
+                let at = format!(
+                    "{} {}#{}",
+                    api.name, validator.loc.file, validator.loc.pointer
+                );
+                let schema = fuzz::schema_at(&api.resources, &validator.loc)
+                    .unwrap_or_else(|| panic!("{at}: no schema"));
+                let compiled = match fuzz::compile(&api.resources, schema, direction) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        failures.push(format!("{at}: does not compile: {e}"));
+                        continue;
+                    }
+                };
+                let v = validator.clone();
+                let result = runner().run(&compiled.valid(), |value| {
+                    let errors: Vec<String> = v
+                        .violations(&value, &Location::Body)
+                        .iter()
+                        .map(|x| format!("{} ({})", x, x.keyword))
+                        .collect();
+                    proptest::prop_assert!(errors.is_empty(), "{value} is not valid: {errors:?}");
+                    Ok(())
+                });
+                if let Err(e) = result {
+                    failures.push(format!("{at} ({direction:?}) valid: {e}"));
+                }
+                let Some(invalid) = compiled.invalid() else {
+                    continue;
+                };
+                with_invalid += 1;
+                let v = validator.clone();
+                let result = runner().run(&invalid, |inv| {
+                    let got = v.violations(&inv.value, &Location::Body);
+                    let named = got.iter().any(|x| {
+                        x.keyword == inv.broken.keyword
+                            && x.location == Location::Body(inv.broken.path.clone())
+                    });
+                    let seen: Vec<String> = got
+                        .iter()
+                        .map(|x| format!("{:?} {}", x.location, x.keyword))
+                        .collect();
+                    proptest::prop_assert!(
+                        named,
+                        "{} should break {:?} at {:?}; the validator says {seen:?}",
+                        inv.value,
+                        inv.broken.keyword,
+                        inv.broken.path
+                    );
+                    Ok(())
+                });
+                if let Err(e) = result {
+                    failures.push(format!("{at} ({direction:?}) invalid: {e}"));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{schemas} schemas, {with_invalid} with invalid values, {:?}",
+        started.elapsed()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn token(api: &str) -> Option<&'static str> {
+    match api {
+        "gitbook" => Some("gb_api_jAnEdOe0aDm1nAcMe0t0kEn"),
+        "arize" => Some("arize-key"),
+        _ => None,
+    }
+}
+
+#[test]
+fn valid_requests_pass_validation_and_invalid_ones_get_a_4xx_naming_the_broken_place() {
+    let started = Instant::now();
+    let mut failures = Vec::new();
+    let mut ops = 0;
+    for engine in engines() {
+        for api in engine.apis() {
+            for op in &api.operations {
+                ops += 1;
+                let tok = token(&api.name).unwrap_or("alumio-admin-key");
+                let valid = match fuzz::valid_request(api, op) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        failures.push(format!("{}: {e}", op.id));
+                        continue;
+                    }
+                };
+                let body_validator = op
+                    .body
+                    .iter()
+                    .flat_map(|b| &b.media)
+                    .find(|m| m.validator.is_some())
+                    .and_then(|m| m.validator.clone());
+                let result = runner().run(&valid, |req| {
+                    let req = req.with_credential(tok);
+                    let outcome = engine.handle(&fuzz::to_mock_request(&req));
+                    let status = outcome.response.status;
+                    // A behaviour may refuse a valid request for reasons of its world (a space
+                    // that does not exist, a field its story needs): such violations are about
+                    // the body, which its own schema accepts. Anything the reading and validation
+                    // of the request produce is a failure.
+                    let body_ok = match (&req.body, &body_validator) {
+                        (Some(b), Some(v)) => v.is_valid(b),
+                        _ => true,
+                    };
+                    let validation: Vec<String> = outcome
+                        .violations
+                        .iter()
+                        .filter(|v| !matches!(v.location, Location::Body(_)) || !body_ok)
+                        .map(|v| format!("{v} ({})", v.keyword))
+                        .collect();
+                    proptest::prop_assert!(
+                        validation.is_empty() && status != 415 && status < 500,
+                        "{} -> {status} {validation:?}",
+                        fuzz::curl(&req, "http://127.0.0.1:4010"),
+                    );
+                    Ok(())
+                });
+                if let Err(e) = result {
+                    failures.push(format!("{} valid: {e}", op.id));
+                }
+                let invalid = match fuzz::invalid_request(api, op) {
+                    Ok(Some(s)) => s,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        failures.push(format!("{}: {e}", op.id));
+                        continue;
+                    }
+                };
+                let result = runner().run(&invalid, |req| {
+                    let req = req.with_credential(tok);
+                    let outcome = engine.handle(&fuzz::to_mock_request(&req));
+                    let status = outcome.response.status;
+                    let Some(broken) = &req.violation else {
+                        return Ok(());
+                    };
+                    let named = outcome
+                        .violations
+                        .iter()
+                        .any(|v| v.location == broken.location && v.keyword == broken.keyword);
+                    proptest::prop_assert!(
+                        (400..500).contains(&status) && named,
+                        "{} -> {status} {:?}, expected {:?} {}",
+                        fuzz::curl(&req, "http://127.0.0.1:4010"),
+                        outcome
+                            .violations
+                            .iter()
+                            .map(|v| format!("{:?} {}", v.location, v.keyword))
+                            .collect::<Vec<_>>(),
+                        broken.location,
+                        broken.keyword
+                    );
+                    Ok(())
+                });
+                if let Err(e) = result {
+                    failures.push(format!("{} invalid: {e}", op.id));
+                }
+            }
+        }
+    }
+    eprintln!("{ops} operations, {:?}", started.elapsed());
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn a_value_shrinks_to_a_minimal_failing_case() {
+    let doc = serde_json::json!({"s": {"type": "object", "required": ["n"],
+        "properties": {"n": {"type": "integer", "minimum": 0, "maximum": 1000},
+                       "tags": {"type": "array", "items": {"type": "string"}}}}});
+    let r = Arc::new(understudy::refs::Resources::new("file:///t.yaml", doc));
+    let schema = understudy::refs::Located {
+        base: "file:///t.yaml",
+        value: &r.root()["s"],
+    };
+    let s = fuzz::valid(&r, schema, Direction::Request).unwrap();
+    let mut runner = runner();
+    let failure = runner.run(&s, |v| {
+        proptest::prop_assert!(v["n"].as_i64().unwrap_or(0) < 10);
+        Ok(())
+    });
+    match failure {
+        Err(proptest::test_runner::TestError::Fail(_, minimal)) => {
+            assert_eq!(minimal, serde_json::json!({"n": 10}));
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
