@@ -31,6 +31,8 @@ pub mod behaviour;
 pub mod behaviours;
 pub mod checks;
 pub mod cli;
+pub mod client;
+pub mod contract;
 pub mod engine;
 pub mod errors;
 pub mod exchange;
