@@ -157,7 +157,7 @@ impl Default for CheckConfig {
             max_time: None,
             timeout: Duration::from_secs(10),
             progress: Progress::Quiet,
-            max_shrink: 200,
+            max_shrink: 100,
         }
     }
 }
