@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::checks::{Check, Checker, RequestSummary, UnknownCheck};
+use crate::contract::{self, CheckConfig, ExtraHeader, Progress};
 use crate::engine::{Engine, EngineConfig};
 use crate::fixtures::FixtureSource;
 use crate::load::{self, Source};
@@ -47,6 +48,48 @@ pub enum Command {
     /// documents, offline. Exit code 0: every check passed; 1: some failed; 2: it could not
     /// run (an unreadable recording or document).
     Validate(ValidateArgs),
+    /// Send requests generated from the documents to a live server and judge its answers
+    /// with the named checks; every failure is shrunk to a minimal request and printed with a
+    /// curl command. Exit code 0: every check passed; 1: some failed; 2: it could not run (an
+    /// unreachable URL, a bad document).
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The server to check: `http://host:port`, optionally with a path prefix.
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    #[command(flatten)]
+    pub specs: SpecArgs,
+    /// The checks to run, separated by commas (default: all of them).
+    #[arg(long, value_name = "CHECK,...", value_parser = parse_checks)]
+    pub checks: Option<CheckList>,
+    /// Generated requests per operation: this many valid ones and this many with one
+    /// violation.
+    #[arg(long, default_value_t = 20)]
+    pub cases: u32,
+    /// Seed of the generated requests: the same seed sends the same requests.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// A header for every request (`Name: value`), or for those under a path prefix
+    /// (`/v1 Authorization: Bearer ...`). Repeatable; replaces a generated header of the same
+    /// name. With no --spec, the bundled fixtures' tokens are sent under /v1 and /v2 unless a
+    /// --header replaces them.
+    #[arg(long = "header", value_name = "[/PREFIX ]NAME: VALUE")]
+    pub headers: Vec<ExtraHeader>,
+    /// Also write the report as JUnit XML, for CI systems.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write the report as JSON: totals per check and every failure.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Stop cleanly after this many seconds and report what ran.
+    #[arg(long, value_name = "SECS")]
+    pub max_time: Option<f64>,
+    /// Seconds to wait for a connection or an answer.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -141,6 +184,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Ending> {
         Command::Serve(args) => serve(args).map(|()| Ending::Success),
         Command::Routes(args) => routes(&args).map(|()| Ending::Success),
         Command::Validate(args) => validate(&args),
+        Command::Check(args) => check(&args),
     }
 }
 
@@ -198,12 +242,21 @@ fn validate(args: &ValidateArgs) -> anyhow::Result<Ending> {
         }
     }
     print!("{}", report.text());
-    if let Some(path) = &args.json {
+    write_reports(&report, args.json.as_deref(), args.junit.as_deref())
+}
+
+/// Writes the JSON and JUnit reports asked for; the ending the report calls for.
+fn write_reports(
+    report: &Report,
+    json: Option<&std::path::Path>,
+    junit: Option<&std::path::Path>,
+) -> anyhow::Result<Ending> {
+    if let Some(path) = json {
         let text = serde_json::to_string_pretty(&report.json())?;
         std::fs::write(path, text + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    if let Some(path) = &args.junit {
+    if let Some(path) = junit {
         std::fs::write(path, report.junit())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
@@ -212,6 +265,50 @@ fn validate(args: &ValidateArgs) -> anyhow::Result<Ending> {
     } else {
         Ending::ChecksFailed
     })
+}
+
+fn seconds(what: &str, secs: f64) -> anyhow::Result<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(secs)
+        .ok()
+        .with_context(|| format!("{what} must be a number of seconds, not {secs}"))
+}
+
+fn check(args: &CheckArgs) -> anyhow::Result<Ending> {
+    let engine = load_engine(&args.specs.sources(), EngineConfig::default())?;
+    let mut headers = if args.specs.specs.is_empty() {
+        contract::bundled_credentials()
+    } else {
+        Vec::new()
+    };
+    headers.extend(args.headers.iter().cloned());
+    let config = CheckConfig {
+        base_url: args.url.clone(),
+        checks: args.checks.clone().map(|c| c.0).unwrap_or_default(),
+        cases: args.cases,
+        seed: args.seed,
+        headers,
+        max_time: args
+            .max_time
+            .map(|s| seconds("--max-time", s))
+            .transpose()?,
+        timeout: seconds("--timeout", args.timeout)?,
+        progress: Progress::for_stderr(),
+        ..CheckConfig::default()
+    };
+    let outcome = contract::run(&engine, &config)?;
+    print!("{}", outcome.report.text());
+    let secs = outcome.elapsed.as_secs_f64();
+    println!(
+        "{} requests in {secs:.1}s ({:.0}/s){}",
+        outcome.requests,
+        outcome.requests as f64 / secs.max(1e-9),
+        if outcome.timed_out {
+            "; stopped by --max-time before every operation ran"
+        } else {
+            ""
+        }
+    );
+    write_reports(&outcome.report, args.json.as_deref(), args.junit.as_deref())
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {

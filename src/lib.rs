@@ -23,7 +23,9 @@
 //! - `checks`: the named contract checks, judging one exchange (and stories of several) with
 //!   the same router, request pipeline and validators; `recording`: HAR and JSON Lines
 //!   traffic; `report`: text, JSON and JUnit reports of the checks.
-//! - `server`: the hyper edge; `cli`: the command line (`serve`, `routes`, `validate`).
+//! - `client`: a small blocking HTTP/1.1 client; `contract`: `understudy check`, generated
+//!   requests sent to a live server, judged, failures shrunk.
+//! - `server`: the hyper edge; `cli`: the command line (`serve`, `routes`, `validate`, `check`).
 
 pub mod admin;
 pub mod api;
@@ -31,6 +33,8 @@ pub mod behaviour;
 pub mod behaviours;
 pub mod checks;
 pub mod cli;
+pub mod client;
+pub mod contract;
 pub mod engine;
 pub mod errors;
 pub mod exchange;

@@ -14,7 +14,11 @@
 //! `status_code_conformance` is not applied to requests the server rightly rejected: a 400
 //! for a broken body is the protocol's answer even where a document declares no 400, and its
 //! rejection is what `negative_data_rejection`, `missing_required_header` and `ignored_auth`
-//! judge. Whether a bearer token is *known* cannot be told from a document, so a request
+//! judge. Two answers to a schema-valid request are accepted though a document may not list
+//! them: 404 from an operation with path parameters (the thing a generated id names rarely
+//! exists), and a 422 the operation's responses cover (exactly, by range or `default`): a
+//! business rule the schema cannot express, such as an unknown space in an allocation; 400
+//! and 415 are never right for a valid request. Whether a bearer token is *known* cannot be told from a document, so a request
 //! with well-formed credentials counts as authenticated.
 
 mod stories;
@@ -29,6 +33,7 @@ use crate::api::Operation;
 use crate::engine::{Engine, MockRequest, MockResponse, Routed};
 use crate::exchange::{RequestFindings, inspect_request};
 use crate::negotiate;
+use crate::params::ParamIn;
 use crate::respond::{self, ResponseSpec, StatusKey};
 use crate::violation::{Location, Violation};
 
@@ -370,15 +375,17 @@ fn judge_operation(
     }
 
     if findings.is_valid() {
+        let business_rule = status == 422 && declared.is_some();
         out.push(Verdict::decide(
             Check::PositiveDataAcceptance,
-            !matches!(status, 400 | 415 | 422),
-            "not 400, 415 or 422: the request conforms to the spec",
+            !matches!(status, 400 | 415 | 422) || business_rule,
+            "not 400, 415 or an undeclared 422: the request conforms to the spec",
             status_text(resp),
         ));
+        let names_a_thing = op.params.iter().any(|p| p.plan.location == ParamIn::Path);
         out.push(Verdict::decide(
             Check::StatusCodeConformance,
-            declared.is_some(),
+            declared.is_some() || (status == 404 && names_a_thing),
             format!("a status the operation declares ({})", declared_list(op)),
             status.to_string(),
         ));

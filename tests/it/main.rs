@@ -3,6 +3,8 @@
 //! - `alumio`, `gitbook`, `arize`: every operation of each bundled document, valid and invalid;
 //!   `*_story`: their stateful behaviour end to end; `crud`: CRUD inferred for other documents.
 //! - `admin`: the `/__admin/` control API and sessions.
+//! - `check`: `understudy check` against the mock and against `broken`, a server that breaks
+//!   one rule at a time, so each check is shown to bite.
 //! - `documents`: other documents (edge cases of 3.0 and 3.1, broken ones, several at once).
 //! - `conformance`: every example and generated answer of the bundled documents fits its schema.
 //! - `validate`: `understudy validate` over the recordings in `tests/recordings/` and over
@@ -14,6 +16,8 @@ mod alumio;
 mod alumio_story;
 mod arize;
 mod arize_story;
+mod broken;
+mod check;
 mod conformance;
 mod corpus;
 mod crud;

@@ -1,0 +1,586 @@
+//! `understudy check`: requests generated from the documents (the `fuzz` strategies), sent to
+//! a live server, judged by the same [`Checker`] `validate` uses; every failure shrunk to a
+//! minimal request before it is reported.
+//!
+//! Per operation, in document order: a property over valid requests ("every check passes"),
+//! one over requests with one violation, and the special probes: the request without its
+//! credentials (`ignored_auth`), without each required header (`missing_required_header`), and
+//! per path a method it does not declare (`unsupported_method`).
+//!
+//! # Implementation rationale
+//!
+//! Properties are driven by hand (`Strategy::new_tree`, then `simplify`/`complicate`) rather
+//! than by `TestRunner::run`, so that every exchange lands in the report once, a property
+//! stops at its first failure, and shrinking can watch the clock. Each property's random
+//! source is seeded from `--seed` and the operation's name, so one operation's cases do not
+//! depend on which others ran. A shrink step keeps a request when it still fails one of the
+//! checks the original failed.
+
+use std::fmt;
+use std::io::{IsTerminal, Write};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use http::{HeaderName, HeaderValue, Method};
+use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+use crate::api::{Api, Operation};
+use crate::checks::{Check, Checker, Judged, Mismatch, RequestSummary, Rule, Verdict};
+use crate::client::{Client, ClientError};
+use crate::engine::{Engine, MockRequest, MockResponse};
+use crate::fuzz::{self, CredentialSlot, GeneratedRequest};
+use crate::params::ParamIn;
+use crate::report::Report;
+
+/// A header sent with every request, or only with those under a path prefix
+/// (`/v1 Authorization: Bearer ...`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraHeader {
+    pub prefix: Option<String>,
+    pub name: HeaderName,
+    pub value: HeaderValue,
+}
+
+/// A `--header` that is not `[/prefix ]Name: value`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a header: expected `Name: value` or `/path/prefix Name: value`")]
+pub struct BadHeader(pub String);
+
+impl FromStr for ExtraHeader {
+    type Err = BadHeader;
+
+    fn from_str(s: &str) -> Result<ExtraHeader, BadHeader> {
+        let bad = || BadHeader(s.to_owned());
+        let (prefix, rest) = match s.strip_prefix('/') {
+            Some(_) => {
+                let (p, rest) = s.split_once(' ').ok_or_else(bad)?;
+                (Some(p.trim_end_matches('/').to_owned()), rest)
+            }
+            None => (None, s),
+        };
+        let (name, value) = rest.split_once(':').ok_or_else(bad)?;
+        Ok(ExtraHeader {
+            prefix,
+            name: HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad())?,
+            value: HeaderValue::from_str(value.trim()).map_err(|_| bad())?,
+        })
+    }
+}
+
+impl fmt::Display for ExtraHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(p) = &self.prefix {
+            write!(f, "{p} ")?;
+        }
+        write!(
+            f,
+            "{}: {}",
+            self.name,
+            String::from_utf8_lossy(self.value.as_bytes())
+        )
+    }
+}
+
+impl ExtraHeader {
+    fn applies_to(&self, path: &str) -> bool {
+        match &self.prefix {
+            None => true,
+            Some(p) => {
+                path == p || (path.starts_with(p.as_str()) && path[p.len()..].starts_with('/'))
+            }
+        }
+    }
+}
+
+/// Credentials of the bundled documents' fixtures: GitBook's token under `/v1`, the Arize
+/// space admin's under `/v2` (Alumio's operations are open).
+pub fn bundled_credentials() -> Vec<ExtraHeader> {
+    [
+        "/v1 Authorization: Bearer gb_api_jAnEdOe0aDm1nAcMe0t0kEn",
+        "/v2 Authorization: Bearer arize-key",
+    ]
+    .iter()
+    .filter_map(|h| h.parse().ok())
+    .collect()
+}
+
+/// How progress is shown on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// A bar redrawn in place (a terminal).
+    Bar,
+    /// One line per operation.
+    Lines,
+    Quiet,
+}
+
+impl Progress {
+    /// A bar on a terminal, lines otherwise.
+    pub fn for_stderr() -> Progress {
+        if std::io::stderr().is_terminal() {
+            Progress::Bar
+        } else {
+            Progress::Lines
+        }
+    }
+}
+
+/// What to check, against what.
+#[derive(Debug, Clone)]
+pub struct CheckConfig {
+    pub base_url: String,
+    /// Empty: every check.
+    pub checks: Vec<Check>,
+    /// Generated cases per property (valid requests, and requests with a violation, per
+    /// operation).
+    pub cases: u32,
+    pub seed: u64,
+    /// Applied in order; a later header replaces an earlier one of the same name.
+    pub headers: Vec<ExtraHeader>,
+    pub max_time: Option<Duration>,
+    /// Per request: connect, write, read.
+    pub timeout: Duration,
+    pub progress: Progress,
+    /// Shrink steps per failure, at most.
+    pub max_shrink: u32,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        CheckConfig {
+            base_url: String::new(),
+            checks: Vec::new(),
+            cases: 20,
+            seed: 0,
+            headers: Vec::new(),
+            max_time: None,
+            timeout: Duration::from_secs(10),
+            progress: Progress::Quiet,
+            max_shrink: 100,
+        }
+    }
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ContractError {
+    #[error("cannot reach {url}: {source}")]
+    Unreachable {
+        url: String,
+        #[source]
+        source: ClientError,
+    },
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub struct Outcome {
+    pub report: Report,
+    /// Requests sent, shrinking included.
+    pub requests: usize,
+    pub elapsed: Duration,
+    /// `--max-time` ran out before every property ran.
+    pub timed_out: bool,
+}
+
+/// Runs every property and probe of every operation the engine serves against
+/// `config.base_url`.
+pub fn run(engine: &Engine, config: &CheckConfig) -> Result<Outcome, ContractError> {
+    let mut client = Client::new(&config.base_url, config.timeout).map_err(|source| {
+        ContractError::Unreachable {
+            url: config.base_url.clone(),
+            source,
+        }
+    })?;
+    client
+        .connect()
+        .map_err(|source| ContractError::Unreachable {
+            url: config.base_url.clone(),
+            source,
+        })?;
+    let checker = Checker::new(engine, &config.checks);
+    let report = Report::new(checker.selected());
+    let total_ops: usize = engine.apis().iter().map(|a| a.operations.len()).sum();
+    let mut run = Run {
+        config,
+        client,
+        checker,
+        report,
+        requests: 0,
+        started: Instant::now(),
+        timed_out: false,
+        ops_done: 0,
+        total_ops,
+    };
+    'apis: for api in engine.apis() {
+        let mut paths_probed: Vec<&str> = Vec::new();
+        for op in &api.operations {
+            if run.out_of_time() {
+                break 'apis;
+            }
+            let failed_before = run.report.failures().count();
+            run.operation(api, op, &mut paths_probed);
+            run.ops_done += 1;
+            let failed = run.report.failures().count() - failed_before;
+            run.progress(&op.id, failed);
+        }
+    }
+    if config.progress == Progress::Bar {
+        eprintln!();
+    }
+    Ok(Outcome {
+        elapsed: run.started.elapsed(),
+        timed_out: run.timed_out,
+        requests: run.requests,
+        report: run.report,
+    })
+}
+
+/// Which property a case belongs to.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Valid,
+    Invalid,
+    NoCredentials,
+    NoHeader,
+    Method,
+}
+
+impl Kind {
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Valid => "valid",
+            Kind::Invalid => "invalid",
+            Kind::NoCredentials => "without credentials",
+            Kind::NoHeader => "without a required header",
+            Kind::Method => "undeclared method",
+        }
+    }
+}
+
+/// What a probe changes in a generated request before it is sent.
+type Transform<'t> = &'t dyn Fn(&mut GeneratedRequest);
+
+struct Run<'c, 'e> {
+    config: &'c CheckConfig,
+    client: Client,
+    checker: Checker<'e>,
+    report: Report,
+    requests: usize,
+    started: Instant,
+    timed_out: bool,
+    ops_done: usize,
+    total_ops: usize,
+}
+
+impl Run<'_, '_> {
+    fn out_of_time(&mut self) -> bool {
+        if let Some(max) = self.config.max_time
+            && self.started.elapsed() >= max
+        {
+            self.timed_out = true;
+        }
+        self.timed_out
+    }
+
+    fn operation<'a>(&mut self, api: &'a Api, op: &'a Operation, paths: &mut Vec<&'a str>) {
+        let cases = self.config.cases;
+        let valid = match fuzz::valid_request(api, op) {
+            Ok(s) => s,
+            Err(e) => {
+                self.unusable(op, &e.to_string());
+                return;
+            }
+        };
+        self.property(op, Kind::Valid, &valid, cases, &|_| {});
+        match fuzz::invalid_request(api, op) {
+            Ok(Some(invalid)) => self.property(op, Kind::Invalid, &invalid, cases, &|_| {}),
+            Ok(None) => {}
+            Err(e) => self.unusable(op, &e.to_string()),
+        }
+        if !op.security.is_open() {
+            self.property(op, Kind::NoCredentials, &valid, 1, &strip_credentials);
+        }
+        for param in &op.params {
+            let plan = &param.plan;
+            if plan.location == ParamIn::Header && plan.required {
+                let name = plan.name.clone();
+                self.property(op, Kind::NoHeader, &valid, 1, &move |r| {
+                    r.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+                });
+            }
+        }
+        if !paths.contains(&op.route.as_str()) {
+            paths.push(&op.route);
+            let declared: Vec<&Method> = api
+                .operations
+                .iter()
+                .filter(|o| o.route == op.route)
+                .map(|o| &o.method)
+                .collect();
+            let undeclared = [
+                Method::DELETE,
+                Method::PATCH,
+                Method::PUT,
+                Method::POST,
+                Method::GET,
+            ]
+            .into_iter()
+            .find(|m| !declared.contains(&m));
+            if let Some(method) = undeclared {
+                self.property(op, Kind::Method, &valid, 1, &move |r| {
+                    r.method = method.clone();
+                });
+            }
+        }
+    }
+
+    /// An operation the strategies cannot generate requests for: said, not judged.
+    fn unusable(&mut self, op: &Operation, why: &str) {
+        if self.config.progress != Progress::Quiet {
+            eprintln!("skipped {}: {why}", op.id);
+        }
+    }
+
+    /// Up to `cases` requests from `strategy`, each changed by `transform`, sent and judged;
+    /// stops at the first failure, which is shrunk.
+    fn property(
+        &mut self,
+        op: &Operation,
+        kind: Kind,
+        strategy: &BoxedStrategy<GeneratedRequest>,
+        cases: u32,
+        transform: Transform<'_>,
+    ) {
+        let mut runner = runner_for(self.config.seed, &op.id, kind);
+        for case in 0..cases {
+            if self.out_of_time() {
+                return;
+            }
+            let Ok(mut tree) = strategy.new_tree(&mut runner) else {
+                return;
+            };
+            let (mock, judged) = self.exchange(tree.current(), transform);
+            let failing = failed_checks(&judged);
+            if failing.is_empty() {
+                let summary = RequestSummary::of(&mock, Some(&self.client.origin));
+                let label = format!("{} {} case {}", op.id, kind.label(), case + 1);
+                self.report.push(label, summary, judged);
+                continue;
+            }
+            let (mock, judged, steps) = self.shrink(&mut *tree, transform, &failing, mock, judged);
+            let summary = RequestSummary::of(&mock, Some(&self.client.origin));
+            let label = format!(
+                "{} {} case {}, shrunk in {steps} step(s)",
+                op.id,
+                kind.label(),
+                case + 1
+            );
+            self.report.push(label, summary, judged);
+            return;
+        }
+    }
+
+    /// The simplest request the tree reaches that still fails one of `failing`.
+    fn shrink(
+        &mut self,
+        tree: &mut dyn ValueTree<Value = GeneratedRequest>,
+        transform: Transform<'_>,
+        failing: &[Rule],
+        mut mock: MockRequest,
+        mut judged: Judged,
+    ) -> (MockRequest, Judged, u32) {
+        let mut steps = 0;
+        let mut kept = 0;
+        if !tree.simplify() {
+            return (mock, judged, 0);
+        }
+        while steps < self.config.max_shrink && !self.out_of_time() {
+            steps += 1;
+            let (m, j) = self.exchange(tree.current(), transform);
+            let still = failed_checks(&j).iter().any(|r| failing.contains(r));
+            if still {
+                (mock, judged) = (m, j);
+                kept += 1;
+                if !tree.simplify() {
+                    break;
+                }
+            } else if !tree.complicate() {
+                break;
+            }
+        }
+        (mock, judged, kept)
+    }
+
+    /// Sends one request and judges the answer (no answer is a `not_a_server_error` failure).
+    fn exchange(
+        &mut self,
+        mut req: GeneratedRequest,
+        transform: Transform<'_>,
+    ) -> (MockRequest, Judged) {
+        for h in &self.config.headers {
+            if h.applies_to(&req.path) {
+                let name = h.name.as_str();
+                req.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+                req.headers.push((
+                    name.to_owned(),
+                    String::from_utf8_lossy(h.value.as_bytes()).into_owned(),
+                ));
+            }
+        }
+        transform(&mut req);
+        let mock = fuzz::to_mock_request(&req);
+        self.requests += 1;
+        // Story checks need exchanges in the order a story happened; fuzzed cases are not
+        // one, so each is judged on its own.
+        self.checker.new_story();
+        let judged = match self.client.send(&mock) {
+            Ok(resp) => self.checker.judge(&mock, &resp),
+            Err(e) => no_answer(&mock, &e, &mut self.checker),
+        };
+        (mock, judged)
+    }
+
+    fn progress(&self, op: &str, failed: usize) {
+        match self.config.progress {
+            Progress::Quiet => {}
+            Progress::Lines => eprintln!(
+                "[{}/{}] {op}: {}",
+                self.ops_done,
+                self.total_ops,
+                if failed == 0 {
+                    "ok".to_owned()
+                } else {
+                    format!("{failed} failed")
+                }
+            ),
+            Progress::Bar => {
+                let width = 30;
+                let done = (self.ops_done * width) / self.total_ops.max(1);
+                let failures = self.report.failures().count();
+                eprint!(
+                    "\r[{}{}] {}/{} operations, {} requests, {failures} failed ",
+                    "#".repeat(done),
+                    " ".repeat(width - done),
+                    self.ops_done,
+                    self.total_ops,
+                    self.requests
+                );
+                let _ = std::io::stderr().flush();
+            }
+        }
+    }
+}
+
+/// The verdicts of a request that got no answer: the routing ones, and a failed
+/// `not_a_server_error`.
+fn no_answer(mock: &MockRequest, e: &ClientError, checker: &mut Checker<'_>) -> Judged {
+    let placeholder = MockResponse {
+        status: 599,
+        headers: Vec::new(),
+        body: bytes::Bytes::new(),
+    };
+    let mut judged = checker.judge(mock, &placeholder);
+    judged.verdicts = vec![Verdict {
+        rule: Rule::Check(Check::NotAServerError),
+        mismatch: Some(Mismatch {
+            expected: "an answer".to_owned(),
+            got: format!("no answer: {e}"),
+        }),
+    }];
+    judged
+}
+
+fn failed_checks(judged: &Judged) -> Vec<Rule> {
+    judged
+        .verdicts
+        .iter()
+        .filter(|v| !v.passed())
+        .map(|v| v.rule)
+        .collect()
+}
+
+/// Takes the credential out: the `Authorization` header and wherever the operation's scheme
+/// carries it.
+fn strip_credentials(req: &mut GeneratedRequest) {
+    let slot = req.credential.clone();
+    req.headers.retain(|(n, _)| {
+        let credential = n.eq_ignore_ascii_case("authorization")
+            || matches!(&slot, Some(CredentialSlot::Header(h)) if n.eq_ignore_ascii_case(h))
+            || (matches!(slot, Some(CredentialSlot::Cookie(_)))
+                && n.eq_ignore_ascii_case("cookie"));
+        !credential
+    });
+    if let Some(CredentialSlot::Query(q)) = &slot {
+        req.query.retain(|(k, _)| k != q);
+    }
+}
+
+/// A runner whose randomness depends only on the seed, the operation and the property.
+fn runner_for(seed: u64, op: &str, kind: Kind) -> TestRunner {
+    let mut bytes = [0u8; 32];
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        let h = fnv1a(&[
+            &seed.to_le_bytes(),
+            op.as_bytes(),
+            kind.label().as_bytes(),
+            &[i as u8],
+        ]);
+        chunk.copy_from_slice(&h.to_le_bytes());
+    }
+    TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
+    )
+}
+
+/// FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in *part {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_parse_with_and_without_a_path_prefix() {
+        let h: ExtraHeader = "/v1/ Authorization: Bearer x".parse().unwrap();
+        assert_eq!(h.prefix.as_deref(), Some("/v1"));
+        assert_eq!(h.name, "authorization");
+        assert_eq!(h.value, "Bearer x");
+        assert!(h.applies_to("/v1/spaces") && h.applies_to("/v1"));
+        assert!(!h.applies_to("/v10/spaces") && !h.applies_to("/api/v1/x"));
+        let plain: ExtraHeader = "X-Key: a:b".parse().unwrap();
+        assert_eq!(
+            (plain.prefix, plain.value),
+            (None, HeaderValue::from_static("a:b"))
+        );
+        assert!("no colon".parse::<ExtraHeader>().is_err());
+        assert!("/v1".parse::<ExtraHeader>().is_err());
+        assert_eq!(bundled_credentials().len(), 2);
+    }
+
+    #[test]
+    fn runners_are_seeded_by_seed_operation_and_property() {
+        let draw = |seed, op| {
+            let mut r = runner_for(seed, op, Kind::Valid);
+            (0..4)
+                .map(|_| (0u32..1000).new_tree(&mut r).unwrap().current())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(draw(1, "a"), draw(1, "a"));
+        assert_ne!(draw(1, "a"), draw(2, "a"));
+        assert_ne!(draw(1, "a"), draw(1, "b"));
+    }
+}
