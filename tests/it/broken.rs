@@ -1,6 +1,7 @@
 //! A deliberately broken server for `understudy check` to catch: the real engine answers
 //! every request, then one [`Fault`] spoils the answer. A small std server on 127.0.0.1,
-//! port 0, HTTP/1.1 with keep-alive; it stops with the test process.
+//! port 0, HTTP/1.1 with keep-alive; it stops with the test process. It serves the bundled
+//! documents ([`serve`]) or documents of `tests/docs/` ([`serve_docs`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -8,7 +9,14 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use understudy::{Engine, EngineConfig, MockRequest, MockResponse};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
+use understudy::checks::declared_response;
+use understudy::engine::Routed;
+use understudy::params::ParamIn;
+use understudy::{Engine, EngineConfig, MockRequest, MockResponse, Source};
+
+use crate::harness::doc_path;
 
 /// How the answers are spoiled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,13 +32,31 @@ pub enum Fault {
     /// Every 4xx becomes 200 with the body of the operation's success: invalid input,
     /// missing headers, missing credentials and undeclared methods are all accepted.
     AcceptAll,
+    /// 2xx answers to valid requests become 418, a status no operation of a strict document
+    /// declares.
+    UndeclaredStatus,
+    /// A request that lacks a required header is answered as if it had one: the header is
+    /// filled in from a generated valid request and the request answered again.
+    IgnoreRequiredHeader,
+    /// The response headers the answer's declared response marks as required are left out.
+    DropResponseHeader,
 }
 
 /// Serves the bundled documents, broken by `fault`.
 pub fn serve(fault: Fault) -> SocketAddr {
+    serve_sources(&understudy::load::bundled(), fault)
+}
+
+/// Serves documents of `tests/docs/`, broken by `fault`.
+pub fn serve_docs(names: &[&str], fault: Fault) -> SocketAddr {
+    let sources: Vec<Source> = names.iter().map(|n| Source::File(doc_path(n))).collect();
+    serve_sources(&sources, fault)
+}
+
+fn serve_sources(sources: &[Source], fault: Fault) -> SocketAddr {
     let engine = Arc::new(
-        Engine::load(&understudy::load::bundled(), EngineConfig::default())
-            .unwrap_or_else(|_| panic!("the bundled documents load")),
+        Engine::load(sources, EngineConfig::default())
+            .unwrap_or_else(|_| panic!("the documents load")),
     );
     let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     let addr = listener.local_addr().expect("a local address");
@@ -116,9 +142,59 @@ fn spoil(engine: &Engine, req: &MockRequest, fault: Fault) -> MockResponse {
             resp.body = Bytes::new();
             resp.headers.retain(|(n, _)| n.as_str() != "content-type");
         }
+        Fault::UndeclaredStatus if ok => resp.status = 418,
+        Fault::IgnoreRequiredHeader if (400..500).contains(&resp.status) => {
+            if let Some(filled) = with_required_headers(engine, req) {
+                resp = engine.handle(&filled).response;
+            }
+        }
+        Fault::DropResponseHeader => {
+            if let Routed::Operation { op, .. } = engine.route_of(&req.method, &req.path)
+                && let Some(spec) = declared_response(op, resp.status)
+            {
+                for h in spec.header_checks.iter().filter(|h| h.required) {
+                    resp.headers
+                        .retain(|(n, _)| !n.as_str().eq_ignore_ascii_case(&h.name));
+                }
+            }
+        }
         _ => {}
     }
     resp
+}
+
+/// `req` with the required header parameters it lacks, valued as in a generated valid
+/// request of its operation; `None` when it lacks none.
+fn with_required_headers(engine: &Engine, req: &MockRequest) -> Option<MockRequest> {
+    let Routed::Operation { api, op, .. } = engine.route_of(&req.method, &req.path) else {
+        return None;
+    };
+    let missing: Vec<&str> = op
+        .params
+        .iter()
+        .map(|p| &p.plan)
+        .filter(|p| p.location == ParamIn::Header && p.required)
+        .map(|p| p.name.as_str())
+        .filter(|n| !req.headers.contains_key(*n))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let strategy = understudy::fuzz::valid_request(api, op).ok()?;
+    let generated = strategy
+        .new_tree(&mut TestRunner::deterministic())
+        .ok()?
+        .current();
+    let mut filled = req.clone();
+    for (name, value) in &generated.headers {
+        if missing.iter().any(|m| m.eq_ignore_ascii_case(name)) {
+            filled.headers.insert(
+                HeaderName::from_bytes(name.as_bytes()).ok()?,
+                HeaderValue::from_str(value).ok()?,
+            );
+        }
+    }
+    Some(filled)
 }
 
 fn set(resp: &mut MockResponse, name: &'static str, value: &'static str) {

@@ -1,33 +1,70 @@
 //! `understudy check` against the mock itself (every check passes) and against the broken
-//! double (each check bites), through the library runner and the built binary.
+//! double (each check bites), through the library runner and the built binary. The bundled
+//! documents declare `default` responses and no required headers, so the checks of statuses
+//! and headers are shown to bite on `tests/docs/strict.yaml`.
 
 use std::process::Command;
 use std::time::Duration;
 
 use understudy::checks::Check;
 use understudy::contract::{self, CheckConfig, Outcome};
-use understudy::{Engine, EngineConfig};
+use understudy::{Engine, EngineConfig, Source};
 
 use crate::broken::{self, Fault};
-use crate::harness::Server;
+use crate::harness::{Server, doc_path};
 
 fn engine() -> Engine {
     Engine::load(&understudy::load::bundled(), EngineConfig::default())
         .unwrap_or_else(|_| panic!("the bundled documents load"))
 }
 
+/// The engine `check --spec tests/docs/strict.yaml` judges with.
+fn strict_engine() -> Engine {
+    Engine::load(
+        &[Source::File(doc_path("strict.yaml"))],
+        EngineConfig::default(),
+    )
+    .unwrap_or_else(|_| panic!("strict.yaml loads"))
+}
+
 fn check(url: String, checks: &[Check], cases: u32) -> Outcome {
+    let headers = contract::bundled_credentials();
+    check_against(&engine(), url, checks, cases, headers)
+}
+
+/// `check --spec tests/docs/strict.yaml`: no credentials (the document has no security).
+fn check_strict(url: String, checks: &[Check], cases: u32) -> Outcome {
+    check_against(&strict_engine(), url, checks, cases, Vec::new())
+}
+
+fn check_against(
+    engine: &Engine,
+    url: String,
+    checks: &[Check],
+    cases: u32,
+    headers: Vec<contract::ExtraHeader>,
+) -> Outcome {
     let config = CheckConfig {
         base_url: url,
         checks: checks.to_vec(),
         cases,
         seed: 7,
-        headers: contract::bundled_credentials(),
+        headers,
         max_time: Some(Duration::from_secs(60)),
         max_shrink: 40,
         ..CheckConfig::default()
     };
-    contract::run(&engine(), &config).expect("the server is reachable")
+    contract::run(engine, &config).expect("the server is reachable")
+}
+
+/// How many exchanges `check` applied to.
+fn applied(outcome: &Outcome, check: Check) -> usize {
+    outcome
+        .report
+        .totals()
+        .iter()
+        .find(|(r, _)| r.name() == check.name())
+        .map_or(0, |(_, t)| t.applied)
 }
 
 /// The failures of one check, as the text report prints them.
@@ -50,7 +87,17 @@ fn failures_of(outcome: &Outcome, check: Check) -> Vec<String> {
 
 fn assert_bites(fault: Fault, check: Check) {
     let addr = broken::serve(fault);
-    let outcome = check_with(addr, check);
+    assert_fails(fault, check, check_with(addr, check));
+}
+
+/// `check` on the strict document fails against the double serving it with `fault`.
+fn assert_bites_strict(fault: Fault, check: Check) {
+    let addr = broken::serve_docs(&["strict.yaml"], fault);
+    let outcome = check_strict(format!("http://{addr}"), &[check], 3);
+    assert_fails(fault, check, outcome);
+}
+
+fn assert_fails(fault: Fault, check: Check, outcome: Outcome) {
     let failures = failures_of(&outcome, check);
     assert!(
         !failures.is_empty(),
@@ -70,7 +117,6 @@ fn the_mock_passes_its_own_contract_checks() {
     let server = Server::bundled();
     let outcome = check(format!("http://{}", server.addr), &[], 5);
     assert!(outcome.report.passed(), "{}", outcome.report.text());
-    let totals = outcome.report.totals();
     for c in [
         Check::NotAServerError,
         Check::NegativeDataRejection,
@@ -78,11 +124,24 @@ fn the_mock_passes_its_own_contract_checks() {
         Check::UnsupportedMethod,
         Check::IgnoredAuth,
     ] {
-        let applied = totals
-            .iter()
-            .find(|(r, _)| r.name() == c.name())
-            .map_or(0, |(_, t)| t.applied);
-        assert!(applied > 0, "{c} never applied");
+        assert!(applied(&outcome, c) > 0, "{c} never applied");
+    }
+    assert!(!outcome.timed_out);
+}
+
+#[test]
+fn the_mock_passes_its_own_contract_checks_on_the_strict_document() {
+    let server = Server::docs(&["strict.yaml"]);
+    let outcome = check_strict(format!("http://{}", server.addr), &[], 5);
+    assert!(outcome.report.passed(), "{}", outcome.report.text());
+    for c in [
+        Check::StatusCodeConformance,
+        Check::MissingRequiredHeader,
+        Check::ResponseHeadersConformance,
+        Check::NegativeDataRejection,
+        Check::PositiveDataAcceptance,
+    ] {
+        assert!(applied(&outcome, c) > 0, "{c} never applied");
     }
     assert!(!outcome.timed_out);
 }
@@ -120,6 +179,21 @@ fn accepting_requests_without_credentials_fails_ignored_auth() {
 #[test]
 fn answering_undeclared_methods_fails_unsupported_method() {
     assert_bites(Fault::AcceptAll, Check::UnsupportedMethod);
+}
+
+#[test]
+fn an_undeclared_status_fails_status_code_conformance() {
+    assert_bites_strict(Fault::UndeclaredStatus, Check::StatusCodeConformance);
+}
+
+#[test]
+fn answering_a_request_without_its_required_header_fails_missing_required_header() {
+    assert_bites_strict(Fault::IgnoreRequiredHeader, Check::MissingRequiredHeader);
+}
+
+#[test]
+fn leaving_out_a_required_response_header_fails_response_headers_conformance() {
+    assert_bites_strict(Fault::DropResponseHeader, Check::ResponseHeadersConformance);
 }
 
 #[test]
@@ -177,6 +251,21 @@ fn the_binary_exits_0_against_the_mock() {
     let server = Server::bundled();
     let out = bin()
         .args(["check", "--url", &format!("http://{}", server.addr)])
+        .args(["--cases", "2", "--max-time", "60"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains(" 0 failed"));
+}
+
+#[test]
+fn the_binary_exits_0_against_the_mock_serving_the_strict_document() {
+    let server = Server::docs(&["strict.yaml"]);
+    let out = bin()
+        .args(["check", "--url", &format!("http://{}", server.addr)])
+        .arg("--spec")
+        .arg(doc_path("strict.yaml"))
         .args(["--cases", "2", "--max-time", "60"])
         .output()
         .unwrap();
