@@ -35,16 +35,21 @@ fn engine(sources: Vec<Source>) -> Engine {
     }
 }
 
-/// Every engine under test: the bundled documents, and each document of `tests/docs/`.
+/// Every engine under test: the bundled documents, and each document of `tests/docs/` but
+/// the one that is broken on purpose.
 fn engines() -> Vec<Engine> {
     let mut out = vec![engine(understudy::load::bundled())];
-    for name in [
-        "petstore.yaml",
-        "edge-30.yaml",
-        "edge-31.yaml",
-        "crud-nested.yaml",
-    ] {
-        out.push(engine(vec![Source::File(doc_path(name))]));
+    let mut docs: Vec<_> = std::fs::read_dir(doc_path(""))
+        .expect("tests/docs is readable")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| p.file_name().is_some_and(|n| n != "bad.yaml"))
+        .collect();
+    docs.sort();
+    assert!(docs.len() >= 5, "tests/docs has {} documents", docs.len());
+    for path in docs {
+        out.push(engine(vec![Source::File(path)]));
     }
     out
 }
