@@ -36,7 +36,7 @@ fn team(id: &str) -> String {
 
 /// Asserts the status and GitBook's error format (`error.code` is the integer HTTP status,
 /// `error.message` a non-empty string, nothing else), and gives the message.
-fn gitbook_error(reply: &Reply, status: u16) -> String {
+pub(crate) fn gitbook_error(reply: &Reply, status: u16) -> String {
     reply.expect(status);
     let content_type = reply.header("content-type").unwrap_or_default();
     assert!(
@@ -104,7 +104,7 @@ fn assert_401(reply: &Reply) {
     );
 }
 
-fn assert_empty(reply: &Reply, status: u16) {
+pub(crate) fn assert_empty(reply: &Reply, status: u16) {
     reply.expect(status);
     assert!(
         reply.body.is_empty(),

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use understudy::fixtures::FixtureSource;
 use understudy::{Engine, EngineConfig, Source};
 
+use crate::gitbook::{assert_empty, gitbook_error};
 use crate::harness::*;
 
 /// Jane Doe: admin of the Product documentation space, admin of the Acme Docs organization.
@@ -65,28 +66,6 @@ fn aggregate(space: &str) -> String {
 }
 
 // --- helpers ------------------------------------------------------------------------------
-
-/// Asserts GitBook's error format with the status as `error.code`; gives the message.
-fn gitbook_error(reply: &Reply, status: u16) -> String {
-    reply.expect(status);
-    let body = reply.json();
-    assert_eq!(keys(&body), ["error"], "{body}");
-    assert_eq!(keys(&body["error"]), ["code", "message"], "{body}");
-    assert_eq!(body["error"]["code"], json!(status), "{body}");
-    body["error"]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn assert_empty(reply: &Reply, status: u16) {
-    reply.expect(status);
-    assert!(
-        reply.body.is_empty(),
-        "a {status} with a body: {}",
-        reply.text()
-    );
-}
 
 /// A request as Jane, in `session` (`None`: the default session).
 fn as_jane<'s>(req: Req<'s>, session: Option<&str>) -> Req<'s> {
