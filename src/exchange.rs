@@ -17,7 +17,7 @@ use crate::params::{self, ParamIn};
 use crate::respond::{self, Answer, Prefer};
 use crate::security::{CredentialSources, SchemeKind};
 use crate::state::Session;
-use crate::violation::{ErrorFacts, Location, Violation};
+use crate::violation::{ErrorFacts, Location, Segment, Violation};
 
 /// Parameter values, decoded and typed, by location and name.
 #[derive(Debug, Default)]
@@ -491,17 +491,23 @@ impl RequestReader<'_> {
                     plan.from_query_except(query, &others)
                 }
                 ParamIn::Header => {
-                    let values: Vec<&str> = self
+                    // Bytes past ASCII are read as UTF-8 text; a value that is not UTF-8 is
+                    // refused rather than taken for a missing header.
+                    let values: Result<Vec<&str>, _> = self
                         .req
                         .headers
                         .get_all(plan.name.as_str())
                         .iter()
-                        .filter_map(|v| v.to_str().ok())
+                        .map(|v| std::str::from_utf8(v.as_bytes()))
                         .collect();
-                    if values.is_empty() {
-                        Ok(None)
-                    } else {
-                        plan.from_header(&values.join(",")).map(Some)
+                    match values {
+                        Err(_) => Err(Violation::new(
+                            p.location(Vec::new()),
+                            "malformed",
+                            "This header value is not valid UTF-8.",
+                        )),
+                        Ok(values) if values.is_empty() => Ok(None),
+                        Ok(values) => plan.from_header(&values.join(",")).map(Some),
                     }
                 }
                 ParamIn::Cookie => plan.from_cookie(cookies),
@@ -515,6 +521,14 @@ impl RequestReader<'_> {
                 )),
                 Ok(None) => {}
                 Ok(Some(value)) => {
+                    if let Some(steps) = nul_at(&value) {
+                        out.push(Violation::new(
+                            p.location(steps),
+                            "malformed",
+                            "This value contains a NUL character (%00).",
+                        ));
+                        continue;
+                    }
                     if let Some(validator) = &p.validator {
                         out.extend(validator.violations(&value, &|steps| p.location(steps)));
                     }
@@ -646,6 +660,30 @@ impl RequestReader<'_> {
     }
 }
 
+/// Where a parameter's value holds a NUL character, in a string or a member name. No API
+/// means one there, and many back ends cannot store it: the mock refuses it as unreadable.
+/// (Parameter values are at most as deep as the deepObject nesting limit.)
+fn nul_at(value: &Value) -> Option<Vec<Segment>> {
+    match value {
+        Value::String(s) => s.contains('\0').then(Vec::new),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            let mut steps = nul_at(item)?;
+            steps.insert(0, Segment::Index(i));
+            Some(steps)
+        }),
+        Value::Object(map) => map.iter().find_map(|(key, member)| {
+            let mut steps = if key.contains('\0') {
+                Vec::new()
+            } else {
+                nul_at(member)?
+            };
+            steps.insert(0, Segment::Key(key.clone()));
+            Some(steps)
+        }),
+        _ => None,
+    }
+}
+
 /// A body that could not be read at all.
 fn is_malformed(v: &Violation) -> bool {
     v.keyword == "json" || v.keyword == "encoding"
@@ -657,5 +695,30 @@ fn json_error_text(e: &serde_json::Error) -> String {
     match text.rfind(" at line ") {
         Some(i) => text[..i].to_owned(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nul_characters_are_found_in_strings_items_members_and_member_names() {
+        assert_eq!(nul_at(&json!("a\u{0}b")), Some(vec![]));
+        assert_eq!(nul_at(&json!("ab")), None);
+        assert_eq!(nul_at(&json!(12)), None);
+        assert_eq!(
+            nul_at(&json!(["a", "b\u{0}"])),
+            Some(vec![Segment::Index(1)])
+        );
+        assert_eq!(
+            nul_at(&json!({"ok": "x", "r": ["\u{0}"]})),
+            Some(vec![Segment::Key("r".into()), Segment::Index(0)])
+        );
+        assert_eq!(
+            nul_at(&json!({"k\u{0}": 1})),
+            Some(vec![Segment::Key("k\u{0}".into())])
+        );
     }
 }

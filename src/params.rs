@@ -761,6 +761,11 @@ impl ParamPlan {
             let Some(mut path) = key.strip_prefix(self.name.as_str()).and_then(bracket_path) else {
                 continue;
             };
+            if path.len() > MAX_NESTING {
+                return Err(self.malformed(format!(
+                    "This value is nested deeper than {MAX_NESTING} levels."
+                )));
+            }
             if path.len() > 1 && path.last().is_some_and(String::is_empty) {
                 path.pop();
             }
@@ -869,6 +874,11 @@ impl ParamPlan {
         }
     }
 }
+
+/// The deepest deepObject member (`filter[a][b]...`) read: serde_json's limit on JSON bodies.
+/// Deeper text is refused before any value is built, so nothing later (validation, the
+/// journal, dropping the value) walks an unbounded depth.
+pub const MAX_NESTING: usize = 128;
 
 /// Turns one raw piece of text into its decoded form (or says why it cannot).
 type Decode<'a> = &'a dyn Fn(&str) -> Result<String, Violation>;
@@ -1800,6 +1810,19 @@ mod tests {
             query(&p, "color%5BR%5D=100&color%5BG%5D=200&color%5BB%5D=150").unwrap(),
             Some(rgb())
         );
+    }
+
+    #[test]
+    fn deep_objects_nested_past_the_limit_are_malformed_before_any_value_is_built() {
+        let p = color("query", "deepObject", true, object_schema());
+        let at_limit = format!("color[R]{}=1", "[a]".repeat(MAX_NESTING - 1));
+        assert!(query(&p, &at_limit).is_ok());
+        let past = format!("color[R]{}=1", "[a]".repeat(MAX_NESTING));
+        let v = query(&p, &past).unwrap_err();
+        assert_eq!(v.keyword, "malformed");
+        assert!(v.message.contains("nested deeper"), "{}", v.message);
+        let far_past = format!("color[R]{}=1", "[a]".repeat(100_000));
+        assert_eq!(query(&p, &far_past).unwrap_err().keyword, "malformed");
     }
 
     #[test]

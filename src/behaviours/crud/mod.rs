@@ -443,7 +443,10 @@ impl Crud {
         let list = list.unwrap_or(&empty);
         let mut offset = number(&paging.offset).map_or(0, |o| o.max(0) as usize);
         if let Some((page, first)) = page_number {
-            offset += (page - first).max(0) as usize * limit.unwrap_or(DEFAULT_PAGE_SIZE);
+            // Saturating: a page number near i64::MAX is a page past the end, not a panic.
+            let skipped = usize::try_from(page.saturating_sub(first).max(0)).unwrap_or(usize::MAX);
+            offset =
+                offset.saturating_add(skipped.saturating_mul(limit.unwrap_or(DEFAULT_PAGE_SIZE)));
         }
         let page = match cursor {
             Some((name, value)) => {
