@@ -15,6 +15,7 @@ use crate::fixtures::FixtureSource;
 use crate::load::{self, Source};
 use crate::recording;
 use crate::report::Report;
+use crate::server::{ServerConfig, parse_size};
 
 /// A strict mock server for OpenAPI documents.
 ///
@@ -162,6 +163,76 @@ pub struct ServeArgs {
     /// bundled APIs' worlds from, instead of the bundled fixtures.
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// The serve flags for limits and timeouts; defaults are [`ServerConfig::default`]'s.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Limits and timeouts")]
+pub struct LimitArgs {
+    /// Largest request body (bytes, or with a unit: 512KiB, 2MiB); a bigger one gets 413.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1MiB")]
+    pub max_body: usize,
+    /// Longest request target (path and query); a longer one gets 414.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8KiB")]
+    pub max_uri: usize,
+    /// Largest header section; a bigger one gets 431.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "16KiB")]
+    pub max_header_size: usize,
+    /// Most header lines; more get 431.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_headers: usize,
+    /// Seconds a request head may take from its first byte; a slower client is disconnected.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub header_timeout: f64,
+    /// Seconds a request body may take once its head is read; a slower one gets 408.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub body_timeout: f64,
+    /// Seconds a keep-alive connection may sit idle before it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub idle_timeout: f64,
+    /// On SIGINT or SIGTERM: seconds requests in flight may take to finish before the
+    /// server exits anyway.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub shutdown_grace: f64,
+    /// Most connections served at once; more wait in the listen queue.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_connections: usize,
+}
+
+impl LimitArgs {
+    /// The server configuration these flags give; zero limits and bad durations are refused.
+    pub fn config(&self) -> anyhow::Result<ServerConfig> {
+        for (flag, value) in [
+            ("--max-uri", self.max_uri),
+            ("--max-header-size", self.max_header_size),
+            ("--max-headers", self.max_headers),
+            ("--max-connections", self.max_connections),
+        ] {
+            if value == 0 {
+                bail!("{flag} must be more than 0");
+            }
+        }
+        let positive = |flag: &str, secs: f64| {
+            let d = seconds(flag, secs)?;
+            if d.is_zero() {
+                bail!("{flag} must be more than 0 seconds");
+            }
+            Ok(d)
+        };
+        Ok(ServerConfig {
+            max_body: self.max_body,
+            max_uri: self.max_uri,
+            max_header_bytes: self.max_header_size,
+            max_headers: self.max_headers,
+            header_timeout: positive("--header-timeout", self.header_timeout)?,
+            body_timeout: positive("--body-timeout", self.body_timeout)?,
+            idle_timeout: positive("--idle-timeout", self.idle_timeout)?,
+            shutdown_grace: seconds("--shutdown-grace", self.shutdown_grace)?,
+            max_connections: self.max_connections,
+        })
+    }
 }
 
 impl SpecArgs {
@@ -313,6 +384,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<Ending> {
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    let server_config = args.limits.config()?;
     let config = EngineConfig {
         seed: args.seed,
         check_responses: args.check_responses,
@@ -341,33 +413,42 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 api.title
             );
         }
+        let shutdown = shutdown_signal();
         tracing::info!(address = %local, startup_ms = started.elapsed().as_millis() as u64, "listening on http://{local}");
-        crate::server::run(listener, engine, shutdown_signal()).await;
+        crate::server::run(listener, engine, server_config, shutdown).await;
         tracing::info!("stopped");
         Ok(())
     })
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Listens for SIGINT and SIGTERM from now on (so a signal sent as soon as the address is
+/// logged is not the default, fatal one); the future completes on the first. Needs the
+/// runtime.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {},
+                        _ = terminate.recv() => {},
+                    }
                 }
-            };
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term.recv() => {},
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = ctrl_c.await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -383,4 +464,65 @@ fn init_logging(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_args(flags: &[&str]) -> ServeArgs {
+        let cli = Cli::try_parse_from(["understudy", "serve"].iter().chain(flags))
+            .unwrap_or_else(|e| panic!("{e}"));
+        match cli.command {
+            Command::Serve(args) => args,
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn serve_limit_defaults_are_the_server_config_defaults() {
+        let config = serve_args(&[]).limits.config().unwrap();
+        assert_eq!(config, ServerConfig::default());
+    }
+
+    #[test]
+    fn serve_limit_flags_take_sizes_with_units_and_seconds() {
+        let config = serve_args(&[
+            "--max-body=2MiB",
+            "--max-uri=100",
+            "--max-header-size=1KiB",
+            "--max-headers=7",
+            "--header-timeout=0.25",
+            "--body-timeout=1.5",
+            "--idle-timeout=2",
+            "--shutdown-grace=0",
+            "--max-connections=3",
+        ])
+        .limits
+        .config()
+        .unwrap();
+        assert_eq!(config.max_body, 2 * 1024 * 1024);
+        assert_eq!(config.max_uri, 100);
+        assert_eq!(config.max_header_bytes, 1024);
+        assert_eq!(config.max_headers, 7);
+        assert_eq!(config.header_timeout.as_millis(), 250);
+        assert_eq!(config.body_timeout.as_millis(), 1500);
+        assert_eq!(config.idle_timeout.as_secs(), 2);
+        assert!(config.shutdown_grace.is_zero());
+        assert_eq!(config.max_connections, 3);
+    }
+
+    #[test]
+    fn serve_limit_flags_refuse_zero_limits_timeouts_and_bad_sizes() {
+        for flag in [
+            "--max-headers=0",
+            "--max-connections=0",
+            "--header-timeout=0",
+        ] {
+            assert!(serve_args(&[flag]).limits.config().is_err(), "{flag}");
+        }
+        assert!(serve_args(&["--idle-timeout=-1"]).limits.config().is_err());
+        let parsed = Cli::try_parse_from(["understudy", "serve", "--max-body=1 parsec"]);
+        assert!(parsed.is_err());
+    }
 }

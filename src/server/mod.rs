@@ -1,128 +1,160 @@
 //! The HTTP edge: hyper connections in, `Engine` calls, hyper responses out, one log line per
 //! request. Nothing else in the crate knows about hyper.
+//!
+//! - `config`: the limits and timeouts a client gets ([`ServerConfig`]).
+//! - `request`: one request: limits checked, body read, the engine asked, the answer logged.
+//! - `deadline`: the idle and header timeouts of a connection's reads.
+//!
+//! Implementation rationale: every connection is a task in one `JoinSet`, so shutdown can wait
+//! for all of them (bounded by the grace period) and then abort the rest and wait for the
+//! aborts: when [`run`] returns, no request is still touching the engine, and whoever called
+//! it may save the engine's state. A semaphore bounds the connections served at once: each
+//! holds buffers (a request head, up to `max_body` of body), so without a bound the memory a
+//! crowd of clients can pin is unbounded; over the bound, clients wait in the listen queue
+//! instead of being refused.
+
+mod config;
+mod deadline;
+mod request;
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::task::JoinSet;
 
-use crate::engine::{Engine, MockRequest, MockResponse, Outcome};
+use crate::engine::Engine;
+pub use config::{ServerConfig, parse_size, show_size};
+use deadline::{Activity, Deadlines};
 
-/// Largest request body read; bigger bodies get 413.
-pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+/// How long to wait before accepting again after the listener failed (out of file
+/// descriptors, say), so a persistent failure does not spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
-/// Serves `engine` on `listener` until `shutdown` completes; in-flight connections are left to
-/// finish on their own tasks.
-pub async fn run(listener: TcpListener, engine: Arc<Engine>, shutdown: impl Future<Output = ()>) {
+/// Serves `engine` on `listener` until `shutdown` completes. Then it stops accepting (new
+/// connections are refused), closes idle keep-alive connections, lets requests in flight
+/// finish for up to `config.shutdown_grace`, drops those still running, and returns.
+pub async fn run(
+    listener: TcpListener,
+    engine: Arc<Engine>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
+    let (stop, stopping) = watch::channel(false);
+    let permits = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
-                        continue;
-                    }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = accept(&listener, &permits) => {
+                let Some((stream, peer, permit)) = accepted else {
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
                 };
                 let engine = engine.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| {
-                        let engine = engine.clone();
-                        async move { Ok::<_, Infallible>(serve_one(&engine, req, peer).await) }
-                    });
-                    if let Err(e) = http1::Builder::new()
-                        .keep_alive(true)
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await
-                    {
-                        tracing::debug!(error = %e, %peer, "connection ended with an error");
-                    }
+                let stopping = stopping.clone();
+                connections.spawn(async move {
+                    serve_connection(stream, peer, engine, config, stopping).await;
+                    drop(permit);
                 });
             }
         }
     }
+    drop(listener);
+    let _ = stop.send(true);
+    let in_flight = connections.len();
+    if in_flight > 0 {
+        tracing::info!(
+            connections = in_flight,
+            "stopping: letting requests in flight finish"
+        );
+    }
+    let drained = tokio::time::timeout(config.shutdown_grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            connections = connections.len(),
+            grace_ms = config.shutdown_grace.as_millis() as u64,
+            "stopping: dropping connections still busy after the grace period"
+        );
+        connections.shutdown().await;
+    }
 }
 
-async fn serve_one(
-    engine: &Engine,
-    req: Request<Incoming>,
-    _peer: SocketAddr,
-) -> Response<Full<Bytes>> {
-    let started = Instant::now();
-    let (parts, body) = req.into_parts();
-    let mut mock_request = MockRequest {
-        method: parts.method,
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts.headers,
-        body: Bytes::new(),
-    };
-    let outcome = match Limited::new(body, DEFAULT_MAX_BODY).collect().await {
-        Ok(collected) => {
-            mock_request.body = collected.to_bytes();
-            engine.handle(&mock_request)
-        }
+/// The next connection, once one may be served; `None` when accepting failed.
+async fn accept(
+    listener: &TcpListener,
+    permits: &Arc<Semaphore>,
+) -> Option<(TcpStream, SocketAddr, OwnedSemaphorePermit)> {
+    // The semaphore is never closed, so this only waits.
+    let permit = permits.clone().acquire_owned().await.ok()?;
+    match listener.accept().await {
+        Ok((stream, peer)) => Some((stream, peer, permit)),
         Err(e) => {
-            let too_large = e
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some();
-            let (status, detail) = if too_large {
-                let limit = DEFAULT_MAX_BODY;
-                (
-                    413,
-                    format!("The request body is larger than the limit of {limit} bytes."),
-                )
-            } else {
-                (400, format!("The request body could not be read: {e}."))
-            };
-            engine.reject(&mock_request, status, detail)
+            tracing::warn!(error = %e, "accept failed");
+            None
+        }
+    }
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    engine: Arc<Engine>,
+    config: ServerConfig,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let activity = Arc::new(Activity::default());
+    let io = Deadlines::new(
+        stream,
+        activity.clone(),
+        config.idle_timeout,
+        config.header_timeout,
+    );
+    let service = service_fn(move |req| {
+        let engine = engine.clone();
+        let activity = activity.clone();
+        async move {
+            activity.start();
+            let response = request::serve(&engine, &config, req).await;
+            activity.finish();
+            Ok::<_, Infallible>(response)
+        }
+    });
+    let mut builder = http1::Builder::new();
+    builder
+        .keep_alive(true)
+        // `Deadlines` keeps the header and idle clocks (see there why not hyper's).
+        .header_read_timeout(None)
+        .max_header_size(config.hard_head_bytes())
+        .max_headers(config.hard_header_count())
+        .max_buf_size(config.read_buffer());
+    let connection = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(connection);
+    let stop = async move {
+        // Whether asked to stop or the sender is gone, it is time to stop.
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    let ended = tokio::select! {
+        ended = connection.as_mut() => ended,
+        () = stop => {
+            // Closes the connection if idle, else once the request in flight is answered.
+            connection.as_mut().graceful_shutdown();
+            connection.await
         }
     };
-    log(&mock_request, &outcome, started);
-    to_hyper(outcome.response)
-}
-
-fn log(req: &MockRequest, outcome: &Outcome, started: Instant) {
-    let micros = started.elapsed().as_micros() as u64;
-    let operation = outcome.operation.as_deref().unwrap_or("-");
-    tracing::info!(
-        method = %req.method,
-        path = %req.path,
-        status = outcome.response.status,
-        operation,
-        micros,
-        violations = outcome.violations.len(),
-        "request"
-    );
-    if !outcome.response_violations.is_empty() {
-        let list: Vec<String> = outcome
-            .response_violations
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        tracing::error!(operation, "the answer breaks the spec: {}", list.join("; "));
+    if let Err(e) = ended {
+        tracing::debug!(error = %e, %peer, "connection ended with an error");
     }
-}
-
-fn to_hyper(response: MockResponse) -> Response<Full<Bytes>> {
-    let mut out = Response::new(Full::new(response.body));
-    *out.status_mut() = http::StatusCode::from_u16(response.status)
-        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    let headers = out.headers_mut();
-    for (name, value) in response.headers {
-        headers.append(name, value);
-    }
-    out
 }

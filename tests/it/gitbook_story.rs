@@ -1145,9 +1145,14 @@ impl ParallelServer {
         let addr = listener.local_addr().expect("an address");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            runtime.block_on(understudy::server::run(listener, engine, async {
-                let _ = rx.await;
-            }));
+            runtime.block_on(understudy::server::run(
+                listener,
+                engine,
+                understudy::server::ServerConfig::default(),
+                async {
+                    let _ = rx.await;
+                },
+            ));
         });
         ParallelServer {
             addr,

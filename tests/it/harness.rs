@@ -8,6 +8,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use serde_json::Value;
+use understudy::server::ServerConfig;
 use understudy::{Engine, EngineConfig, Source};
 
 /// A running server; stopped when dropped.
@@ -43,7 +44,24 @@ impl Server {
         )
     }
 
+    /// The bundled documents, served with these limits and timeouts.
+    pub fn bundled_with(limits: ServerConfig) -> Server {
+        Server::start_with(
+            understudy::load::bundled(),
+            EngineConfig {
+                seed: 0,
+                check_responses: true,
+                ..Default::default()
+            },
+            limits,
+        )
+    }
+
     pub fn start(sources: Vec<Source>, config: EngineConfig) -> Server {
+        Server::start_with(sources, config, ServerConfig::default())
+    }
+
+    pub fn start_with(sources: Vec<Source>, config: EngineConfig, limits: ServerConfig) -> Server {
         let engine = match Engine::load(&sources, config) {
             Ok(e) => std::sync::Arc::new(e),
             Err(failures) => panic!(
@@ -65,7 +83,7 @@ impl Server {
         let addr = listener.local_addr().expect("a local address");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            runtime.block_on(understudy::server::run(listener, engine, async {
+            runtime.block_on(understudy::server::run(listener, engine, limits, async {
                 let _ = rx.await;
             }));
         });
@@ -194,7 +212,8 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn parse(raw: &[u8], method: &str) -> Reply {
+    /// Parses a raw answer to a request of `method`; panics (failing the test) on a bad one.
+    pub fn parse(raw: &[u8], method: &str) -> Reply {
         let split = raw
             .windows(4)
             .position(|w| w == b"\r\n\r\n")

@@ -9,6 +9,7 @@
 //! - `conformance`: every example and generated answer of the bundled documents fits its schema.
 //! - `validate`: `understudy validate` over the recordings in `tests/recordings/` and over
 //!   traffic recorded from the mock itself; reports and exit codes.
+//! - `limits`: bad input, size limits, timeouts and shutdown never hurt the server.
 //! - `corpus`: npm's `@readme/oas-examples` documents load and answer (fetched by `.ci/run`).
 
 mod admin;
@@ -26,4 +27,5 @@ mod fuzz;
 mod gitbook;
 mod gitbook_story;
 mod harness;
+mod limits;
 mod validate;

@@ -1,0 +1,295 @@
+//! One request at the edge: the head held to the limits, the body read (bounded in size and
+//! time), the engine asked, the answer logged and turned into a hyper response. A request
+//! refused here is answered in the error format of the API its path belongs to.
+
+use std::panic::AssertUnwindSafe;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{CONNECTION, HeaderValue};
+use http::{HeaderMap, Uri};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Body, Incoming};
+use hyper::{Request, Response};
+
+use super::config::{ServerConfig, show_size};
+use crate::engine::{Engine, MockRequest, MockResponse, Outcome};
+
+/// Why a request is answered at the edge instead of by the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refusal {
+    UriTooLong { len: usize, max: usize },
+    TooManyHeaders { count: usize, max: usize },
+    HeadersTooLarge { bytes: usize, max: usize },
+    BodyTooLarge { max: usize },
+    BodyTooSlow { timeout: Duration },
+    BodyUnreadable(String),
+}
+
+impl Refusal {
+    fn status(&self) -> u16 {
+        match self {
+            Refusal::UriTooLong { .. } => 414,
+            Refusal::TooManyHeaders { .. } | Refusal::HeadersTooLarge { .. } => 431,
+            Refusal::BodyTooLarge { .. } => 413,
+            Refusal::BodyTooSlow { .. } => 408,
+            Refusal::BodyUnreadable(_) => 400,
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Refusal::UriTooLong { len, max } => format!(
+                "The request target is {len} bytes long; the limit is {}.",
+                show_size(*max)
+            ),
+            Refusal::TooManyHeaders { count, max } => {
+                format!("The request has {count} header lines; the limit is {max}.")
+            }
+            Refusal::HeadersTooLarge { bytes, max } => format!(
+                "The request headers take {bytes} bytes; the limit is {}.",
+                show_size(*max)
+            ),
+            Refusal::BodyTooLarge { max } => format!(
+                "The request body is larger than the limit of {}.",
+                show_size(*max)
+            ),
+            Refusal::BodyTooSlow { timeout } => format!(
+                "The request body did not arrive within {} ms.",
+                timeout.as_millis()
+            ),
+            Refusal::BodyUnreadable(e) => format!("The request body could not be read: {e}."),
+        }
+    }
+}
+
+/// Answers one request.
+pub(super) async fn serve(
+    engine: &Engine,
+    config: &ServerConfig,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let mut mock_request = MockRequest {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers,
+        body: Bytes::new(),
+    };
+    let read = match check_head(config, &parts.uri, &mock_request.headers) {
+        Err(refusal) => Err(refusal),
+        Ok(()) => read_body(config, body).await,
+    };
+    let outcome = match read {
+        Ok(bytes) => {
+            mock_request.body = bytes;
+            answer(engine, &mock_request)
+        }
+        Err(refusal) => {
+            let mut outcome = engine.reject(&mock_request, refusal.status(), refusal.detail());
+            // The rest of the request may still be on its way: start the next one afresh.
+            outcome
+                .response
+                .headers
+                .push((CONNECTION, HeaderValue::from_static("close")));
+            outcome
+        }
+    };
+    log(&mock_request, &outcome, started);
+    to_hyper(outcome.response)
+}
+
+/// The engine's answer. A panic is a bug, but it must not cost the client its answer (nor
+/// the connection its other requests): it becomes a 500 in the API's format, and the log says
+/// what broke. The engine's locks tolerate poisoning, so later requests are served as usual.
+fn answer(engine: &Engine, req: &MockRequest) -> Outcome {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| engine.handle(req))) {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(method = %req.method, path = %req.path, "the mock panicked: {what}");
+            engine.reject(
+                req,
+                500,
+                "The mock failed while answering this request: a bug in understudy (its log \
+                 says more)."
+                    .to_owned(),
+            )
+        }
+    }
+}
+
+/// The request head against the limits: target length, then header count and size.
+fn check_head(config: &ServerConfig, uri: &Uri, headers: &HeaderMap) -> Result<(), Refusal> {
+    let len = target_len(uri);
+    if len > config.max_uri {
+        return Err(Refusal::UriTooLong {
+            len,
+            max: config.max_uri,
+        });
+    }
+    if headers.len() > config.max_headers {
+        return Err(Refusal::TooManyHeaders {
+            count: headers.len(),
+            max: config.max_headers,
+        });
+    }
+    let bytes = header_bytes(headers);
+    if bytes > config.max_header_bytes {
+        return Err(Refusal::HeadersTooLarge {
+            bytes,
+            max: config.max_header_bytes,
+        });
+    }
+    Ok(())
+}
+
+/// The request target's length as sent (absolute-form targets count their scheme and host).
+fn target_len(uri: &Uri) -> usize {
+    let prefix = match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme), Some(authority)) => scheme.len() + "://".len() + authority.as_str().len(),
+        _ => 0,
+    };
+    prefix + uri.path_and_query().map_or(0, |pq| pq.as_str().len())
+}
+
+/// The header section's size on the wire: `name: value\r\n` per line.
+fn header_bytes(headers: &HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum()
+}
+
+/// The whole body, within the size limit and the body timeout. A declared `Content-Length`
+/// over the limit is refused before anything is read (so no `100 Continue` is sent for it).
+async fn read_body(config: &ServerConfig, body: Incoming) -> Result<Bytes, Refusal> {
+    let max = config.max_body;
+    if body.size_hint().lower() > max as u64 {
+        return Err(Refusal::BodyTooLarge { max });
+    }
+    let collected = tokio::time::timeout(config.body_timeout, Limited::new(body, max).collect());
+    match collected.await {
+        Err(_elapsed) => Err(Refusal::BodyTooSlow {
+            timeout: config.body_timeout,
+        }),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(Refusal::BodyTooLarge { max })
+        }
+        Ok(Err(e)) => Err(Refusal::BodyUnreadable(e.to_string())),
+    }
+}
+
+fn log(req: &MockRequest, outcome: &Outcome, started: Instant) {
+    let micros = started.elapsed().as_micros() as u64;
+    let operation = outcome.operation.as_deref().unwrap_or("-");
+    tracing::info!(
+        method = %req.method,
+        path = %req.path,
+        status = outcome.response.status,
+        operation,
+        micros,
+        violations = outcome.violations.len(),
+        "request"
+    );
+    if !outcome.response_violations.is_empty() {
+        let list: Vec<String> = outcome
+            .response_violations
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        tracing::error!(operation, "the answer breaks the spec: {}", list.join("; "));
+    }
+}
+
+fn to_hyper(response: MockResponse) -> Response<Full<Bytes>> {
+    let mut out = Response::new(Full::new(response.body));
+    *out.status_mut() = http::StatusCode::from_u16(response.status)
+        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = out.headers_mut();
+    for (name, value) in response.headers {
+        headers.append(name, value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(target: &str, headers: &[(&str, &str)]) -> (Uri, HeaderMap) {
+        let uri: Uri = target.parse().unwrap();
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        (uri, map)
+    }
+
+    fn small() -> ServerConfig {
+        ServerConfig {
+            max_uri: 20,
+            max_headers: 2,
+            max_header_bytes: 30,
+            ..ServerConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_head_within_every_limit_passes() {
+        let (uri, headers) = head("/a?b=c", &[("host", "x"), ("accept", "*/*")]);
+        assert_eq!(check_head(&small(), &uri, &headers), Ok(()));
+    }
+
+    #[test]
+    fn the_target_counts_its_query_and_an_absolute_form_counts_its_host() {
+        let (uri, _) = head("/abc?d=e", &[]);
+        assert_eq!(target_len(&uri), 8);
+        let (uri, _) = head("http://h:1/abc?d=e", &[]);
+        assert_eq!(target_len(&uri), "http://h:1/abc?d=e".len());
+    }
+
+    #[test]
+    fn each_limit_names_what_went_over_it() {
+        let config = small();
+        let (uri, headers) = head("/aaaaaaaaaaaaaaaaaaaaaaaaa", &[]);
+        assert_eq!(
+            check_head(&config, &uri, &headers),
+            Err(Refusal::UriTooLong { len: 26, max: 20 })
+        );
+        let (uri, headers) = head("/", &[("a", "1"), ("b", "2"), ("a", "3")]);
+        assert_eq!(
+            check_head(&config, &uri, &headers),
+            Err(Refusal::TooManyHeaders { count: 3, max: 2 })
+        );
+        let (uri, headers) = head("/", &[("a", &"x".repeat(40))]);
+        assert_eq!(
+            check_head(&config, &uri, &headers),
+            Err(Refusal::HeadersTooLarge { bytes: 45, max: 30 })
+        );
+    }
+
+    #[test]
+    fn refusals_carry_their_status_and_a_detail_with_the_limit() {
+        let r = Refusal::BodyTooLarge { max: 1024 * 1024 };
+        assert_eq!(r.status(), 413);
+        assert!(r.detail().contains("1 MiB"), "{}", r.detail());
+        let r = Refusal::BodyTooSlow {
+            timeout: Duration::from_millis(250),
+        };
+        assert_eq!(r.status(), 408);
+        assert!(r.detail().contains("250 ms"), "{}", r.detail());
+        assert_eq!(Refusal::UriTooLong { len: 2, max: 1 }.status(), 414);
+        assert_eq!(Refusal::BodyUnreadable("x".into()).status(), 400);
+    }
+}
