@@ -13,6 +13,7 @@ use crate::contract::{self, CheckConfig, ExtraHeader, Progress};
 use crate::engine::{Engine, EngineConfig};
 use crate::fixtures::FixtureSource;
 use crate::load::{self, Source};
+use crate::persist::Loaded;
 use crate::recording;
 use crate::report::Report;
 
@@ -162,6 +163,11 @@ pub struct ServeArgs {
     /// bundled APIs' worlds from, instead of the bundled fixtures.
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
+    /// Keep every session's world in FILE: loaded at start (no file yet: the fixtures), saved
+    /// atomically on shutdown (SIGINT, SIGTERM). A corrupt file, or one saved for other
+    /// documents or fixtures, stops startup and is left as it is.
+    #[arg(long, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
 }
 
 impl SpecArgs {
@@ -322,17 +328,22 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
     };
     let engine = Arc::new(load_engine(&args.specs.sources(), config)?);
+    let state_file = args.state_file.clone();
+    if let Some(path) = &state_file {
+        load_state(&engine, path)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let server_engine = engine.clone();
+    let served = runtime.block_on(async move {
         let addr = SocketAddr::new(args.host, args.port);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr().context("no local address")?;
-        for api in engine.apis() {
+        for api in server_engine.apis() {
             tracing::info!(
                 document = %api.name,
                 mount = if api.mount.is_empty() { "/" } else { api.mount.as_str() },
@@ -342,10 +353,34 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             );
         }
         tracing::info!(address = %local, startup_ms = started.elapsed().as_millis() as u64, "listening on http://{local}");
-        crate::server::run(listener, engine, shutdown_signal()).await;
+        crate::server::run(listener, server_engine, shutdown_signal()).await;
         tracing::info!("stopped");
-        Ok(())
-    })
+        anyhow::Ok(())
+    });
+    // Connections still open end with the runtime: no write lands after the save.
+    drop(runtime);
+    served?;
+    if let Some(path) = &state_file {
+        let sessions = engine.save_state(path)?;
+        tracing::info!(path = %path.display(), sessions, "saved {sessions} session(s) to the state file");
+    }
+    Ok(())
+}
+
+/// Loads the state file into `engine` before the server listens; a refused file is an error.
+fn load_state(engine: &Engine, path: &std::path::Path) -> anyhow::Result<()> {
+    match engine.load_state(path)? {
+        Loaded::Missing => tracing::info!(
+            path = %path.display(),
+            "no state file yet: starting from the fixtures (it is written at shutdown)"
+        ),
+        Loaded::Sessions(sessions) => tracing::info!(
+            path = %path.display(),
+            sessions,
+            "loaded {sessions} session(s) from the state file"
+        ),
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {
