@@ -6,6 +6,11 @@
 //! them type-erased (`AnyWorld`) behind one `RwLock` per API per session, so a write to
 //! GitBook never waits for Arize, reads share the lock, and no lock is held across `.await`
 //! (the engine is synchronous; the server calls it from its tasks).
+//!
+//! A world goes to the state file (`persist`) as JSON and comes back through `save` and
+//! `restore`: lossless (ids, list order, the counters behind the next ids), and holding only
+//! what writes change; what the fixtures fix (directories, tokens, licences) is taken from the
+//! starting world again, which the state file's fingerprint says is the same.
 
 use std::any::Any;
 use std::sync::RwLock;
@@ -103,6 +108,31 @@ pub trait Behaviour: Send + Sync + 'static {
 
     /// The world as JSON, for `GET /__admin/state`.
     fn snapshot(&self, world: &Self::World) -> Value;
+
+    /// What writes made of the world, as JSON, losslessly: with the starting world, all
+    /// `restore` needs to rebuild a world that answers every later request as this one would.
+    fn save(&self, world: &Self::World) -> Value;
+
+    /// The world `saved` (made by `save`) describes, rebuilt on `initial`, the starting world;
+    /// `Err` says what in `saved` does not fit it.
+    fn restore(&self, initial: &Self::World, saved: Value) -> Result<Self::World, RestoreError>;
+}
+
+/// A saved world that cannot be restored: what does not fit, in words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RestoreError(pub String);
+
+impl RestoreError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl From<serde_json::Error> for RestoreError {
+    fn from(e: serde_json::Error) -> Self {
+        Self(e.to_string())
+    }
 }
 
 /// A world of any behaviour, as the session store holds it.
@@ -116,6 +146,10 @@ pub trait Installed: Send + Sync {
     fn call(&self, world: &RwLock<Box<AnyWorld>>, call: &Call<'_>) -> Option<Reply>;
     fn authenticate(&self, world: &RwLock<Box<AnyWorld>>, token: &str) -> Option<String>;
     fn snapshot(&self, world: &RwLock<Box<AnyWorld>>) -> Value;
+    /// [`Behaviour::save`]; `None` when `world` is not this behaviour's.
+    fn save(&self, world: &RwLock<Box<AnyWorld>>) -> Option<Value>;
+    /// [`Behaviour::restore`] on the starting world.
+    fn restore(&self, saved: Value) -> Result<Box<AnyWorld>, RestoreError>;
 }
 
 /// A behaviour and the world its fixtures describe.
@@ -167,5 +201,19 @@ impl<B: Behaviour> Installed for WithFixtures<B> {
         guard
             .downcast_ref::<B::World>()
             .map_or(Value::Null, |w| self.behaviour.snapshot(w))
+    }
+
+    fn save(&self, world: &RwLock<Box<AnyWorld>>) -> Option<Value> {
+        let guard = world
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        guard
+            .downcast_ref::<B::World>()
+            .map(|w| self.behaviour.save(w))
+    }
+
+    fn restore(&self, saved: Value) -> Result<Box<AnyWorld>, RestoreError> {
+        let world = self.behaviour.restore(&self.initial, saved)?;
+        Ok(Box::new(world))
     }
 }

@@ -13,6 +13,7 @@ use crate::contract::{self, CheckConfig, ExtraHeader, Progress};
 use crate::engine::{Engine, EngineConfig};
 use crate::fixtures::FixtureSource;
 use crate::load::{self, Source};
+use crate::persist::Loaded;
 use crate::recording;
 use crate::report::Report;
 use crate::server::{ServerConfig, parse_size};
@@ -163,6 +164,11 @@ pub struct ServeArgs {
     /// bundled APIs' worlds from, instead of the bundled fixtures.
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
+    /// Keep every session's world in FILE: loaded at start (no file yet: the fixtures), saved
+    /// atomically on shutdown (SIGINT, SIGTERM). A corrupt file, or one saved for other
+    /// documents or fixtures, stops startup and is left as it is.
+    #[arg(long, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -394,17 +400,22 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
     };
     let engine = Arc::new(load_engine(&args.specs.sources(), config)?);
+    let state_file = args.state_file.clone();
+    if let Some(path) = &state_file {
+        load_state(&engine, path)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let server_engine = engine.clone();
+    let served = runtime.block_on(async move {
         let addr = SocketAddr::new(args.host, args.port);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr().context("no local address")?;
-        for api in engine.apis() {
+        for api in server_engine.apis() {
             tracing::info!(
                 document = %api.name,
                 mount = if api.mount.is_empty() { "/" } else { api.mount.as_str() },
@@ -415,10 +426,35 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         let shutdown = shutdown_signal();
         tracing::info!(address = %local, startup_ms = started.elapsed().as_millis() as u64, "listening on http://{local}");
-        crate::server::run(listener, engine, server_config, shutdown).await;
+        crate::server::run(listener, server_engine, server_config, shutdown).await;
         tracing::info!("stopped");
-        Ok(())
-    })
+        anyhow::Ok(())
+    });
+    // `run` returned after in-flight requests finished (or were aborted past the grace
+    // period); whatever is left ends with the runtime, so no write lands after the save.
+    drop(runtime);
+    served?;
+    if let Some(path) = &state_file {
+        let sessions = engine.save_state(path)?;
+        tracing::info!(path = %path.display(), sessions, "saved {sessions} session(s) to the state file");
+    }
+    Ok(())
+}
+
+/// Loads the state file into `engine` before the server listens; a refused file is an error.
+fn load_state(engine: &Engine, path: &std::path::Path) -> anyhow::Result<()> {
+    match engine.load_state(path)? {
+        Loaded::Missing => tracing::info!(
+            path = %path.display(),
+            "no state file yet: starting from the fixtures (it is written at shutdown)"
+        ),
+        Loaded::Sessions(sessions) => tracing::info!(
+            path = %path.display(),
+            sessions,
+            "loaded {sessions} session(s) from the state file"
+        ),
+    }
+    Ok(())
 }
 
 /// Listens for SIGINT and SIGTERM from now on (so a signal sent as soon as the address is

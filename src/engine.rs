@@ -6,6 +6,7 @@
 //! body, behaviour or static answer). Every error is rendered in the format the operation's
 //! (or the document's) spec gives, and every request lands in its session's journal.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -19,6 +20,7 @@ use crate::errors::{ErrorCatalog, reason};
 use crate::exchange::Exchange;
 use crate::fixtures::{self, FixtureSource};
 use crate::load::Source;
+use crate::persist::{self, Loaded, StateFileError};
 use crate::problems::{LoadError, Problem, Problems};
 use crate::router::{RouteMatch, RouteSpec, Router, common_prefix};
 use crate::state::{
@@ -111,6 +113,8 @@ pub struct Engine {
     router: Router,
     config: EngineConfig,
     sessions: Sessions,
+    /// Each API's fixture text (bundled APIs only), for the state file's fingerprint.
+    fixture_texts: Vec<Option<String>>,
     /// Varies `Prefer: dynamic=true` answers from one request to the next.
     dynamic: AtomicU64,
 }
@@ -192,12 +196,17 @@ impl Engine {
             .collect();
         let router = Router::build(routes, homes, &mut problems);
         let mut behaviours = Vec::with_capacity(apis.len());
+        let mut fixture_texts = Vec::with_capacity(apis.len());
         for api in &apis {
             match fixtures::install(api, &config.fixtures) {
-                Ok(b) => behaviours.push(b),
+                Ok(installed) => {
+                    behaviours.push(installed.behaviour);
+                    fixture_texts.push(installed.fixture);
+                }
                 Err(e) => {
                     problems.error(&e.file, &e.entry, e.message);
                     behaviours.push(None);
+                    fixture_texts.push(None);
                 }
             }
         }
@@ -212,6 +221,7 @@ impl Engine {
             router,
             config,
             sessions: Sessions::new(behaviours),
+            fixture_texts,
             dynamic: AtomicU64::new(0),
         })
     }
@@ -226,6 +236,25 @@ impl Engine {
 
     pub fn sessions(&self) -> &Sessions {
         &self.sessions
+    }
+
+    /// The fixture text API `index` started from, if it has fixtures.
+    pub(crate) fn fixture_text(&self, index: usize) -> Option<&str> {
+        self.fixture_texts.get(index).and_then(Option::as_deref)
+    }
+
+    /// Saves every session's world to the state file `path`, atomically (see `persist`);
+    /// how many sessions were saved.
+    pub fn save_state(&self, path: &Path) -> Result<usize, StateFileError> {
+        persist::save(self, path)
+    }
+
+    /// Replaces every session with those of the state file `path`. A missing file is no
+    /// error (the worlds stay the fixtures'; saving creates it); a file that cannot be read,
+    /// is corrupt, of another format version or made for other documents or fixtures is
+    /// refused, and so is a directory the file could not be saved in; nothing changes then.
+    pub fn load_state(&self, path: &Path) -> Result<Loaded, StateFileError> {
+        persist::load(self, path)
     }
 
     /// The behaviour of API `index`, if it has one.
@@ -521,16 +550,17 @@ pub(crate) fn push_header(response: &mut MockResponse, name: HeaderName, value: 
     }
 }
 
-/// FNV-1a: a hash whose output is the same on every run and platform, for seeds.
-struct Fnv(u64);
+/// FNV-1a: a hash whose output is the same on every run and platform, for seeds and the
+/// state file's fingerprints.
+pub(crate) struct Fnv(u64);
 
 impl Fnv {
-    fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         let mut h = Fnv(0xcbf2_9ce4_8422_2325);
         h.write(&seed.to_le_bytes());
         h
     }
-    fn write(&mut self, bytes: &[u8]) {
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
         for b in bytes {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
@@ -539,7 +569,7 @@ impl Fnv {
         self.0 ^= 0xff;
         self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    fn finish(&self) -> u64 {
+    pub(crate) fn finish(&self) -> u64 {
         self.0
     }
 }

@@ -47,12 +47,17 @@ impl FixtureError {
     }
 }
 
+/// A served API's behaviour and the fixture text its world starts from.
+pub struct Installation {
+    /// `None` when the API keeps the spec's static answers.
+    pub behaviour: Option<Arc<dyn Installed>>,
+    /// The fixture file's text, for the bundled APIs (part of the state file's fingerprint).
+    pub fixture: Option<String>,
+}
+
 /// The behaviour for a served API: the bundled API's own with its fixtures, else CRUD
 /// inferred from the paths (`None` when no path fits a CRUD pattern).
-pub fn install(
-    api: &Api,
-    source: &FixtureSource,
-) -> Result<Option<Arc<dyn Installed>>, FixtureError> {
+pub fn install(api: &Api, source: &FixtureSource) -> Result<Installation, FixtureError> {
     let name = api.name.as_str();
     let install: Option<BehaviourInstaller> = match name {
         "gitbook" => Some(behaviours::gitbook::install),
@@ -63,9 +68,16 @@ pub fn install(
     match install {
         Some(install) => {
             let (file, text) = fixture_text(name, source)?;
-            install(api, &text, &file).map(Some)
+            let behaviour = install(api, &text, &file)?;
+            Ok(Installation {
+                behaviour: Some(behaviour),
+                fixture: Some(text),
+            })
         }
-        None => Ok(behaviours::crud::install(api)),
+        None => Ok(Installation {
+            behaviour: behaviours::crud::install(api),
+            fixture: None,
+        }),
     }
 }
 

@@ -12,7 +12,8 @@
 //!   routed request: credentials, parameters, body, `Accept`, behaviour or static answer.
 //! - `state`: sessions of the world and their journals; `behaviour`: what operations do to it
 //!   (`behaviours`: the bundled APIs' own, and CRUD for any other); `fixtures`: where worlds
-//!   start; `admin`: `/__admin/` (reset, state, journal).
+//!   start; `admin`: `/__admin/` (reset, state, journal); `persist`: the state file, every
+//!   session's world saved at shutdown and loaded at start.
 //! - `negotiate`: `Accept` and `Content-Type` matching.
 //! - `violation`: what broke where; `shape` renders it in any API's error schema.
 //! - `generate`: deterministic data from a schema, for answers without examples.
@@ -46,6 +47,7 @@ pub mod negotiate;
 pub mod normalize;
 pub mod params;
 pub mod pattern_gen;
+pub mod persist;
 pub mod problems;
 pub mod recording;
 pub mod refs;

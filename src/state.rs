@@ -49,6 +49,16 @@ impl Session {
         }
     }
 
+    /// A session with the given worlds (by API index; `None` for APIs without a behaviour),
+    /// as the state file restores it, with an empty journal.
+    pub fn restored(name: &str, parts: Vec<Option<Box<AnyWorld>>>) -> Session {
+        Session {
+            name: name.to_owned(),
+            parts: parts.into_iter().map(|p| p.map(RwLock::new)).collect(),
+            journal: Mutex::new(Journal::default()),
+        }
+    }
+
     /// The world part of API `api`.
     pub fn part(&self, api: usize) -> Option<&RwLock<Box<AnyWorld>>> {
         self.parts.get(api).and_then(Option::as_ref)
@@ -110,6 +120,29 @@ impl Sessions {
 
     pub fn behaviours(&self) -> &Behaviours {
         &self.behaviours
+    }
+
+    /// Every session, the default one first, then by name.
+    pub fn all(&self) -> Vec<Arc<Session>> {
+        let map = self.map.read().unwrap_or_else(|p| p.into_inner());
+        let mut all: Vec<Arc<Session>> = map.values().cloned().collect();
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        all
+    }
+
+    /// Replaces every session with `sessions` (the state file's); the default session is
+    /// made from the fixtures when `sessions` has none. Sessions past `MAX_SESSIONS` and
+    /// repeated names are the caller's to refuse.
+    pub fn replace(&self, sessions: Vec<Session>) {
+        let mut fresh: HashMap<String, Arc<Session>> = sessions
+            .into_iter()
+            .map(|s| (s.name.clone(), Arc::new(s)))
+            .collect();
+        fresh
+            .entry(String::new())
+            .or_insert_with(|| Arc::new(Session::new("", &self.behaviours)));
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        *map = fresh;
     }
 
     /// The session named `name` (the empty name is the default session), created from the

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::header::{CONNECTION, HeaderValue};
 use http::{HeaderMap, Uri};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
 use hyper::{Request, Response};
 
@@ -80,7 +80,7 @@ pub(super) async fn serve(
     };
     let read = match check_head(config, &parts.uri, &mock_request.headers) {
         Err(refusal) => Err(refusal),
-        Ok(()) => read_body(config, body).await,
+        Ok(()) => read_body(config, &mock_request.headers, body).await,
     };
     let outcome = match read {
         Ok(bytes) => {
@@ -167,24 +167,64 @@ fn header_bytes(headers: &HeaderMap) -> usize {
         .sum()
 }
 
-/// The whole body, within the size limit and the body timeout. A declared `Content-Length`
-/// over the limit is refused before anything is read (so no `100 Continue` is sent for it).
-async fn read_body(config: &ServerConfig, body: Incoming) -> Result<Bytes, Refusal> {
+/// The whole body, within the size limit and the body timeout.
+///
+/// A body over the limit is still read to its end and thrown away, up to [`DRAIN_FACTOR`]
+/// times the limit and within the body timeout, before the 413 goes out: a client that writes
+/// its whole body before reading (most do) would otherwise meet a closed socket and a reset
+/// instead of the answer. A client that asked for `100 Continue` is refused before anything
+/// is read (it sends nothing until told to), and so is a declared length past the drain bound.
+async fn read_body(
+    config: &ServerConfig,
+    headers: &HeaderMap,
+    body: Incoming,
+) -> Result<Bytes, Refusal> {
     let max = config.max_body;
-    if body.size_hint().lower() > max as u64 {
+    let declared = body.size_hint().lower();
+    let drain_bound = (max as u64).saturating_mul(DRAIN_FACTOR);
+    if declared > max as u64 && (expects_continue(headers) || declared > drain_bound) {
         return Err(Refusal::BodyTooLarge { max });
     }
-    let collected = tokio::time::timeout(config.body_timeout, Limited::new(body, max).collect());
-    match collected.await {
+    match tokio::time::timeout(config.body_timeout, collect(body, max, drain_bound)).await {
         Err(_elapsed) => Err(Refusal::BodyTooSlow {
             timeout: config.body_timeout,
         }),
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            Err(Refusal::BodyTooLarge { max })
-        }
-        Ok(Err(e)) => Err(Refusal::BodyUnreadable(e.to_string())),
+        Ok(result) => result,
     }
+}
+
+/// How many times the body limit an oversized body is read (and dropped) before the 413.
+const DRAIN_FACTOR: u64 = 8;
+
+/// The body's bytes up to `max`; past it, the rest is read and dropped up to `drain_bound`
+/// bytes in all, and the body is refused as too large.
+async fn collect(mut body: Incoming, max: usize, drain_bound: u64) -> Result<Bytes, Refusal> {
+    let mut kept = bytes::BytesMut::new();
+    let mut seen: u64 = 0;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| Refusal::BodyUnreadable(e.to_string()))?;
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        seen = seen.saturating_add(data.len() as u64);
+        if seen > drain_bound {
+            break;
+        }
+        if seen <= max as u64 {
+            kept.extend_from_slice(&data);
+        }
+    }
+    if seen > max as u64 {
+        return Err(Refusal::BodyTooLarge { max });
+    }
+    Ok(kept.freeze())
+}
+
+fn expects_continue(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::EXPECT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"))
 }
 
 fn log(req: &MockRequest, outcome: &Outcome, started: Instant) {

@@ -135,6 +135,24 @@ fn a_body_over_the_limit_is_a_413_in_the_apis_format() {
 }
 
 #[test]
+fn a_client_that_writes_a_body_far_over_the_limit_before_reading_still_gets_the_413() {
+    // 4 MiB against the default 1 MiB: far more than the socket buffers hold, so a server
+    // that closed without reading the rest would leave the client a reset, not an answer.
+    let server = Server::bundled();
+    let body = format!(
+        "{{\"users\": [], \"pad\": \"{}\"}}",
+        "x".repeat(4 * 1024 * 1024)
+    );
+    let reply = exchange(
+        server.addr,
+        &post(ASSIGN, "application/json", body.as_bytes()),
+    );
+    let error = alumio_error(&reply, 413, false);
+    assert!(detail(&error).contains("1 MiB"), "{error}");
+    assert_serves(&server);
+}
+
+#[test]
 fn a_declared_length_over_the_limit_is_refused_before_the_body_is_sent() {
     let server = Server::bundled();
     // No body follows: the answer comes from the head alone (the default limit is 1 MiB).

@@ -3,6 +3,7 @@
 //! - `alumio`, `gitbook`, `arize`: every operation of each bundled document, valid and invalid;
 //!   `*_story`: their stateful behaviour end to end; `crud`: CRUD inferred for other documents.
 //! - `admin`: the `/__admin/` control API and sessions.
+//! - `state_file`: `--state-file`, worlds saved and loaded losslessly; bad files refused.
 //! - `check`: `understudy check` against the mock and against `broken`, a server that breaks
 //!   one rule at a time, so each check is shown to bite.
 //! - `documents`: other documents (edge cases of 3.0 and 3.1, broken ones, several at once).
@@ -28,4 +29,5 @@ mod gitbook;
 mod gitbook_story;
 mod harness;
 mod limits;
+mod state_file;
 mod validate;

@@ -32,7 +32,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::api::Api;
-use crate::behaviour::{Access, Behaviour, Call, Installed, Reply, WithFixtures};
+use crate::behaviour::{Access, Behaviour, Call, Installed, Reply, RestoreError, WithFixtures};
 use crate::errors::reason;
 use crate::fixtures::FixtureError;
 use crate::violation::{ErrorFacts, Location, Segment, Violation};
@@ -93,6 +93,14 @@ impl Behaviour for AlumioBehaviour {
                 .map(|(token, user)| json!({"token": token, "user": user}))
                 .collect::<Vec<_>>(),
         })
+    }
+
+    fn save(&self, world: &World) -> Value {
+        world.save()
+    }
+
+    fn restore(&self, initial: &World, saved: Value) -> Result<World, RestoreError> {
+        World::restore(initial, saved)
     }
 }
 

@@ -9,11 +9,16 @@
 
 use std::collections::HashMap;
 
+mod saved;
+
 /// A user's role in a space, as the document's `User.roles` consts name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Role {
+    #[serde(rename = "ROLE_USER")]
     User,
+    #[serde(rename = "ROLE_EDITOR")]
     Editor,
+    #[serde(rename = "ROLE_ADMINISTRATOR")]
     Administrator,
 }
 

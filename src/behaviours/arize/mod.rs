@@ -30,7 +30,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::api::Api;
-use crate::behaviour::{Access, Behaviour, Call, Installed, Reply, WithFixtures};
+use crate::behaviour::{Access, Behaviour, Call, Installed, Reply, RestoreError, WithFixtures};
 use crate::fixtures::FixtureError;
 
 use ids::{Id, RoleId, SpaceId, UserId};
@@ -73,6 +73,14 @@ impl Behaviour for ArizeBehaviour {
 
     fn snapshot(&self, world: &World) -> Value {
         world.snapshot()
+    }
+
+    fn save(&self, world: &World) -> Value {
+        world.save()
+    }
+
+    fn restore(&self, initial: &World, saved: Value) -> Result<World, RestoreError> {
+        World::restore(initial, saved)
     }
 }
 

@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 
 use super::ids::{Id, MembershipId, OrganizationId, RoleId, SpaceId, UserId};
 
+mod saved;
+
 /// The permission a custom role needs to assign custom roles in a space.
 pub const ROLE_BINDING_CREATE: &str = "ROLE_BINDING_CREATE";
 /// The permission a custom role needs to remove users from a space.
@@ -39,7 +41,7 @@ impl AccountRole {
 }
 
 /// The predefined space roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub enum Predefined {
     #[serde(rename = "admin")]
     Admin,

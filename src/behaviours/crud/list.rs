@@ -122,12 +122,46 @@ impl List {
 
     /// Every item in creation order, with its id key.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.iter_seq().map(|(_, id, item)| (id, item))
+    }
+
+    /// The sequence number the next item will get: with each item's own (`iter_seq`), all
+    /// that cursors and offsets depend on, so the state file keeps it.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Every item in creation order, with its sequence number and id key.
+    pub fn iter_seq(&self) -> impl Iterator<Item = (u64, &str, &Value)> {
         let mut at = self.head.unwrap_or(NONE);
         std::iter::from_fn(move || {
             let slot = self.slots.get(at)?;
             at = slot.next;
-            Some((slot.id.as_str(), slot.item.as_ref()?))
+            Some((slot.seq, slot.id.as_str(), slot.item.as_ref()?))
         })
+    }
+
+    /// The list `iter_seq` and `next_seq` describe: sequence numbers rising and below
+    /// `next_seq`, each id once. Removed items leave no slot: pages are the same either way.
+    pub fn restore(
+        items: impl IntoIterator<Item = (u64, String, Value)>,
+        next_seq: u64,
+    ) -> Result<List, String> {
+        let mut list = List::default();
+        for (seq, id, item) in items {
+            if seq < list.next_seq || seq >= next_seq {
+                return Err(format!(
+                    "item {id}: sequence number {seq} is out of order or never given out"
+                ));
+            }
+            if list.contains(&id) {
+                return Err(format!("item {id} appears twice"));
+            }
+            list.next_seq = seq;
+            list.push(id, item);
+        }
+        list.next_seq = next_seq;
+        Ok(list)
     }
 
     fn walk(&self, start: Option<usize>, limit: Option<usize>) -> Page<'_> {
@@ -277,6 +311,45 @@ mod tests {
         assert_eq!(l.get("299"), Some(&json!(299)));
         let all: Vec<&str> = l.iter().map(|(id, _)| id).take(2).collect();
         assert_eq!(all, vec!["120", "250"]);
+    }
+
+    #[test]
+    fn a_restored_list_pages_like_the_one_it_was_saved_from() {
+        let mut l = list(10);
+        for i in [0, 3, 4, 9] {
+            l.remove(&i.to_string());
+        }
+        let saved: Vec<(u64, String, Value)> = l
+            .iter_seq()
+            .map(|(seq, id, v)| (seq, id.to_owned(), v.clone()))
+            .collect();
+        let mut back = List::restore(saved, l.next_seq()).unwrap();
+        for (offset, limit) in [(0, Some(2)), (2, Some(3)), (5, None)] {
+            let (a, b) = (
+                l.page_at_offset(offset, limit),
+                back.page_at_offset(offset, limit),
+            );
+            assert_eq!((ids(&a), a.next), (ids(&b), b.next));
+        }
+        let (a, b) = (
+            l.page_at_cursor(4, Some(2)),
+            back.page_at_cursor(4, Some(2)),
+        );
+        assert_eq!((ids(&a), a.next), (ids(&b), b.next));
+        l.push("new".into(), json!(10));
+        back.push("new".into(), json!(10));
+        let a: Vec<u64> = l.iter_seq().map(|(s, _, _)| s).collect();
+        let b: Vec<u64> = back.iter_seq().map(|(s, _, _)| s).collect();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_saved_list_out_of_order_or_with_a_repeated_id_is_refused() {
+        let item = |seq: u64, id: &str| (seq, id.to_owned(), json!(seq));
+        assert!(List::restore([item(2, "a"), item(1, "b")], 5).is_err());
+        assert!(List::restore([item(1, "a"), item(2, "a")], 5).is_err());
+        assert!(List::restore([item(5, "a")], 5).is_err());
+        assert!(List::restore([item(0, "a"), item(4, "b")], 5).is_ok());
     }
 
     #[test]

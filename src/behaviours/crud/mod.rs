@@ -32,6 +32,7 @@ mod answers;
 mod infer;
 mod list;
 mod render;
+mod saved;
 mod schema;
 
 use std::collections::BTreeMap;
@@ -40,7 +41,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::api::Api;
-use crate::behaviour::{Access, Behaviour, Call, Installed, Reply, WithFixtures};
+use crate::behaviour::{Access, Behaviour, Call, Installed, Reply, RestoreError, WithFixtures};
 use crate::errors::reason;
 use crate::respond::bodiless;
 use crate::violation::ErrorFacts;
@@ -151,6 +152,14 @@ impl Behaviour for Crud {
             }
         }
         Value::Object(out)
+    }
+
+    fn save(&self, world: &World) -> Value {
+        self.save_world(world)
+    }
+
+    fn restore(&self, _initial: &World, saved: Value) -> Result<World, RestoreError> {
+        self.restore_world(saved)
     }
 }
 

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use crate::api::Api;
-use crate::behaviour::{Access, Behaviour, Call, Installed, Reply, WithFixtures};
+use crate::behaviour::{Access, Behaviour, Call, Installed, Reply, RestoreError, WithFixtures};
 use crate::fixtures::FixtureError;
 use fixtures::{Team, User};
 use paging::ListKey;
@@ -173,6 +173,14 @@ impl Behaviour for GitbookBehaviour {
 
     fn snapshot(&self, world: &World) -> Value {
         snapshot(world)
+    }
+
+    fn save(&self, world: &World) -> Value {
+        world.save()
+    }
+
+    fn restore(&self, initial: &World, saved: Value) -> Result<World, RestoreError> {
+        World::restore(initial, saved)
     }
 }
 

@@ -17,8 +17,13 @@ use std::sync::Arc;
 
 use super::fixtures::Directory;
 
+mod saved;
+
 /// `MemberRole`, highest first: a user reached several ways gets the lowest rank.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     Admin,
     Create,

@@ -1,0 +1,277 @@
+//! GitBook's world in the state file: each space's user and team permissions and everyone who
+//! can access it, each entry with its sequence number (list order and page tokens hang on
+//! them), and the world's last sequence number. The directory is the fixtures'.
+//!
+//! What can be worked out again is not saved: a reach's direct role and the roles its teams
+//! give follow from the space's permissions and the directory's teams, and a team's space
+//! count from every space's team permissions. Restoring recomputes them, so a file whose lists
+//! disagree (someone in `everyone` who reaches the space no way) is refused, not trusted.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Everyone, Ordered, Reach, Role, SpacePermissions, World};
+use crate::behaviour::RestoreError;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Saved {
+    /// The last sequence number given out.
+    seq: u64,
+    /// Every space of the directory, in its order.
+    spaces: Vec<SavedSpace>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedSpace {
+    id: String,
+    users: Vec<Entry>,
+    teams: Vec<Entry>,
+    /// Everyone who can access the space, in the order they gained access.
+    everyone: Vec<Reached>,
+}
+
+/// One user's or team's permission, at its place in the list.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    id: String,
+    seq: u64,
+    role: Role,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reached {
+    user: String,
+    seq: u64,
+}
+
+impl World {
+    /// The world as the state file keeps it.
+    pub fn save(&self) -> Value {
+        let spaces = self
+            .directory
+            .spaces
+            .iter()
+            .filter_map(|s| {
+                let perms = self.spaces.get(&s.id)?;
+                Some(SavedSpace {
+                    id: s.id.clone(),
+                    users: entries(&perms.users),
+                    teams: entries(&perms.teams),
+                    everyone: perms
+                        .everyone
+                        .all
+                        .iter()
+                        .map(|(seq, user)| Reached {
+                            user: user.clone(),
+                            seq: *seq,
+                        })
+                        .collect(),
+                })
+            })
+            .collect();
+        let saved = Saved {
+            seq: self.seq,
+            spaces,
+        };
+        // Only string keys and plain values: serialising cannot fail.
+        serde_json::to_value(saved).unwrap_or(Value::Null)
+    }
+
+    /// The world `saved` describes, over `initial`'s directory.
+    pub fn restore(initial: &World, saved: Value) -> Result<World, RestoreError> {
+        let saved: Saved = serde_json::from_value(saved)?;
+        let directory = &initial.directory;
+        let mut world = World::new(directory.clone());
+        world.seq = saved.seq;
+        let mut seen = HashSet::new();
+        for space in saved.spaces {
+            let at = |what: String| RestoreError::new(format!("space {}: {what}", space.id));
+            if !seen.insert(space.id.clone()) {
+                return Err(at("appears twice".into()));
+            }
+            let Some(perms) = world.spaces.get_mut(&space.id) else {
+                return Err(at("is not in the fixtures".into()));
+            };
+            perms.users = ordered(&space.users, saved.seq, |id| directory.user(id).is_some())
+                .map_err(|m| at(format!("users: {m}")))?;
+            perms.teams = ordered(&space.teams, saved.seq, |id| directory.team(id).is_some())
+                .map_err(|m| at(format!("teams: {m}")))?;
+            perms.everyone = everyone(perms, &space.everyone, saved.seq, |team| {
+                directory.team(team).map(|t| t.members.as_slice())
+            })
+            .map_err(|m| at(format!("everyone: {m}")))?;
+            for (team, _) in perms.teams.iter() {
+                *world.team_spaces.entry(team.to_owned()).or_default() += 1;
+            }
+        }
+        if let Some(missing) = directory.spaces.iter().find(|s| !seen.contains(&s.id)) {
+            return Err(RestoreError::new(format!(
+                "space {} of the fixtures is missing",
+                missing.id
+            )));
+        }
+        Ok(world)
+    }
+}
+
+fn entries(list: &Ordered<Role>) -> Vec<Entry> {
+    list.by_seq
+        .iter()
+        .filter_map(|(seq, id)| {
+            let role = list.get(id)?;
+            Some(Entry {
+                id: id.clone(),
+                seq: *seq,
+                role,
+            })
+        })
+        .collect()
+}
+
+/// A list from its saved entries: known ids, each once, sequence numbers unique and given out.
+fn ordered(
+    entries: &[Entry],
+    last_seq: u64,
+    known: impl Fn(&str) -> bool,
+) -> Result<Ordered<Role>, String> {
+    let mut list = Ordered::default();
+    for e in entries {
+        if !known(&e.id) {
+            return Err(format!("{} is not in the fixtures", e.id));
+        }
+        check_seq(e.seq, last_seq)?;
+        if list.by_id.contains_key(&e.id) || list.by_seq.contains_key(&e.seq) {
+            return Err(format!(
+                "{} (or its sequence number {}) appears twice",
+                e.id, e.seq
+            ));
+        }
+        list.set(&e.id, e.role, e.seq);
+    }
+    Ok(list)
+}
+
+fn check_seq(seq: u64, last: u64) -> Result<(), String> {
+    if seq == 0 || seq > last {
+        return Err(format!(
+            "sequence number {seq} was never given out (the last was {last})"
+        ));
+    }
+    Ok(())
+}
+
+/// Everyone who can access a space, each at their saved place, with the reach the space's
+/// permissions give them; the list must name exactly the users those permissions reach.
+fn everyone<'d>(
+    perms: &SpacePermissions,
+    reached: &[Reached],
+    last_seq: u64,
+    members: impl Fn(&str) -> Option<&'d [String]>,
+) -> Result<Everyone, String> {
+    let mut reach: HashMap<&str, ([u32; 6], Option<Role>)> = HashMap::new();
+    for (user, role) in perms.users.iter() {
+        reach.entry(user).or_default().1 = Some(role);
+    }
+    for (team, role) in perms.teams.iter() {
+        for member in members(team).unwrap_or_default() {
+            reach.entry(member).or_default().0[role.rank()] += 1;
+        }
+    }
+    let mut out = Everyone::default();
+    let mut by_seq = BTreeMap::new();
+    for r in reached {
+        check_seq(r.seq, last_seq)?;
+        let Some(&(via_teams, direct)) = reach.get(r.user.as_str()) else {
+            return Err(format!("{} has no permission in the space", r.user));
+        };
+        if out.by_user.contains_key(&r.user) || by_seq.insert(r.seq, ()).is_some() {
+            return Err(format!(
+                "{} (or its sequence number {}) appears twice",
+                r.user, r.seq
+            ));
+        }
+        let mut entry = Reach {
+            seq: r.seq,
+            direct,
+            via_teams,
+            effective: Role::Read,
+        };
+        let Some(effective) = entry.effective() else {
+            return Err(format!("{} has no role in the space", r.user));
+        };
+        entry.effective = effective;
+        out.all.insert(r.seq, r.user.clone());
+        out.by_role[effective.rank()].insert(r.seq, r.user.clone());
+        out.by_user.insert(r.user.clone(), entry);
+    }
+    if let Some(user) = reach.keys().find(|u| !out.by_user.contains_key(**u)) {
+        return Err(format!("{user} can access the space but is not listed"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::behaviours::gitbook::fixtures;
+
+    fn bundled() -> World {
+        let text = crate::fixtures::BUNDLED
+            .iter()
+            .find(|(n, _)| *n == "gitbook")
+            .map(|(_, t)| *t)
+            .unwrap();
+        fixtures::load(text, "gitbook.yaml").unwrap()
+    }
+
+    #[test]
+    fn a_saved_world_restores_to_one_that_saves_the_same() {
+        let mut w = bundled();
+        w.set_team("sPaCeNotes03", "tEaMdOcS01", Some(Role::Edit));
+        w.set_user("sPaCeNotes03", "Qm9iU21pdGg", Some(Role::Read));
+        w.set_user("sPaCe4Docs01", "Q2Fyb2xMZWU", None);
+        let saved = w.save();
+        let back = World::restore(&bundled(), saved.clone()).unwrap();
+        assert_eq!(back.save(), saved);
+        assert_eq!(back.seq, w.seq);
+        assert_eq!(back.team_space_count("tEaMdOcS01"), 2);
+        let notes = back.space("sPaCeNotes03").unwrap();
+        assert_eq!(notes.everyone.role_of("Q2Fyb2xMZWU"), Some(Role::Edit));
+        assert_eq!(notes.everyone.role_of("Qm9iU21pdGg"), Some(Role::Read));
+    }
+
+    #[test]
+    fn an_aggregate_list_that_disagrees_with_the_permissions_is_refused() {
+        let mut w = bundled();
+        w.set_user("sPaCeNotes03", "Qm9iU21pdGg", Some(Role::Read));
+        let saved = w.save();
+        let place = saved["spaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|s| s["id"] == "sPaCeNotes03")
+            .unwrap();
+        let mut extra = saved.clone();
+        extra["spaces"][place]["everyone"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"user": "RGF2ZU5ndXllbg", "seq": 1}));
+        let err = World::restore(&bundled(), extra).unwrap_err();
+        assert!(err.0.contains("RGF2ZU5ndXllbg has no permission"), "{err}");
+
+        let mut missing = saved;
+        missing["spaces"][place]["everyone"] = Value::Array(vec![]);
+        let err = World::restore(&bundled(), missing).unwrap_err();
+        assert!(
+            err.0
+                .contains("Qm9iU21pdGg can access the space but is not listed"),
+            "{err}"
+        );
+    }
+}
