@@ -66,7 +66,7 @@ use crate::harness::{Server, doc_path};
 /// requests, each judged.
 const OPERATION_CASES: u32 = 512;
 /// Sequences per engine under test (the bundled documents, each test document), each of 1 to
-/// [`STORY_STEPS`] requests: about 1,700 sequences, 14,000 requests.
+/// [`STORY_STEPS`] requests: 1,152 sequences, about 10,000 requests.
 const STORY_CASES: u32 = 192;
 const STORY_STEPS: usize = 16;
 /// Requests through the real server over TCP (hyper, the HTTP/1.1 client): a few dozen, as
