@@ -443,12 +443,18 @@ impl Template {
     }
 }
 
-/// The credential the first alternative of the operation's security requirements asks for.
+/// The credential the operation's security requirements ask for: the first alternative one
+/// credential satisfies (a request carries one), else the first scheme of the first.
 fn credential_of(op: &Operation) -> Option<CredentialSlot> {
     if op.security.is_open() {
         return None;
     }
-    let scheme = op.security.alternatives().first()?.first()?;
+    let alternatives = op.security.alternatives();
+    let alternative = alternatives
+        .iter()
+        .find(|a| a.len() == 1)
+        .or_else(|| alternatives.first())?;
+    let scheme = alternative.first()?;
     match &scheme.kind {
         SchemeKind::Basic => Some(CredentialSlot::Basic),
         SchemeKind::Bearer => Some(CredentialSlot::Bearer),
@@ -758,6 +764,39 @@ mod tests {
         );
         // An empty exploded array cannot be told from an absent parameter.
         assert_eq!(serialize(&form, &[], &json!([])), None);
+    }
+
+    #[test]
+    fn the_credential_is_one_that_satisfies_an_alternative_alone() {
+        // Header key and cookie key together, or basic alone: one credential can only be
+        // basic (taking the header key alone, every "valid" request was a 401).
+        let doc = r#"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /both:
+    get:
+      security:
+        - headerKey: []
+          cookieKey: []
+        - basic: []
+      responses:
+        '204': {description: ok}
+components:
+  securitySchemes:
+    headerKey: {type: apiKey, in: header, name: X-Key}
+    cookieKey: {type: apiKey, in: cookie, name: SESSION}
+    basic: {type: http, scheme: basic}
+"#;
+        let api = Api::load(&crate::load::Source::Bundled {
+            name: "t",
+            text: doc,
+        })
+        .unwrap();
+        assert_eq!(
+            credential_of(&api.operations[0]),
+            Some(CredentialSlot::Basic)
+        );
     }
 
     #[test]

@@ -759,13 +759,13 @@ fn the_page_cursor_from_next_is_accepted() {
 }
 
 #[test]
-fn a_page_cursor_this_server_did_not_give_is_a_400_in_gitbook_error_format() {
+fn a_page_cursor_this_server_did_not_give_is_a_404_in_gitbook_error_format() {
     let server = Server::bundled();
     let reply = server
         .get(&format!("{}?page=cGFnZToy&limit=1", users()))
         .bearer(TOKEN)
         .send();
-    let message = gitbook_error(&reply, 400);
+    let message = gitbook_error(&reply, 404);
     assert!(message.contains("cGFnZToy"), "{message}");
 }
 

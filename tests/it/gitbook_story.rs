@@ -701,7 +701,7 @@ fn pages_neither_skip_nor_repeat_when_earlier_items_are_removed_between_pages() 
 }
 
 #[test]
-fn a_page_token_of_another_list_is_a_400() {
+fn a_page_token_of_another_list_is_a_404() {
     let server = Server::bundled();
     let reply = as_jane(server.get(&format!("{}?limit=1", users(DOCS))), None).send();
     let token = reply.json()["next"]["page"]
@@ -716,17 +716,17 @@ fn a_page_token_of_another_list_is_a_400() {
     ] {
         let sep = if other.contains('?') { '&' } else { '?' };
         let reply = as_jane(server.get(&format!("{other}{sep}page={token}")), None).send();
-        let message = gitbook_error(&reply, 400);
+        let message = gitbook_error(&reply, 404);
         assert!(message.contains(&token), "{other}: {message}");
     }
 }
 
 #[test]
-fn a_made_up_page_token_is_a_400_on_every_list() {
+fn a_made_up_page_token_is_a_404_on_every_list() {
     let server = Server::bundled();
     for path in [users(DOCS), teams(DOCS), aggregate(DOCS)] {
         let reply = as_jane(server.get(&format!("{path}?page=bm9wZQ")), None).send();
-        gitbook_error(&reply, 400);
+        gitbook_error(&reply, 404);
     }
 }
 

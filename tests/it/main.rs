@@ -8,6 +8,8 @@
 //!   one rule at a time, so each check is shown to bite.
 //! - `documents`: other documents (edge cases of 3.0 and 3.1, broken ones, several at once).
 //! - `conformance`: every example and generated answer of the bundled documents fits its schema.
+//! - `fuzz`: the `fuzz` strategies against the validators; `mock_props`: property tests of the
+//!   mock (generated requests, single and in sequences, judged by the contract checks).
 //! - `validate`: `understudy validate` over the recordings in `tests/recordings/` and over
 //!   traffic recorded from the mock itself; reports and exit codes.
 //! - `limits`: bad input, size limits, timeouts and shutdown never hurt the server.
@@ -29,5 +31,6 @@ mod gitbook;
 mod gitbook_story;
 mod harness;
 mod limits;
+mod mock_props;
 mod state_file;
 mod validate;

@@ -5,8 +5,9 @@
 //! says otherwise; a fractional `limit` is rounded down; `limit=0` is a page of no items that
 //! still gives `count` (and `next`, pointing at the first item, when the list is not empty).
 //! A token names the list it came from (which list, which space, which role filter) and the
-//! sequence number of the next item; a token this server did not give for this very list is
-//! a 400.
+//! sequence number of the next item; a token this server did not give for this very list
+//! names no page: a 404, the status GitBook's lists declare for what is not there. (Not a 400:
+//! the token is a valid `page` by the document's schema, and a valid request is never a 400.)
 
 use std::collections::BTreeMap;
 
@@ -45,27 +46,16 @@ impl ListKey<'_> {
 }
 
 /// One page of `index` as the request's `page` and `limit` ask, with each id turned into an
-/// item by `item`; or the 400 for a page token that is not this list's.
+/// item by `item`; or the 404 for a page token that is not this list's.
 pub fn answer(
     call: &Call<'_>,
     key: &ListKey<'_>,
     index: &BTreeMap<u64, String>,
     item: impl Fn(&str) -> Option<Value>,
 ) -> Reply {
-    let from = match call.query.get("page").and_then(Value::as_str) {
-        None => 0,
-        Some(token) => match key.seq(token) {
-            Some(seq) => seq,
-            None => {
-                return Reply::error(
-                    400,
-                    format!(
-                        "The page token `{token}` was not given by this list; pass `next.page` \
-                         of the previous answer, or no `page` for the first page."
-                    ),
-                );
-            }
-        },
+    let from = match first_item(key, call.query.get("page").and_then(Value::as_str)) {
+        Ok(seq) => seq,
+        Err(reply) => return reply,
     };
     let limit = call
         .query
@@ -81,6 +71,21 @@ pub fn answer(
     }
     body.insert("count".into(), json!(index.len()));
     Reply::ok(200, Value::Object(body))
+}
+
+/// The sequence number a page starts at: 0 without a token, else the token's, when it is one
+/// this list gave; else the 404 for a page that is not there.
+fn first_item(key: &ListKey<'_>, token: Option<&str>) -> Result<u64, Reply> {
+    let Some(token) = token else { return Ok(0) };
+    key.seq(token).ok_or_else(|| {
+        Reply::error(
+            404,
+            format!(
+                "The page token `{token}` was not given by this list; pass `next.page` of the \
+                 previous answer, or no `page` for the first page."
+            ),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -104,5 +109,28 @@ mod tests {
         assert_eq!(teams.seq(&token), None);
         assert_eq!(users.seq("cGFnZToy"), None);
         assert_eq!(users.seq("not base64!"), None);
+    }
+
+    #[test]
+    fn a_page_token_the_list_did_not_give_is_a_404_not_a_400() {
+        // `page` is any string by GitBook's schema: a token that names no page of this list
+        // is a thing not found (GitBook's lists declare 404), never the 400 of a malformed
+        // request (mock_props: a schema-valid request must not get a 400).
+        let users = ListKey {
+            kind: "users",
+            space: "sp1",
+            filter: "",
+        };
+        assert!(matches!(first_item(&users, None), Ok(0)));
+        assert!(matches!(first_item(&users, Some(&users.token(7))), Ok(7)));
+        for foreign in ["a", "cGFnZToy"] {
+            match first_item(&users, Some(foreign)) {
+                Err(Reply::Err(facts)) => {
+                    assert_eq!(facts.status, 404);
+                    assert!(facts.detail.contains(foreign), "{}", facts.detail);
+                }
+                _ => panic!("`{foreign}` was taken as a page of the list"),
+            }
+        }
     }
 }
