@@ -4,7 +4,8 @@
 //!   `*_story`: their stateful behaviour end to end; `crud`: CRUD inferred for other documents.
 //! - `admin`: the `/__admin/` control API and sessions.
 //! - `check`: `understudy check` against the mock and against `broken`, a server that breaks
-//!   one rule at a time, so each check is shown to bite.
+//!   one rule at a time, so each check is shown to bite; `check_stories`: its stateful
+//!   stories (bundled APIs, CRUD, OpenAPI links) against both.
 //! - `documents`: other documents (edge cases of 3.0 and 3.1, broken ones, several at once).
 //! - `conformance`: every example and generated answer of the bundled documents fits its schema.
 //! - `validate`: `understudy validate` over the recordings in `tests/recordings/` and over
@@ -18,6 +19,7 @@ mod arize;
 mod arize_story;
 mod broken;
 mod check;
+mod check_stories;
 mod conformance;
 mod corpus;
 mod crud;
