@@ -280,6 +280,46 @@ mod tests {
     }
 
     #[test]
+    fn a_story_failure_prints_the_curl_commands_of_the_story_before_its_own() {
+        let request = |method: &str, path: &str| RequestSummary {
+            method: method.to_owned(),
+            url: format!("http://h{path}"),
+            headers: Vec::new(),
+            body: None,
+        };
+        let mut report = Report::new(&[Check::UseAfterFree]);
+        let judged = Judged {
+            operation: Some("getThing".to_owned()),
+            verdicts: vec![Verdict {
+                rule: Rule::Check(Check::UseAfterFree),
+                mismatch: Some(Mismatch {
+                    expected: "404 or 410".to_owned(),
+                    got: "200".to_owned(),
+                }),
+            }],
+        };
+        let story = vec![request("POST", "/things"), request("DELETE", "/things/1")];
+        report.push_story(
+            "story s step 3 (use_after_free)".to_owned(),
+            request("GET", "/things/1"),
+            judged,
+            story,
+        );
+        let text = report.text();
+        assert!(text.contains(
+            "  curl -X POST 'http://h/things'\n  curl -X DELETE 'http://h/things/1'\n  curl 'http://h/things/1'\n"
+        ), "{text}");
+        let json = report.json();
+        assert_eq!(
+            json["failures"][0]["story"],
+            serde_json::json!([
+                "curl -X POST 'http://h/things'",
+                "curl -X DELETE 'http://h/things/1'"
+            ])
+        );
+    }
+
+    #[test]
     fn selected_checks_are_counted_even_when_they_never_applied() {
         let report = Report::new(&[Check::IgnoredAuth]);
         assert_eq!(

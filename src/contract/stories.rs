@@ -233,7 +233,7 @@ impl Run<'_, '_> {
             if let Err(got) = result {
                 return match step.check {
                     Some(_) => End::Failed(n),
-                    None => End::Stopped(n, format!("{got} where {expected}")),
+                    None => End::Stopped(n, format!("got {got}, expected {expected}")),
                 };
             }
         }
