@@ -52,7 +52,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Send requests generated from the documents to a live server and judge its answers
     /// with the named checks; every failure is shrunk to a minimal request and printed with a
-    /// curl command. Exit code 0: every check passed; 1: some failed; 2: it could not run (an
+    /// curl command. Then stateful stories (create, read, update, delete, read) judged by
+    /// use_after_free and ensure_resource_availability. Exit code 0: every check passed; 1: some failed; 2: it could not run (an
     /// unreachable URL, a bad document).
     Check(CheckArgs),
 }

@@ -25,7 +25,8 @@
 //!   the same router, request pipeline and validators; `recording`: HAR and JSON Lines
 //!   traffic; `report`: text, JSON and JUnit reports of the checks.
 //! - `client`: a small blocking HTTP/1.1 client; `contract`: `understudy check`, generated
-//!   requests sent to a live server, judged, failures shrunk.
+//!   requests sent to a live server, judged, failures shrunk; then stateful stories (bundled
+//!   APIs, OpenAPI links, inferred CRUD) for `use_after_free` and `ensure_resource_availability`.
 //! - `server`: the hyper edge; `cli`: the command line (`serve`, `routes`, `validate`, `check`).
 
 pub mod admin;

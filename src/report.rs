@@ -15,6 +15,21 @@ pub struct ExchangeReport {
     pub operation: Option<String>,
     pub request: RequestSummary,
     pub verdicts: Vec<Verdict>,
+    /// For a step of a stateful story: the requests its story sent before it, in order, so
+    /// that the whole sequence can be sent again.
+    pub story: Vec<RequestSummary>,
+}
+
+impl ExchangeReport {
+    /// The `curl` commands that send the exchange again: its story's earlier requests first,
+    /// one a line, each after `indent`.
+    pub fn curls(&self, indent: &str) -> String {
+        self.story
+            .iter()
+            .chain(std::iter::once(&self.request))
+            .map(|r| format!("{indent}{}\n", r.curl()))
+            .collect()
+    }
 }
 
 /// Every exchange judged, with the checks that were selected.
@@ -47,11 +62,23 @@ impl Report {
     }
 
     pub fn push(&mut self, label: String, request: RequestSummary, judged: Judged) {
+        self.push_story(label, request, judged, Vec::new());
+    }
+
+    /// An exchange of a story, after the requests `story` sent before it.
+    pub fn push_story(
+        &mut self,
+        label: String,
+        request: RequestSummary,
+        judged: Judged,
+        story: Vec<RequestSummary>,
+    ) {
         self.exchanges.push(ExchangeReport {
             label,
             operation: judged.operation,
             request,
             verdicts: judged.verdicts,
+            story,
         });
     }
 
@@ -94,7 +121,7 @@ impl Report {
         let mut out = String::new();
         for f in self.failures() {
             out.push_str(&format!(
-                "FAIL {} {} ({}: {} {})\n  expected: {}\n  got:      {}\n  {}\n\n",
+                "FAIL {} {} ({}: {} {})\n  expected: {}\n  got:      {}\n{}\n",
                 f.rule,
                 f.exchange.operation.as_deref().unwrap_or("-"),
                 f.exchange.label,
@@ -102,7 +129,7 @@ impl Report {
                 f.exchange.request.url,
                 f.mismatch.expected,
                 f.mismatch.got,
-                f.exchange.request.curl()
+                f.exchange.curls("  ")
             ));
         }
         let totals = self.totals();
@@ -154,6 +181,7 @@ impl Report {
                     "got": f.mismatch.got,
                     "request": {"method": r.method, "url": r.url, "headers": headers, "body": r.body},
                     "curl": r.curl(),
+                    "story": f.exchange.story.iter().map(RequestSummary::curl).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -202,7 +230,7 @@ impl Report {
                                 "expected: {}\ngot: {}\n{}",
                                 m.expected,
                                 m.got,
-                                e.request.curl()
+                                e.curls("")
                             );
                             out.push_str(&format!(
                                 ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
@@ -248,6 +276,46 @@ mod tests {
         assert_eq!(
             xml_escape("<a href=\"x\">'&'</a>\u{1}"),
             "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn a_story_failure_prints_the_curl_commands_of_the_story_before_its_own() {
+        let request = |method: &str, path: &str| RequestSummary {
+            method: method.to_owned(),
+            url: format!("http://h{path}"),
+            headers: Vec::new(),
+            body: None,
+        };
+        let mut report = Report::new(&[Check::UseAfterFree]);
+        let judged = Judged {
+            operation: Some("getThing".to_owned()),
+            verdicts: vec![Verdict {
+                rule: Rule::Check(Check::UseAfterFree),
+                mismatch: Some(Mismatch {
+                    expected: "404 or 410".to_owned(),
+                    got: "200".to_owned(),
+                }),
+            }],
+        };
+        let story = vec![request("POST", "/things"), request("DELETE", "/things/1")];
+        report.push_story(
+            "story s step 3 (use_after_free)".to_owned(),
+            request("GET", "/things/1"),
+            judged,
+            story,
+        );
+        let text = report.text();
+        assert!(text.contains(
+            "  curl -X POST 'http://h/things'\n  curl -X DELETE 'http://h/things/1'\n  curl 'http://h/things/1'\n"
+        ), "{text}");
+        let json = report.json();
+        assert_eq!(
+            json["failures"][0]["story"],
+            serde_json::json!([
+                "curl -X POST 'http://h/things'",
+                "curl -X DELETE 'http://h/things/1'"
+            ])
         );
     }
 

@@ -38,6 +38,7 @@ use crate::respond::{self, ResponseSpec, StatusKey};
 use crate::violation::{Location, Violation};
 
 pub use stories::Stories;
+pub(crate) use stories::created_id;
 
 /// The named checks, each selectable with `--checks`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -93,32 +93,59 @@ fn created_path(
     req: &MockRequest,
     resp: &MockResponse,
 ) -> Option<String> {
+    let item = item_read(api, op)?;
+    if let Some(path) = location_path(resp) {
+        return Some(decoded(path));
+    }
+    let id = body_id(item, resp)?;
+    Some(format!("{}/{id}", decoded(req.path.trim_end_matches('/'))))
+}
+
+/// The id of the thing a create made, as its item path takes it (decoded), when the document
+/// reads things one by one: the last segment of `Location`, else the body's member named like
+/// the item's path parameter, else its `id`. `understudy check`'s stories follow it.
+pub(crate) fn created_id(api: &Api, op: &Operation, resp: &MockResponse) -> Option<String> {
+    let item = item_read(api, op)?;
+    if let Some(path) = location_path(resp) {
+        let last = path.trim_end_matches('/').rsplit('/').next()?;
+        return Some(decoded(last)).filter(|id| !id.is_empty());
+    }
+    body_id(item, resp)
+}
+
+/// `GET` on the item path under a create's collection (`/things/{id}` for `POST /things`).
+fn item_read<'a>(api: &'a Api, op: &Operation) -> Option<&'a Operation> {
     let collection = op.template.trim_end_matches('/');
-    let item = api.operations.iter().find(|o| {
+    api.operations.iter().find(|o| {
         o.method == Method::GET
             && o.template
                 .strip_prefix(collection)
                 .and_then(|rest| rest.strip_prefix("/{"))
                 .is_some_and(|rest| rest.ends_with('}') && !rest.contains('/'))
-    })?;
-    if let Some(location) = resp.header("location") {
-        let path = match location.split_once("://") {
-            Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
-            None => location,
-        };
-        let path = path.split(['?', '#']).next().unwrap_or_default();
-        return Some(decoded(path));
-    }
+    })
+}
+
+/// The path of the answer's `Location` (absolute or not), without query or fragment.
+fn location_path(resp: &MockResponse) -> Option<&str> {
+    let location = resp.header("location")?;
+    let path = match location.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => location,
+    };
+    path.split(['?', '#']).next()
+}
+
+/// The body's member named like the item's path parameter, else its `id`.
+fn body_id(item: &Operation, resp: &MockResponse) -> Option<String> {
     let param = item.template.rsplit('{').next()?.trim_end_matches('}');
     let body: Value = serde_json::from_slice(&resp.body).ok()?;
-    let id = [param, "id"]
+    [param, "id"]
         .iter()
         .find_map(|name| match body.get(*name)? {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             _ => None,
-        })?;
-    Some(format!("{}/{id}", decoded(req.path.trim_end_matches('/'))))
+        })
 }
 
 fn decoded(path: &str) -> String {

@@ -26,8 +26,8 @@ use serde_json::Value;
 
 pub use crate::generate::Direction;
 pub use request::{
-    CREDENTIAL_PLACEHOLDER, CredentialSlot, GeneratedRequest, RequestViolation, curl,
-    invalid_request, to_mock_request, valid_request,
+    CREDENTIAL_PLACEHOLDER, CredentialSlot, GeneratedRequest, Pins, RequestViolation, curl,
+    invalid_request, pinned_request, to_mock_request, valid_request,
 };
 
 use crate::refs::{Located, RefError, Resources};

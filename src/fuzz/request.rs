@@ -618,6 +618,64 @@ pub fn valid_request(
         .boxed())
 }
 
+/// Parameter values and a body fixed in advance: the steps of a stateful story, whose ids come
+/// from earlier answers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pins {
+    /// (where, name, value); a value is sent as its text in the parameter's style, whether or
+    /// not it fits the schema (an id read from an answer is sent as the server gave it).
+    pub params: Vec<(ParamIn, String, Value)>,
+    /// Replaces the generated body.
+    pub body: Option<Value>,
+}
+
+/// Requests for `op` as a story sends them: the pinned parameters and body as given, the other
+/// required parameters and the body generated, optional parameters left out (a story is
+/// about state, and a stray filter or page token would change what a read shows).
+pub fn pinned_request(
+    api: &Api,
+    op: &Operation,
+    pins: &Pins,
+) -> Result<BoxedStrategy<GeneratedRequest>, FuzzError> {
+    let mut p = pieces_of(api, op)?;
+    for (i, param) in op.params.iter().enumerate() {
+        let plan = &param.plan;
+        let pinned = pins
+            .params
+            .iter()
+            .find(|(at, name, _)| *at == plan.location && *name == plan.name);
+        p.parts[i] = match pinned {
+            Some((_, _, v)) => Just(pinned_part(plan, &p.tpl.query_others[i], v)).boxed(),
+            None if plan.required => p.parts[i].clone(),
+            None => Just(None).boxed(),
+        };
+    }
+    let body = match (&pins.body, &p.body) {
+        (Some(b), _) => Just(Some(b.clone())).boxed(),
+        (None, Some((_, compiled))) => body_values(&Some((true, compiled.clone()))),
+        (None, None) => Just(None).boxed(),
+    };
+    let tpl = p.tpl.clone();
+    Ok((p.parts, body)
+        .prop_map(move |(parts, body)| tpl.assemble(&parts, body, None))
+        .boxed())
+}
+
+/// A pinned value's serialization: the read-back one when the style carries it, else its
+/// plain text.
+fn pinned_part(plan: &ParamPlan, others: &[String], v: &Value) -> Option<Part> {
+    if let Some(part) = serialize(plan, others, v) {
+        return Some(part);
+    }
+    let text = scalar_text(v).unwrap_or_else(|| v.to_string());
+    Some(match plan.location {
+        ParamIn::Path => Part::Path(enc(&text, PATH)),
+        ParamIn::Query => Part::Query(vec![(enc(&plan.name, QUERY), enc(&text, QUERY))]),
+        ParamIn::Header => Part::Header(text),
+        ParamIn::Cookie => Part::Cookie(enc(&text, QUERY)),
+    })
+}
+
 /// Whether some of a strategy's first values pass `keep` (a case that never can is dropped
 /// rather than left to be rejected forever).
 fn ever<T: std::fmt::Debug>(s: &BoxedStrategy<T>, keep: impl Fn(&T) -> bool) -> bool {

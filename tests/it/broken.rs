@@ -1,11 +1,14 @@
 //! A deliberately broken server for `understudy check` to catch: the real engine answers
-//! every request, then one [`Fault`] spoils the answer. A small std server on 127.0.0.1,
+//! every request, then one [`Fault`] spoils the answer (or, for the stateful faults, the
+//! request goes to a throwaway session of the engine instead of its own). A small std server on 127.0.0.1,
 //! port 0, HTTP/1.1 with keep-alive; it stops with the test process. It serves the bundled
 //! documents ([`serve`]) or documents of `tests/docs/` ([`serve_docs`]).
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
@@ -40,6 +43,75 @@ pub enum Fault {
     IgnoreRequiredHeader,
     /// The response headers the answer's declared response marks as required are left out.
     DropResponseHeader,
+    /// A `DELETE` is answered as the server would answer it (a success when the thing
+    /// exists), but nothing is deleted: it is applied to a throwaway copy of the session
+    /// (its writes replayed in a fresh one).
+    DeleteIsNoop,
+    /// `POST`, `PUT` and `PATCH` are answered from a fresh throwaway session, so later reads
+    /// do not see what they made or changed.
+    ForgetCreates,
+}
+
+/// The engine behind the double, with what the stateful faults need.
+struct Double {
+    engine: Engine,
+    fault: Fault,
+    /// Per session (`X-Understudy-Session`, empty for the default one): its writes, in order.
+    writes: Mutex<HashMap<String, Vec<MockRequest>>>,
+    throwaways: AtomicU64,
+}
+
+impl Double {
+    fn answer(&self, req: &MockRequest) -> MockResponse {
+        let write = matches!(req.method, Method::POST | Method::PUT | Method::PATCH);
+        match self.fault {
+            Fault::DeleteIsNoop if req.method == Method::DELETE => {
+                let past = self.writes_of(req);
+                return self.in_throwaway(req, &past);
+            }
+            Fault::DeleteIsNoop if write => {
+                if let Ok(mut writes) = self.writes.lock() {
+                    writes.entry(session(req)).or_default().push(req.clone());
+                }
+            }
+            Fault::ForgetCreates if write => return self.in_throwaway(req, &[]),
+            _ => {}
+        }
+        spoil(&self.engine, req, self.fault)
+    }
+
+    fn writes_of(&self, req: &MockRequest) -> Vec<MockRequest> {
+        self.writes
+            .lock()
+            .map(|w| w.get(&session(req)).cloned().unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    /// `req` answered in a fresh session where `past` was sent first.
+    fn in_throwaway(&self, req: &MockRequest, past: &[MockRequest]) -> MockResponse {
+        let n = self.throwaways.fetch_add(1, Ordering::Relaxed);
+        let name = HeaderValue::from_str(&format!("broken-throwaway-{n}"))
+            .unwrap_or_else(|_| HeaderValue::from_static("broken-throwaway"));
+        let moved = |r: &MockRequest| {
+            let mut r = r.clone();
+            r.headers.insert(SESSION, name.clone());
+            r
+        };
+        for p in past {
+            self.engine.handle(&moved(p));
+        }
+        self.engine.handle(&moved(req)).response
+    }
+}
+
+const SESSION: &str = "x-understudy-session";
+
+fn session(req: &MockRequest) -> String {
+    req.headers
+        .get(SESSION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Serves the bundled documents, broken by `fault`.
@@ -54,25 +126,29 @@ pub fn serve_docs(names: &[&str], fault: Fault) -> SocketAddr {
 }
 
 fn serve_sources(sources: &[Source], fault: Fault) -> SocketAddr {
-    let engine = Arc::new(
-        Engine::load(sources, EngineConfig::default())
-            .unwrap_or_else(|_| panic!("the documents load")),
-    );
+    let engine = Engine::load(sources, EngineConfig::default())
+        .unwrap_or_else(|_| panic!("the documents load"));
+    let double = Arc::new(Double {
+        engine,
+        fault,
+        writes: Mutex::new(HashMap::new()),
+        throwaways: AtomicU64::new(0),
+    });
     let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     let addr = listener.local_addr().expect("a local address");
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let engine = engine.clone();
-            std::thread::spawn(move || connection(stream, &engine, fault));
+            let double = double.clone();
+            std::thread::spawn(move || connection(stream, &double));
         }
     });
     addr
 }
 
-fn connection(stream: TcpStream, engine: &Engine, fault: Fault) {
+fn connection(stream: TcpStream, double: &Double) {
     let mut reader = BufReader::new(stream);
     while let Some(req) = read_request(&mut reader) {
-        let resp = spoil(engine, &req, fault);
+        let resp = double.answer(&req);
         let mut head = format!("HTTP/1.1 {} X\r\n", resp.status);
         for (n, v) in &resp.headers {
             if n.as_str() != "content-length" {

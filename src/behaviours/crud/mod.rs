@@ -29,7 +29,7 @@
 //! store per resource holding one `List` per parent (see `list` for the paging structure).
 
 mod answers;
-mod infer;
+pub(crate) mod infer;
 mod list;
 mod render;
 mod saved;

@@ -5,7 +5,13 @@
 //! Per operation, in document order: a property over valid requests ("every check passes"),
 //! one over requests with one violation, and the special probes: the request without its
 //! credentials (`ignored_auth`), without each required header (`missing_required_header`), and
-//! per path a method it does not declare (`unsupported_method`).
+//! per path a method it does not declare (`unsupported_method`). Then, when `use_after_free` or
+//! `ensure_resource_availability` is selected, the stateful stories, each in its own session:
+//!
+//! - `stories`: plans (steps, bindings) and their runner; `expect` what a step's answer must be;
+//! - `bundled`: the GitBook, Arize and Alumio stories; `crud`: the mock's inferred resources;
+//!   `links`: OpenAPI links, whose values are runtime expressions (`expr`);
+//! - `headers`: `--header` and the bundled credentials.
 //!
 //! # Implementation rationale
 //!
@@ -16,12 +22,18 @@
 //! depend on which others ran. A shrink step keeps a request when it still fails one of the
 //! checks the original failed.
 
-use std::fmt;
+mod bundled;
+mod crud;
+mod expect;
+mod expr;
+mod headers;
+mod links;
+mod stories;
+
 use std::io::{IsTerminal, Write};
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use http::{HeaderName, HeaderValue, Method};
+use http::Method;
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
@@ -33,77 +45,7 @@ use crate::fuzz::{self, CredentialSlot, GeneratedRequest};
 use crate::params::ParamIn;
 use crate::report::Report;
 
-/// A header sent with every request, or only with those under a path prefix
-/// (`/v1 Authorization: Bearer ...`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExtraHeader {
-    pub prefix: Option<String>,
-    pub name: HeaderName,
-    pub value: HeaderValue,
-}
-
-/// A `--header` that is not `[/prefix ]Name: value`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a header: expected `Name: value` or `/path/prefix Name: value`")]
-pub struct BadHeader(pub String);
-
-impl FromStr for ExtraHeader {
-    type Err = BadHeader;
-
-    fn from_str(s: &str) -> Result<ExtraHeader, BadHeader> {
-        let bad = || BadHeader(s.to_owned());
-        let (prefix, rest) = match s.strip_prefix('/') {
-            Some(_) => {
-                let (p, rest) = s.split_once(' ').ok_or_else(bad)?;
-                (Some(p.trim_end_matches('/').to_owned()), rest)
-            }
-            None => (None, s),
-        };
-        let (name, value) = rest.split_once(':').ok_or_else(bad)?;
-        Ok(ExtraHeader {
-            prefix,
-            name: HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad())?,
-            value: HeaderValue::from_str(value.trim()).map_err(|_| bad())?,
-        })
-    }
-}
-
-impl fmt::Display for ExtraHeader {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(p) = &self.prefix {
-            write!(f, "{p} ")?;
-        }
-        write!(
-            f,
-            "{}: {}",
-            self.name,
-            String::from_utf8_lossy(self.value.as_bytes())
-        )
-    }
-}
-
-impl ExtraHeader {
-    fn applies_to(&self, path: &str) -> bool {
-        match &self.prefix {
-            None => true,
-            Some(p) => {
-                path == p || (path.starts_with(p.as_str()) && path[p.len()..].starts_with('/'))
-            }
-        }
-    }
-}
-
-/// Credentials of the bundled documents' fixtures: GitBook's token under `/v1`, the Arize
-/// space admin's under `/v2` (Alumio's operations are open).
-pub fn bundled_credentials() -> Vec<ExtraHeader> {
-    [
-        "/v1 Authorization: Bearer gb_api_jAnEdOe0aDm1nAcMe0t0kEn",
-        "/v2 Authorization: Bearer arize-key",
-    ]
-    .iter()
-    .filter_map(|h| h.parse().ok())
-    .collect()
-}
+pub use headers::{BadHeader, ExtraHeader, bundled_credentials};
 
 /// How progress is shown on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,7 +143,23 @@ pub fn run(engine: &Engine, config: &CheckConfig) -> Result<Outcome, ContractErr
         })?;
     let checker = Checker::new(engine, &config.checks);
     let report = Report::new(checker.selected());
-    let total_ops: usize = engine.apis().iter().map(|a| a.operations.len()).sum();
+    let story_checks = [Check::UseAfterFree, Check::EnsureResourceAvailability];
+    let (plans, unusable) = if story_checks.iter().any(|c| checker.selected().contains(c)) {
+        stories::plan_all(engine)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    if config.progress != Progress::Quiet {
+        for why in &unusable {
+            eprintln!("skipped {why}");
+        }
+    }
+    let total_ops: usize = engine
+        .apis()
+        .iter()
+        .map(|a| a.operations.len())
+        .sum::<usize>()
+        + plans.len();
     let mut run = Run {
         config,
         client,
@@ -223,9 +181,15 @@ pub fn run(engine: &Engine, config: &CheckConfig) -> Result<Outcome, ContractErr
             run.operation(api, op, &mut paths_probed);
             run.ops_done += 1;
             let failed = run.report.failures().count() - failed_before;
-            run.progress(&op.id, failed);
+            let note = if failed == 0 {
+                "ok".to_owned()
+            } else {
+                format!("{failed} failed")
+            };
+            run.progress(&op.id, &note);
         }
     }
+    run.stories(engine, &plans);
     if config.progress == Progress::Bar {
         eprintln!();
     }
@@ -245,6 +209,7 @@ enum Kind {
     NoCredentials,
     NoHeader,
     Method,
+    Story,
 }
 
 impl Kind {
@@ -255,6 +220,7 @@ impl Kind {
             Kind::NoCredentials => "without credentials",
             Kind::NoHeader => "without a required header",
             Kind::Method => "undeclared method",
+            Kind::Story => "story",
         }
     }
 }
@@ -416,9 +382,26 @@ impl Run<'_, '_> {
     /// Sends one request and judges the answer (no answer is a `not_a_server_error` failure).
     fn exchange(
         &mut self,
-        mut req: GeneratedRequest,
+        req: GeneratedRequest,
         transform: Transform<'_>,
     ) -> (MockRequest, Judged) {
+        let (mock, answer) = self.send(req, transform);
+        // Story checks need exchanges in the order a story happened; fuzzed cases are not
+        // one, so each is judged on its own.
+        self.checker.new_story();
+        let judged = match answer {
+            Ok(resp) => self.checker.judge(&mock, &resp),
+            Err(e) => no_answer(&mock, &e, &mut self.checker),
+        };
+        (mock, judged)
+    }
+
+    /// Sends one request, with the `--header`s that apply and then `transform`.
+    fn send(
+        &mut self,
+        mut req: GeneratedRequest,
+        transform: Transform<'_>,
+    ) -> (MockRequest, Result<MockResponse, ClientError>) {
         for h in &self.config.headers {
             if h.applies_to(&req.path) {
                 let name = h.name.as_str();
@@ -432,35 +415,21 @@ impl Run<'_, '_> {
         transform(&mut req);
         let mock = fuzz::to_mock_request(&req);
         self.requests += 1;
-        // Story checks need exchanges in the order a story happened; fuzzed cases are not
-        // one, so each is judged on its own.
-        self.checker.new_story();
-        let judged = match self.client.send(&mock) {
-            Ok(resp) => self.checker.judge(&mock, &resp),
-            Err(e) => no_answer(&mock, &e, &mut self.checker),
-        };
-        (mock, judged)
+        let answer = self.client.send(&mock);
+        (mock, answer)
     }
 
-    fn progress(&self, op: &str, failed: usize) {
+    /// After an operation's properties or a story: `what` is its name, `note` how it went.
+    fn progress(&self, what: &str, note: &str) {
         match self.config.progress {
             Progress::Quiet => {}
-            Progress::Lines => eprintln!(
-                "[{}/{}] {op}: {}",
-                self.ops_done,
-                self.total_ops,
-                if failed == 0 {
-                    "ok".to_owned()
-                } else {
-                    format!("{failed} failed")
-                }
-            ),
+            Progress::Lines => eprintln!("[{}/{}] {what}: {note}", self.ops_done, self.total_ops),
             Progress::Bar => {
                 let width = 30;
                 let done = (self.ops_done * width) / self.total_ops.max(1);
                 let failures = self.report.failures().count();
                 eprint!(
-                    "\r[{}{}] {}/{} operations, {} requests, {failures} failed ",
+                    "\r[{}{}] {}/{} operations and stories, {} requests, {failures} failed ",
                     "#".repeat(done),
                     " ".repeat(width - done),
                     self.ops_done,
@@ -552,24 +521,6 @@ fn fnv1a(parts: &[&[u8]]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn headers_parse_with_and_without_a_path_prefix() {
-        let h: ExtraHeader = "/v1/ Authorization: Bearer x".parse().unwrap();
-        assert_eq!(h.prefix.as_deref(), Some("/v1"));
-        assert_eq!(h.name, "authorization");
-        assert_eq!(h.value, "Bearer x");
-        assert!(h.applies_to("/v1/spaces") && h.applies_to("/v1"));
-        assert!(!h.applies_to("/v10/spaces") && !h.applies_to("/api/v1/x"));
-        let plain: ExtraHeader = "X-Key: a:b".parse().unwrap();
-        assert_eq!(
-            (plain.prefix, plain.value),
-            (None, HeaderValue::from_static("a:b"))
-        );
-        assert!("no colon".parse::<ExtraHeader>().is_err());
-        assert!("/v1".parse::<ExtraHeader>().is_err());
-        assert_eq!(bundled_credentials().len(), 2);
-    }
 
     #[test]
     fn runners_are_seeded_by_seed_operation_and_property() {
