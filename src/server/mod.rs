@@ -79,8 +79,10 @@ pub async fn run(
             }
         }
     }
-    drop(listener);
+    // Connections are told first, then refused: a client that sees the refusal knows that
+    // every connection has been told, so an answer it gets from now on says `close`.
     let _ = stop.send(true);
+    drop(listener);
     let in_flight = connections.len();
     if in_flight > 0 {
         tracing::info!(
@@ -174,11 +176,14 @@ where
     tokio::pin!(connection);
     tokio::pin!(stop);
     tokio::select! {
-        ended = connection.as_mut() => ended,
-        () = stop => {
+        // The stop first: a request whose last bytes arrive together with the stop is
+        // answered with `Connection: close`, as every answer after the stop is.
+        biased;
+        () = &mut stop => {
             // Closes the connection if idle, else once the request in flight is answered.
             connection.as_mut().graceful_shutdown();
             connection.await
         }
+        ended = connection.as_mut() => ended,
     }
 }
