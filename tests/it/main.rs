@@ -15,6 +15,8 @@
 //! - `limits`: bad input, size limits, timeouts and shutdown never hurt the server.
 //! - `raw_fuzz`: arbitrary and mutated request bytes through the HTTP edge, in memory: no
 //!   crash, no 5xx, every connection ended in time, the server still serving.
+//! - `soak`: the real binary under many clients at once (writes, invalid requests, aborted
+//!   and slow connections): no 5xx, the state the acknowledged writes imply, memory back.
 //! - `corpus`: npm's `@readme/oas-examples` documents load and answer (fetched by `.ci/run`).
 
 mod admin;
@@ -35,5 +37,6 @@ mod harness;
 mod limits;
 mod mock_props;
 mod raw_fuzz;
+mod soak;
 mod state_file;
 mod validate;
