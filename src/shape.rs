@@ -201,7 +201,7 @@ pub fn problem_json(facts: &ErrorFacts) -> Value {
     };
     body.insert("detail".into(), json!(detail));
     if let Some(instance) = &facts.instance {
-        body.insert("instance".into(), json!(instance));
+        body.insert("instance".into(), json!(uri_reference(instance)));
     }
     if !facts.violations.is_empty() {
         let items = facts
@@ -352,7 +352,7 @@ impl Fill {
                 Some(s.fit(&text_candidates(&text)))
             }
             Fill::Instance(s, example) => match &facts.instance {
-                Some(instance) => Some(s.fit(&[json!(instance)])),
+                Some(instance) => Some(s.fit(&[json!(uri_reference(instance))])),
                 None => example.clone(),
             },
             Fill::Fixed(v) => Some(v.clone()),
@@ -427,6 +427,27 @@ impl ListPlan {
             .collect();
         Some(Value::Array(items))
     }
+}
+
+/// The request path as a URI reference (RFC 3986), as `instance` members are declared: a
+/// target hyper accepts may still hold a stray `%` (`/spac%es`) or characters such as `"`,
+/// `{` or `|` that a URI may not, and those are percent-encoded; valid escapes are kept.
+fn uri_reference(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = String::with_capacity(path.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = b == b'%'
+            && bytes.len() > i + 2
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit();
+        let allowed = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?".contains(&b);
+        if allowed || escape {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn fold_violations(facts: &ErrorFacts) -> String {
@@ -1621,6 +1642,21 @@ mod tests {
         // A status the schema cannot say still renders a valid body, with the pinned code.
         let body = render(&doc, GITBOOK_NOT_FOUND, None, &invalid_body());
         assert_eq!(body["error"]["code"], json!(404));
+    }
+
+    #[test]
+    fn an_instance_is_a_uri_reference_even_when_the_path_sent_is_not_one() {
+        // Found by tests/it/raw_fuzz.rs: `/v2/spac%es/...` made Arize's 404 break its schema.
+        assert_eq!(uri_reference("/v2/spac%es/a%3D"), "/v2/spac%25es/a%3D");
+        assert_eq!(uri_reference("/a\"{|}^`%"), "/a%22%7B%7C%7D%5E%60%25");
+        assert_eq!(
+            uri_reference("/v1/x?limit=1&a=b:c@d"),
+            "/v1/x?limit=1&a=b:c@d"
+        );
+        let mut facts = not_found();
+        facts.instance = Some("/v2/spac%es/aa/users".into());
+        let body = render(&arize(), "/components/schemas/Problem", None, &facts);
+        assert_eq!(body["instance"], json!("/v2/spac%25es/aa/users"));
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! it may save the engine's state. A semaphore bounds the connections served at once: each
 //! holds buffers (a request head, up to `max_body` of body), so without a bound the memory a
 //! crowd of clients can pin is unbounded; over the bound, clients wait in the listen queue
-//! instead of being refused.
+//! instead of being refused. [`serve_connection`] serves one connection over any byte stream
+//! with the very service `run` gives each TCP connection, so tests can feed it bytes through
+//! memory (`tokio::io::duplex`, see `tests/it/raw_fuzz.rs`) without sockets.
 
 mod config;
 mod deadline;
@@ -26,6 +28,7 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
@@ -61,16 +64,25 @@ pub async fn run(
                     continue;
                 };
                 let engine = engine.clone();
-                let stopping = stopping.clone();
+                let mut stopping = stopping.clone();
                 connections.spawn(async move {
-                    serve_connection(stream, peer, engine, config, stopping).await;
+                    let stop = async move {
+                        // Whether asked to stop or the sender is gone, it is time to stop.
+                        let _ = stopping.wait_for(|stop| *stop).await;
+                    };
+                    let ended = connection(stream, engine, config, stop).await;
+                    if let Err(e) = ended {
+                        tracing::debug!(error = %e, %peer, "connection ended with an error");
+                    }
                     drop(permit);
                 });
             }
         }
     }
-    drop(listener);
+    // Connections are told first, then refused: a client that sees the refusal knows that
+    // every connection has been told, so an answer it gets from now on says `close`.
     let _ = stop.send(true);
+    drop(listener);
     let in_flight = connections.len();
     if in_flight > 0 {
         tracing::info!(
@@ -108,16 +120,36 @@ async fn accept(
     }
 }
 
-async fn serve_connection(
-    stream: TcpStream,
-    peer: SocketAddr,
+/// Serves one connection over `io` (a TCP stream, or `tokio::io::duplex` in tests) with the
+/// limits and timeouts of `config`, exactly as [`run`] serves each connection it accepts,
+/// until the client closes it or a limit or timeout does. There is no shutdown signal: drop
+/// the future to stop. The error, if any, is why the connection ended (a malformed request,
+/// a timeout, a reset): the client's fault, never a failure of the server.
+pub async fn serve_connection<I>(
+    io: I,
     engine: Arc<Engine>,
     config: ServerConfig,
-    mut stopping: watch::Receiver<bool>,
-) {
+) -> Result<(), hyper::Error>
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    connection(io, engine, config, std::future::pending()).await
+}
+
+/// One connection until it ends, or until `stop` completes and its request in flight (if any)
+/// is answered.
+async fn connection<I>(
+    io: I,
+    engine: Arc<Engine>,
+    config: ServerConfig,
+    stop: impl Future<Output = ()>,
+) -> Result<(), hyper::Error>
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let activity = Arc::new(Activity::default());
     let io = Deadlines::new(
-        stream,
+        io,
         activity.clone(),
         config.idle_timeout,
         config.header_timeout,
@@ -142,19 +174,16 @@ async fn serve_connection(
         .max_buf_size(config.read_buffer());
     let connection = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(connection);
-    let stop = async move {
-        // Whether asked to stop or the sender is gone, it is time to stop.
-        let _ = stopping.wait_for(|stop| *stop).await;
-    };
-    let ended = tokio::select! {
-        ended = connection.as_mut() => ended,
-        () = stop => {
+    tokio::pin!(stop);
+    tokio::select! {
+        // The stop first: a request whose last bytes arrive together with the stop is
+        // answered with `Connection: close`, as every answer after the stop is.
+        biased;
+        () = &mut stop => {
             // Closes the connection if idle, else once the request in flight is answered.
             connection.as_mut().graceful_shutdown();
             connection.await
         }
-    };
-    if let Err(e) = ended {
-        tracing::debug!(error = %e, %peer, "connection ended with an error");
+        ended = connection.as_mut() => ended,
     }
 }

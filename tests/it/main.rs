@@ -14,6 +14,10 @@
 //! - `validate`: `understudy validate` over the recordings in `tests/recordings/` and over
 //!   traffic recorded from the mock itself; reports and exit codes.
 //! - `limits`: bad input, size limits, timeouts and shutdown never hurt the server.
+//! - `raw_fuzz`: arbitrary and mutated request bytes through the HTTP edge, in memory: no
+//!   crash, no 5xx, every connection ended in time, the server still serving.
+//! - `soak`: the real binary under many clients at once (writes, invalid requests, aborted
+//!   and slow connections): no 5xx, the state the acknowledged writes imply, memory back.
 //! - `corpus`: npm's `@readme/oas-examples` documents load and answer (fetched by `.ci/run`).
 
 mod admin;
@@ -34,5 +38,7 @@ mod gitbook_story;
 mod harness;
 mod limits;
 mod mock_props;
+mod raw_fuzz;
+mod soak;
 mod state_file;
 mod validate;
