@@ -4,6 +4,14 @@
 //! at startup; a path that matches answers with the operation for the method, a known path
 //! with another method is a 405 with `Allow`, anything else is a 404. Parameter values come
 //! back raw (still percent-encoded): the parameter layer decodes them.
+//!
+//! `matchit` allows one parameter per segment; OpenAPI allows several (GitHub's
+//! `/compare/{base}...{head}`). Such a segment goes into the tree as one parameter and is
+//! split on its literal text after matching. Parameters are named by position in the tree,
+//! so routes that differ only in such segments (`/compare/{basehead}` beside it) share a
+//! tree route and are tried most literal text first.
+
+use std::collections::HashMap;
 
 use http::Method;
 
@@ -16,11 +24,109 @@ pub type OpRef = (usize, usize);
 #[derive(Debug, Default)]
 struct PathEntry {
     methods: Vec<(Method, OpRef)>,
+    /// The template's parameter names, in order.
+    names: Vec<String>,
+    /// The segments with several parameters, by their position among the tree's parameters.
+    compounds: Vec<(usize, Compound)>,
+}
+
+impl PathEntry {
+    /// The raw parameter values, in template order, when `values` (the tree's, one per
+    /// parameter segment) fit this path's segments.
+    fn params<'p>(&self, values: impl Iterator<Item = &'p str>) -> Option<Vec<&'p str>> {
+        let mut out = Vec::with_capacity(self.names.len());
+        for (i, v) in values.enumerate() {
+            match self.compounds.iter().find(|(at, _)| *at == i) {
+                None => out.push(v),
+                Some((_, compound)) => out.extend(compound.split(v)?),
+            }
+        }
+        Some(out)
+    }
+
+    /// Literal text inside parameter segments: more is more specific, and tried first.
+    fn literal_len(&self) -> usize {
+        self.compounds
+            .iter()
+            .flat_map(|(_, c)| &c.literals)
+            .map(String::len)
+            .sum()
+    }
+}
+
+/// A segment with several parameters: `a{x}b{y}c` is literals `a`, `b`, `c` around `x`, `y`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Compound {
+    literals: Vec<String>,
+}
+
+impl Compound {
+    /// Splits a segment's value at the first occurrence of each separator; every parameter
+    /// gets at least one character. `None` when the value does not have the literals.
+    fn split<'p>(&self, value: &'p str) -> Option<Vec<&'p str>> {
+        let (first, rest) = self.literals.split_first()?;
+        let (last, separators) = rest.split_last()?;
+        let mut rest = value
+            .strip_prefix(first.as_str())?
+            .strip_suffix(last.as_str())?;
+        let mut out = Vec::with_capacity(separators.len() + 1);
+        for sep in separators {
+            let at = rest.get(1..)?.find(sep.as_str())? + 1;
+            out.push(&rest[..at]);
+            rest = &rest[at + sep.len()..];
+        }
+        if rest.is_empty() {
+            return None;
+        }
+        out.push(rest);
+        Some(out)
+    }
+}
+
+/// A route as the tree takes it (parameters named by position, each several-parameter
+/// segment made one parameter), its parameter names and its compound segments.
+fn tree_route(route: &str) -> (String, Vec<String>, Vec<(usize, Compound)>) {
+    let mut names = Vec::new();
+    let mut compounds = Vec::new();
+    let mut position = 0;
+    let segments: Vec<String> = route
+        .split('/')
+        .map(|segment| {
+            let mut literals = Vec::new();
+            let mut rest = segment;
+            while let Some(start) = rest.find('{') {
+                let Some(len) = rest[start..].find('}') else {
+                    break;
+                };
+                literals.push(&rest[..start]);
+                names.push(rest[start + 1..start + len].to_owned());
+                rest = &rest[start + len + 1..];
+            }
+            let has_parameters = !literals.is_empty();
+            let tree_segment = match literals.len() {
+                0 => segment.to_owned(),
+                1 => format!("{}{{p{position}}}{rest}", literals[0]),
+                _ => {
+                    literals.push(rest);
+                    let literals = literals.into_iter().map(str::to_owned).collect();
+                    compounds.push((position, Compound { literals }));
+                    format!("{{p{position}}}")
+                }
+            };
+            if has_parameters {
+                position += 1;
+            }
+            tree_segment
+        })
+        .collect();
+    (segments.join("/"), names, compounds)
 }
 
 #[derive(Debug)]
 pub struct Router {
     tree: matchit::Router<usize>,
+    /// Per tree route, the paths sharing it, most specific first.
+    slots: Vec<Vec<usize>>,
     entries: Vec<PathEntry>,
     /// (api index, path prefix) pairs, longest first, to attribute unknown paths to an API.
     homes: Vec<(usize, String)>,
@@ -62,23 +168,39 @@ impl Router {
         problems: &mut Problems,
     ) -> Router {
         let mut tree = matchit::Router::new();
+        let mut slots: Vec<Vec<usize>> = Vec::new();
         let mut entries: Vec<PathEntry> = Vec::new();
-        let mut by_route: std::collections::HashMap<String, usize> = Default::default();
+        let mut by_route: HashMap<String, usize> = HashMap::new();
+        let mut by_tree_route: HashMap<String, usize> = HashMap::new();
         for r in routes {
             let key = normalize_template(r.route);
             let index = match by_route.get(&key) {
                 Some(&i) => i,
                 None => {
+                    let (route, names, compounds) = tree_route(r.route);
+                    let slot = match by_tree_route.get(&route) {
+                        Some(&slot) => slot,
+                        None => {
+                            if let Err(e) = tree.insert(route.clone(), slots.len()) {
+                                problems.error(
+                                    r.file,
+                                    &r.pointer,
+                                    format!("route `{}` cannot be served: {e}", r.route),
+                                );
+                                continue;
+                            }
+                            slots.push(Vec::new());
+                            by_tree_route.insert(route, slots.len() - 1);
+                            slots.len() - 1
+                        }
+                    };
                     let i = entries.len();
-                    if let Err(e) = tree.insert(r.route, i) {
-                        problems.error(
-                            r.file,
-                            &r.pointer,
-                            format!("route `{}` cannot be served: {e}", r.route),
-                        );
-                        continue;
-                    }
-                    entries.push(PathEntry::default());
+                    entries.push(PathEntry {
+                        methods: Vec::new(),
+                        names,
+                        compounds,
+                    });
+                    slots[slot].push(i);
                     by_route.insert(key, i);
                     i
                 }
@@ -94,27 +216,36 @@ impl Router {
             }
             entry.methods.push((r.method.clone(), r.op));
         }
+        for slot in &mut slots {
+            slot.sort_by_key(|&i| std::cmp::Reverse(entries[i].literal_len()));
+        }
         let mut homes = homes;
         homes.sort_by_key(|h| std::cmp::Reverse(h.1.len()));
         Router {
             tree,
+            slots,
             entries,
             homes,
         }
     }
 
+    /// The path a request path is, with its raw parameter values in template order.
+    fn entry_of<'p>(&self, path: &'p str) -> Option<(&PathEntry, Vec<&'p str>)> {
+        let matched = self.tree.at(path).ok()?;
+        self.slots[*matched.value].iter().find_map(|&i| {
+            let entry = &self.entries[i];
+            let params = entry.params(matched.params.iter().map(|(_, v)| v))?;
+            Some((entry, params))
+        })
+    }
+
     pub fn find<'p>(&self, method: &Method, path: &'p str) -> RouteMatch<'p> {
-        let Ok(matched) = self.tree.at(path) else {
+        let Some((entry, values)) = self.entry_of(path) else {
             return RouteMatch::NotFound {
                 api: self.home_of(path),
             };
         };
-        let entry = &self.entries[*matched.value];
-        let params: Vec<(String, &'p str)> = matched
-            .params
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
+        let params: Vec<(String, &'p str)> = entry.names.iter().cloned().zip(values).collect();
         let lookup = |m: &Method| {
             entry
                 .methods
@@ -146,8 +277,7 @@ impl Router {
 
     /// The methods a path accepts, for CORS preflight; `None` for an unknown path.
     pub fn methods_of(&self, path: &str) -> Option<(usize, Vec<Method>)> {
-        let matched = self.tree.at(path).ok()?;
-        let entry = &self.entries[*matched.value];
+        let (entry, _) = self.entry_of(path)?;
         let api = entry.methods.first()?.1.0;
         Some((api, entry.methods.iter().map(|(m, _)| m.clone()).collect()))
     }
@@ -282,6 +412,65 @@ mod tests {
             r.find(&Method::GET, "/v1/a/7"),
             RouteMatch::Found { op: (0, 0), .. }
         ));
+    }
+
+    #[test]
+    fn a_segment_with_several_parameters_is_split_on_its_literals() {
+        let (r, p) = router(&[
+            ("/v1/compare/{base}...{head}", Method::GET),
+            ("/v1/files/{name}.{ext}", Method::GET),
+        ]);
+        assert!(!p.has_errors(), "{p:?}");
+        match r.find(&Method::GET, "/v1/compare/main...feature.x") {
+            RouteMatch::Found { op, params } => {
+                assert_eq!(op, (0, 0));
+                assert_eq!(
+                    params,
+                    vec![
+                        ("base".to_owned(), "main"),
+                        ("head".to_owned(), "feature.x")
+                    ]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        match r.find(&Method::GET, "/v1/files/a.tar.gz") {
+            RouteMatch::Found { params, .. } => {
+                assert_eq!(
+                    params,
+                    vec![("name".to_owned(), "a"), ("ext".to_owned(), "tar.gz")]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        for missing in ["/v1/compare/main", "/v1/compare/...x", "/v1/compare/x..."] {
+            assert_eq!(
+                r.find(&Method::GET, missing),
+                RouteMatch::NotFound { api: Some(0) },
+                "{missing}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_path_with_literals_between_parameters_wins_over_one_parameter_in_their_place() {
+        let (r, p) = router(&[
+            ("/v1/compare/{basehead}", Method::GET),
+            ("/v1/compare/{base}...{head}", Method::GET),
+        ]);
+        assert!(!p.has_errors(), "{p:?}");
+        assert!(matches!(
+            r.find(&Method::GET, "/v1/compare/a...b"),
+            RouteMatch::Found { op: (0, 1), .. }
+        ));
+        assert!(matches!(
+            r.find(&Method::GET, "/v1/compare/a..b"),
+            RouteMatch::Found { op: (0, 0), .. }
+        ));
+        assert_eq!(
+            r.methods_of("/v1/compare/a").map(|m| m.1),
+            Some(vec![Method::GET])
+        );
     }
 
     #[test]

@@ -342,14 +342,14 @@ impl Fill {
         let facts = cx.facts;
         match self {
             Fill::Status(s) => Some(s.fit(&status_candidates(facts.status))),
-            Fill::Title(s) => Some(s.fit(&text_candidates(&facts.title))),
+            Fill::Title(s) => Some(s.fit_text(&facts.title)),
             Fill::Detail(s) => {
                 let text = if cx.fold_violations && !facts.violations.is_empty() {
                     fold_violations(facts)
                 } else {
                     facts.detail.clone()
                 };
-                Some(s.fit(&text_candidates(&text)))
+                Some(s.fit_text(&text))
             }
             Fill::Instance(s, example) => match &facts.instance {
                 Some(instance) => Some(s.fit(&[json!(uri_reference(instance))])),
@@ -385,8 +385,8 @@ impl Fill {
                         .collect(),
                 ))
             }
-            Fill::Message(s) => Some(s.fit(&text_candidates(&cx.violation?.message))),
-            Fill::Keyword(s) => Some(s.fit(&text_candidates(&cx.violation?.keyword))),
+            Fill::Message(s) => Some(s.fit_text(&cx.violation?.message)),
+            Fill::Keyword(s) => Some(s.fit_text(&cx.violation?.keyword)),
             Fill::TypeUrn(s) => Some(s.fit(&[json!(cx.violation?.type_urn())])),
         }
     }
@@ -623,6 +623,17 @@ impl Scalar {
             .unwrap_or_else(|| self.fallback.clone())
     }
 
+    /// [`Scalar::fit`] of a text and then its slug (`Not Found`, `not_found`), the slug made
+    /// only when the text itself does not fit: most members take any string, and making
+    /// slugs for every text was a sixth of rendering an error.
+    fn fit_text(&self, text: &str) -> Value {
+        let plain = Value::String(text.to_owned());
+        match self.fits(std::slice::from_ref(&plain)) {
+            Some(v) => v,
+            None => self.fit(&[plain, Value::String(slug(text))]),
+        }
+    }
+
     fn fits(&self, candidates: &[Value]) -> Option<Value> {
         candidates.iter().find_map(|c| {
             self.kinds_for(c)
@@ -760,10 +771,6 @@ fn status_candidates(status: u16) -> Vec<Value> {
     out.extend(canonical_codes(status).iter().map(|c| json!(c)));
     out.extend(reason_phrase(status).map(|r| json!(r)));
     out
-}
-
-fn text_candidates(text: &str) -> Vec<Value> {
-    vec![json!(text), json!(slug(text))]
 }
 
 /// The google.rpc canonical codes an HTTP status stands for, most usual first.

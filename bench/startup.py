@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Startup time to the first answered request, and resident memory right after it.
+
+Starts CMD (with `{port}` replaced by a free loopback port) RUNS times; each time, from just
+before the process starts, polls `GET PATH` on 127.0.0.1 every millisecond until a whole
+status line comes back, reads VmRSS from /proc/PID/status, and stops the process. Prints one
+line: `STARTUP median_ms=.. runs_ms=a,b,.. rss_kb=.. status=..` (rss and status of the median
+run's first answer). Exits 1 when the server does not answer within the timeout.
+
+usage: bench/startup.py --runs 5 --path /x [--header 'Name: value'] [--timeout 60] -- CMD...
+"""
+import argparse
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def status_of(port: int, request: bytes) -> int | None:
+    """The status of one answer, or None when nothing answers yet."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(request)
+            head = s.recv(64)
+    except OSError:
+        return None
+    parts = head.split(b" ", 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
+        return None
+    return int(parts[1])
+
+
+def rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def one_run(cmd: list[str], path: str, headers: list[str], timeout: float):
+    port = free_port()
+    argv = [a.replace("{port}", str(port)) for a in cmd]
+    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", *headers]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=log, stderr=log)
+        try:
+            while True:
+                status = status_of(port, request)
+                if status is not None:
+                    elapsed = (time.perf_counter() - started) * 1000
+                    return elapsed, rss_kb(proc.pid), status
+                if proc.poll() is not None or time.perf_counter() - started > timeout:
+                    log.seek(0)
+                    sys.stderr.write(log.read().decode(errors="replace")[-4000:])
+                    sys.exit(f"startup.py: {' '.join(argv)} did not answer")
+                time.sleep(0.001)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--path", required=True)
+    p.add_argument("--header", action="append", default=[])
+    p.add_argument("--timeout", type=float, default=60)
+    p.add_argument("cmd", nargs=argparse.REMAINDER)
+    args = p.parse_args()
+    cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    if not cmd:
+        sys.exit(__doc__)
+    runs = [one_run(cmd, args.path, args.header, args.timeout) for _ in range(args.runs)]
+    by_time = sorted(runs)
+    median = by_time[len(by_time) // 2]
+    print(
+        f"STARTUP median_ms={statistics.median(r[0] for r in runs):.1f} "
+        f"runs_ms={','.join(f'{r[0]:.1f}' for r in runs)} rss_kb={median[1]} status={median[2]}"
+    )
+
+
+if __name__ == "__main__":
+    main()
