@@ -21,8 +21,9 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-/// The same limit `understudy serve` reads bodies up to.
-const MAX_BODY: usize = understudy::server::DEFAULT_MAX_BODY;
+/// The same limit as understudy's default `--max-body` (a test in `tests/it/limits.rs`
+/// pins that default at 1 MiB).
+const MAX_BODY: usize = 1024 * 1024;
 
 struct Args {
     port: u16,
