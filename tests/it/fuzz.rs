@@ -17,42 +17,10 @@ use understudy::api::Api;
 use understudy::fuzz::{self, Direction};
 use understudy::schemas::CompiledSchema;
 use understudy::violation::Location;
-use understudy::{Engine, EngineConfig, Source};
 
-use crate::harness::doc_path;
+use crate::harness::every_engine;
 
 const CASES: u32 = 64;
-
-fn engine(sources: Vec<Source>) -> Engine {
-    let config = EngineConfig {
-        seed: 0,
-        check_responses: true,
-        ..Default::default()
-    };
-    match Engine::load(&sources, config) {
-        Ok(e) => e,
-        Err(errors) => panic!("{}", errors.len()),
-    }
-}
-
-/// Every engine under test: the bundled documents, and each document of `tests/docs/` but
-/// the one that is broken on purpose.
-fn engines() -> Vec<Engine> {
-    let mut out = vec![engine(understudy::load::bundled())];
-    let mut docs: Vec<_> = std::fs::read_dir(doc_path(""))
-        .expect("tests/docs is readable")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .filter(|p| p.file_name().is_some_and(|n| n != "bad.yaml"))
-        .collect();
-    docs.sort();
-    assert!(docs.len() >= 5, "tests/docs has {} documents", docs.len());
-    for path in docs {
-        out.push(engine(vec![Source::File(path)]));
-    }
-    out
-}
 
 /// Every validator of an API once, with the direction its values travel in.
 fn validators(api: &Api) -> Vec<(Arc<CompiledSchema>, Direction)> {
@@ -99,7 +67,7 @@ fn every_valid_value_of_every_schema_validates_and_every_invalid_one_fails_as_na
     let mut failures = Vec::new();
     let mut schemas = 0;
     let mut with_invalid = 0;
-    for engine in engines() {
+    for engine in every_engine() {
         for api in engine.apis() {
             for (validator, direction) in validators(api) {
                 schemas += 1;

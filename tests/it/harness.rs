@@ -309,3 +309,43 @@ pub fn keys(v: &Value) -> Vec<String> {
     k.sort();
     k
 }
+
+/// An engine that checks its own answers, seed 0; a document that does not load fails the
+/// test with every problem listed.
+pub fn checking_engine(sources: Vec<Source>) -> Engine {
+    let config = EngineConfig {
+        seed: 0,
+        check_responses: true,
+        ..Default::default()
+    };
+    match Engine::load(&sources, config) {
+        Ok(e) => e,
+        Err(errors) => panic!(
+            "documents failed to load: {}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    }
+}
+
+/// Every engine under test: the bundled documents, and each document of `tests/docs/` but
+/// the one that is broken on purpose.
+pub fn every_engine() -> Vec<Engine> {
+    let mut out = vec![checking_engine(understudy::load::bundled())];
+    let mut docs: Vec<_> = std::fs::read_dir(doc_path(""))
+        .expect("tests/docs is readable")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| p.file_name().is_some_and(|n| n != "bad.yaml"))
+        .collect();
+    docs.sort();
+    assert!(docs.len() >= 5, "tests/docs has {} documents", docs.len());
+    for path in docs {
+        out.push(checking_engine(vec![Source::File(path)]));
+    }
+    out
+}

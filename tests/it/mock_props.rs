@@ -54,9 +54,9 @@ use understudy::exchange::inspect_request;
 use understudy::fuzz::{self, GeneratedRequest};
 use understudy::params::{ParamIn, Style};
 use understudy::violation::{Location, Segment, Violation};
-use understudy::{Engine, EngineConfig, MockRequest, MockResponse, Source};
+use understudy::{Engine, MockRequest, MockResponse, Source};
 
-use crate::harness::{Server, doc_path};
+use crate::harness::{Server, checking_engine, doc_path, every_engine};
 
 // Case counts, sized for CI: the module's three properties together take about 14 s of one
 // core in a debug build (the requests 9 s, the sequences 5 s, TCP under 1 s), so under 10 s
@@ -107,44 +107,6 @@ fn runner(cases: u32, regressions: &'static str) -> TestRunner {
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(regressions))),
         ..Config::default()
     })
-}
-
-fn engine(sources: Vec<Source>) -> Engine {
-    let config = EngineConfig {
-        seed: 0,
-        check_responses: true,
-        ..Default::default()
-    };
-    match Engine::load(&sources, config) {
-        Ok(e) => e,
-        Err(errors) => panic!(
-            "documents failed to load: {}",
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
-        ),
-    }
-}
-
-/// Every engine under test: the bundled documents, and each document of `tests/docs/` but
-/// the one that is broken on purpose.
-fn engines() -> Vec<Engine> {
-    let mut out = vec![engine(understudy::load::bundled())];
-    let mut docs: Vec<_> = std::fs::read_dir(doc_path(""))
-        .expect("tests/docs is readable")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .filter(|p| p.file_name().is_some_and(|n| n != "bad.yaml"))
-        .collect();
-    docs.sort();
-    assert!(docs.len() >= 5, "tests/docs has {} documents", docs.len());
-    for path in docs {
-        out.push(engine(vec![Source::File(path)]));
-    }
-    out
 }
 
 /// The bundled fixtures' credentials (Alumio is open but accepts this key; the test documents
@@ -699,7 +661,7 @@ fn every_answer_conforms_and_each_one_violation_request_gets_a_4xx_naming_it() {
     let mut failures = Vec::new();
     let mut ops = 0;
     let mut requests = 0u64;
-    for engine in engines() {
+    for engine in every_engine() {
         let checker = RefCell::new(Checker::new(&engine, &[]));
         for target in targets(&engine) {
             ops += 1;
@@ -753,7 +715,7 @@ fn sequences_of_requests_keep_the_world_answering_and_conformant() {
     let mut failures = Vec::new();
     // How the world answered, to show the sequences reach it (not only its 404s).
     let seen = RefCell::new(std::collections::BTreeMap::<u16, u64>::new());
-    for engine in engines() {
+    for engine in every_engine() {
         let targets = targets(&engine);
         let world = world_strings(&engine);
         let names: Vec<String> = engine.apis().iter().map(|a| a.name.clone()).collect();
@@ -850,7 +812,7 @@ fn answers_over_tcp_conform_and_name_the_broken_constraint_too() {
     let server = Server::bundled();
     // The server answers with its own engine; this one routes and judges, with the same
     // documents.
-    let engine = engine(understudy::load::bundled());
+    let engine = checking_engine(understudy::load::bundled());
     let targets = targets(&engine);
     let client = RefCell::new(
         Client::new(
@@ -898,7 +860,7 @@ fn answers_over_tcp_conform_and_name_the_broken_constraint_too() {
 /// `tests/regressions/mock_props_stories.txt`). It names no page: a 404.
 #[test]
 fn a_page_token_a_list_did_not_give_is_a_conformant_404_not_a_400_regression() {
-    let engine = engine(understudy::load::bundled());
+    let engine = checking_engine(understudy::load::bundled());
     let targets = targets(&engine);
     let mut checker = Checker::new(&engine, &[]);
     for (id, list) in [
@@ -945,7 +907,7 @@ fn a_page_token_a_list_did_not_give_is_a_conformant_404_not_a_400_regression() {
 /// the credential of an alternative one credential satisfies: Basic.
 #[test]
 fn a_valid_request_to_an_operation_needing_two_schemes_or_one_is_authenticated_regression() {
-    let engine = engine(vec![Source::File(doc_path("edge-30.yaml"))]);
+    let engine = checking_engine(vec![Source::File(doc_path("edge-30.yaml"))]);
     let targets = targets(&engine);
     let target = targets
         .iter()
