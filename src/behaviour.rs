@@ -15,6 +15,7 @@
 use std::any::Any;
 use std::sync::RwLock;
 
+use bytes::Bytes;
 use http::Method;
 use serde_json::{Map, Value};
 
@@ -56,6 +57,11 @@ pub enum Reply {
     /// A success (or any declared status) with an optional JSON body; the engine picks the
     /// media type and checks the body against the spec when asked to.
     Ok { status: u16, body: Option<Value> },
+    /// A success whose body is already serialized JSON, sent as it is: what a behaviour
+    /// answers when it writes a body straight to bytes (GitBook's list pages) instead of
+    /// building a `Value` tree. The engine picks the media type as for `Ok`, and parses the
+    /// body back only to check it against the spec, when asked to.
+    Json { status: u16, json: Bytes },
     /// An error, rendered in the operation's error format.
     Err(ErrorFacts),
 }
@@ -65,6 +71,14 @@ impl Reply {
         Reply::Ok {
             status,
             body: Some(body),
+        }
+    }
+
+    /// A body of serialized JSON (see [`Reply::Json`]).
+    pub fn json(status: u16, json: impl Into<Bytes>) -> Reply {
+        Reply::Json {
+            status,
+            json: json.into(),
         }
     }
 

@@ -468,8 +468,15 @@ pub(crate) fn error_outcome(
     violations: Vec<Violation>,
     check: bool,
 ) -> Outcome {
+    let mut outcome = render_error(catalog, &facts, check);
+    outcome.violations = violations;
+    outcome
+}
+
+/// An error answer rendered by a catalog, with no violations of the request's recorded.
+pub(crate) fn render_error(catalog: &ErrorCatalog, facts: &ErrorFacts, check: bool) -> Outcome {
     let renderer = catalog.for_status(facts.status);
-    let body = renderer.render(&facts);
+    let body = renderer.render(facts);
     let mut response_violations = Vec::new();
     if check && let Some(v) = &renderer.validator {
         response_violations = v.violations(&body, &Location::Body);
@@ -485,7 +492,7 @@ pub(crate) fn error_outcome(
             body: Bytes::from(serde_json::to_vec(&body).unwrap_or_default()),
         },
         operation: None,
-        violations,
+        violations: Vec::new(),
         response_violations,
     }
 }

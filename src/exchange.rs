@@ -10,7 +10,9 @@ use serde_json::{Map, Value};
 
 use crate::api::{Api, Operation, template_params};
 use crate::behaviour::{Call, Reply};
-use crate::engine::{Engine, MockRequest, MockResponse, Outcome, error_outcome, push_header};
+use crate::engine::{
+    Engine, MockRequest, MockResponse, Outcome, error_outcome, push_header, render_error,
+};
 use crate::errors::reason;
 use crate::negotiate;
 use crate::params::{self, ParamIn};
@@ -25,6 +27,12 @@ struct Values {
     path: Map<String, Value>,
     query: Map<String, Value>,
     headers: Map<String, Value>,
+}
+
+/// A behaviour's body: a value to serialize, or JSON already serialized.
+enum ReplyBody {
+    Value(Value),
+    Json(Bytes),
 }
 
 /// One routed request being answered.
@@ -82,9 +90,9 @@ impl Exchange<'_> {
                 (None, n) => format!("The request has {n} violations."),
             };
             let facts = ErrorFacts::new(status, reason(status), detail)
-                .with_violations(violations.clone())
+                .with_violations(violations)
                 .with_instance(req.path.clone());
-            return self.error(facts, violations);
+            return self.error_listing(facts);
         }
         let prefer = Prefer::parse(req.headers.get("prefer").and_then(|v| v.to_str().ok()));
         // Prism's preferences ask for the spec's static answers: they bypass behaviours.
@@ -160,10 +168,10 @@ impl Exchange<'_> {
                     facts.instance = Some(self.req.path.clone());
                 }
                 // Domain violations are the request's too: the journal shows them.
-                let violations = facts.violations.clone();
-                return self.error(facts, violations);
+                return self.error_listing(facts);
             }
-            Reply::Ok { status, body } => (status, body),
+            Reply::Ok { status, body } => (status, body.map(ReplyBody::Value)),
+            Reply::Json { status, json } => (status, Some(ReplyBody::Json(json))),
         };
         let spec = self
             .op
@@ -206,17 +214,42 @@ impl Exchange<'_> {
         } else {
             chosen
         };
-        let answer = Answer::new(Arc::new(body), content_type);
+        let (bytes, value) = match body {
+            ReplyBody::Json(json) if negotiate::is_json(content_type) => (json, None),
+            ReplyBody::Json(json) => match serde_json::from_slice::<Value>(&json) {
+                // A JSON string sent as another media type goes as its text, as `Ok`'s does.
+                Ok(v) => {
+                    let answer = Answer::new(Arc::new(v), content_type);
+                    (answer.bytes, Some(answer.value))
+                }
+                Err(_) => (json, None),
+            },
+            ReplyBody::Value(v) => {
+                let answer = Answer::new(Arc::new(v), content_type);
+                (answer.bytes, Some(answer.value))
+            }
+        };
         let mut response_violations = Vec::new();
         if self.engine.config().check_responses
             && let Some(v) = spec
                 .and_then(|s| s.media_for(chosen))
                 .and_then(|m| m.validator.as_ref())
         {
-            response_violations = v.violations(&answer.value, &Location::Body);
+            // Serialized bodies are checked as what the client reads: parsed back.
+            response_violations = match value {
+                Some(value) => v.violations(&value, &Location::Body),
+                None => match serde_json::from_slice::<Value>(&bytes) {
+                    Ok(value) => v.violations(&value, &Location::Body),
+                    Err(e) => vec![Violation::new(
+                        Location::Body(Vec::new()),
+                        "json",
+                        format!("The behaviour's answer is not valid JSON: {e}."),
+                    )],
+                },
+            };
         }
         response_violations.extend(undeclared);
-        let mut outcome = self.plain(status, Some((content_type, answer.bytes)), headers);
+        let mut outcome = self.plain(status, Some((content_type, bytes)), headers);
         outcome.response_violations = response_violations;
         outcome
     }
@@ -373,6 +406,18 @@ impl Exchange<'_> {
             violations,
             self.engine.config().check_responses,
         )
+    }
+
+    /// [`error`](Self::error) for facts whose violations are the request's: rendered, then
+    /// moved to the outcome (for the journal) rather than copied.
+    fn error_listing(&self, facts: ErrorFacts) -> Outcome {
+        let mut outcome = render_error(
+            &self.op.errors,
+            &facts,
+            self.engine.config().check_responses,
+        );
+        outcome.violations = facts.violations;
+        outcome
     }
 }
 

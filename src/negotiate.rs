@@ -62,6 +62,11 @@ pub fn parse_media_type(s: &str) -> Option<MediaType> {
 /// True for `application/json` and any `application/*+json` (`problem+json`, `vnd.api+json`),
 /// in any case and with any parameters.
 pub fn is_json(media: &str) -> bool {
+    // Most answers and bodies are plain `application/json`: known without parsing (which
+    // allocates) on every request.
+    if media.eq_ignore_ascii_case("application/json") {
+        return true;
+    }
     parse_media_type(media).is_some_and(|m| {
         m.main_type() == "application" && (m.subtype() == "json" || m.subtype().ends_with("+json"))
     })

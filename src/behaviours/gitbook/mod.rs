@@ -68,10 +68,12 @@ impl Behaviour for GitbookBehaviour {
                     space,
                     filter: "",
                 };
-                paging::answer(call, &key, perms.users.index(), |id| {
-                    let role = perms.users.get(id)?;
-                    Some(user_permission(world.directory.user(id)?, role))
-                })
+                paging::answer(
+                    call.query,
+                    &key,
+                    perms.users.index(),
+                    user_items(world, |id| perms.users.get(id)),
+                )
             }
             "listTeamPermissionsInSpace" => {
                 let key = ListKey {
@@ -79,14 +81,14 @@ impl Behaviour for GitbookBehaviour {
                     space,
                     filter: "",
                 };
-                paging::answer(call, &key, perms.teams.index(), |id| {
-                    let role = perms.teams.get(id)?;
-                    let team = world.directory.team(id)?;
-                    Some(permission_item(
-                        role,
-                        "team",
-                        team_json(world, team, call.caller),
-                    ))
+                paging::answer(call.query, &key, perms.teams.index(), |id, out| {
+                    let (Some(role), Some(team)) = (perms.teams.get(id), world.directory.team(id))
+                    else {
+                        return false;
+                    };
+                    // A team's item depends on the caller and the world: built each time.
+                    let item = permission_item(role, "team", team_json(world, team, call.caller));
+                    serde_json::to_writer(&mut *out, &item).is_ok()
                 })
             }
             "listPermissionsAggregateInSpace" => {
@@ -104,10 +106,12 @@ impl Behaviour for GitbookBehaviour {
                     space,
                     filter,
                 };
-                paging::answer(call, &key, perms.everyone.index(role), |id| {
-                    let role = perms.everyone.role_of(id)?;
-                    Some(user_permission(world.directory.user(id)?, role))
-                })
+                paging::answer(
+                    call.query,
+                    &key,
+                    perms.everyone.index(role),
+                    user_items(world, |id| perms.everyone.role_of(id)),
+                )
             }
             _ => return None,
         };
@@ -298,8 +302,25 @@ fn user_json(user: &User) -> Value {
     Value::Object(out)
 }
 
-fn user_permission(user: &User, role: Role) -> Value {
-    permission_item(role, "user", user_json(user))
+/// A user list's items for `paging::answer`: `{"permission", "user"}` as `serde_json`
+/// writes `permission_item(role, "user", user_json(user))`, around the user's JSON made at
+/// load (`User::json`), for each id with a role (`role_of`) and a user.
+fn user_items<'w>(
+    world: &'w World,
+    role_of: impl Fn(&str) -> Option<Role> + 'w,
+) -> impl FnMut(&str, &mut Vec<u8>) -> bool + 'w {
+    move |id, out| {
+        let (Some(role), Some(user)) = (role_of(id), world.directory.user(id)) else {
+            return false;
+        };
+        // Role names are lowercase words: nothing in them to escape.
+        out.extend_from_slice(b"{\"permission\":\"");
+        out.extend_from_slice(role.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"user\":");
+        out.extend_from_slice(user.json.as_bytes());
+        out.push(b'}');
+        true
+    }
 }
 
 /// `{"permission", "user"|"team"}`, built by moving `member` in: `json!` would serialize the
@@ -411,4 +432,97 @@ fn snapshot(world: &World) -> Value {
         "spaces": spaces,
         "tokens": tokens,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Users whose names need escaping (quotes, a backslash, a control character, text past
+    /// ASCII), with and without the optional members, in a space with a role each.
+    const WORLD: &str = r#"
+organizations:
+  - {id: oRgTest01, title: Test, admins: [uTest0]}
+users:
+  - {id: uTest0, displayName: "Ann \"the\" Admin", email: ann@example.com, photoURL: "https://example.com/a.png"}
+  - {id: uTest1, displayName: "Bob \\ Backslash\t"}
+  - {id: uTest2, displayName: "Zoë </script> ☃", email: zoe@example.com}
+  - {id: uTest3, displayName: "Dee", photoURL: "https://example.com/d.png?x=1&y=\u00e9"}
+teams: []
+spaces:
+  - id: sPaCeTest1
+    organization: oRgTest01
+    title: Test
+    users:
+      - {user: uTest0, role: admin}
+      - {user: uTest1, role: read}
+      - {user: uTest2, role: edit}
+      - {user: uTest3, role: comment}
+tokens: []
+"#;
+
+    /// The page as the `Value` path built it before pages were written as bytes.
+    fn value_page(world: &World, ids: &[&str], next: Option<String>, count: usize) -> Vec<u8> {
+        let perms = world.space("sPaCeTest1").expect("the space");
+        let items: Vec<Value> = ids
+            .iter()
+            .map(|id| {
+                let role = perms.users.get(id).expect("a role");
+                let user = world.directory.user(id).expect("a user");
+                permission_item(role, "user", user_json(user))
+            })
+            .collect();
+        let mut body = Map::new();
+        body.insert("items".into(), Value::Array(items));
+        if let Some(page) = next {
+            body.insert("next".into(), json!({ "page": page }));
+        }
+        body.insert("count".into(), json!(count));
+        serde_json::to_vec(&Value::Object(body)).expect("a value serializes")
+    }
+
+    #[test]
+    fn a_user_page_written_as_bytes_is_byte_for_byte_the_value_paths_json() {
+        let world = fixtures::load(WORLD, "gitbook.yaml").expect("the fixture loads");
+        let perms = world.space("sPaCeTest1").expect("the space");
+        let key = ListKey {
+            kind: "users",
+            space: "sPaCeTest1",
+            filter: "",
+        };
+        let all = ["uTest0", "uTest1", "uTest2", "uTest3"];
+        // The sequence number of each item, in list order: what page tokens carry.
+        let seqs: Vec<u64> = perms.users.index().keys().copied().collect();
+        let cases: [(Value, &[&str], Option<u64>); 4] = [
+            (json!({}), &all, None),
+            (json!({"limit": 2}), &all[..2], Some(seqs[2])),
+            (json!({"limit": 0}), &[], Some(seqs[0])),
+            (
+                json!({"limit": 3, "page": key.token(seqs[2])}),
+                &all[2..],
+                None,
+            ),
+        ];
+        for (query, ids, next) in cases {
+            let Value::Object(query) = query else {
+                unreachable!("the queries are objects")
+            };
+            let reply = paging::answer(
+                &query,
+                &key,
+                perms.users.index(),
+                user_items(&world, |id| perms.users.get(id)),
+            );
+            let Reply::Json { status, json } = reply else {
+                panic!("{query:?}: not a page of bytes: {reply:?}")
+            };
+            assert_eq!(status, 200);
+            let expected = value_page(&world, ids, next.map(|seq| key.token(seq)), all.len());
+            assert_eq!(
+                String::from_utf8_lossy(&json),
+                String::from_utf8_lossy(&expected),
+                "{query:?}"
+            );
+        }
+    }
 }

@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::world::page;
-use crate::behaviour::{Call, Reply};
+use crate::behaviour::Reply;
 
 /// Items per page when `limit` is not given.
 pub const DEFAULT_LIMIT: usize = 20;
@@ -33,7 +33,7 @@ impl ListKey<'_> {
         format!("gbp1/{}/{}/{}/", self.kind, self.space, self.filter)
     }
 
-    fn token(&self, seq: u64) -> String {
+    pub(super) fn token(&self, seq: u64) -> String {
         URL_SAFE_NO_PAD.encode(format!("{}{seq}", self.prefix()))
     }
 
@@ -45,32 +45,61 @@ impl ListKey<'_> {
     }
 }
 
-/// One page of `index` as the request's `page` and `limit` ask, with each id turned into an
-/// item by `item`; or the 404 for a page token that is not this list's.
+/// One page of `index` as the request's `page` and `limit` (in `query`) ask, or the 404 for a page token
+/// that is not this list's. `item` appends one id's item, as JSON, to the page and says
+/// whether there was one (ids without an item are left out).
+///
+/// The page is written straight to bytes (`Reply::Json`), the items' JSON by `item`: the
+/// `{items, next?, count}` object of `serde_json::to_vec` (members in that order, compact),
+/// without a `Value` tree to build, serialize and free (about 200 allocations a page of 20).
 pub fn answer(
-    call: &Call<'_>,
+    query: &Map<String, Value>,
     key: &ListKey<'_>,
     index: &BTreeMap<u64, String>,
-    item: impl Fn(&str) -> Option<Value>,
+    mut item: impl FnMut(&str, &mut Vec<u8>) -> bool,
 ) -> Reply {
-    let from = match first_item(key, call.query.get("page").and_then(Value::as_str)) {
+    let from = match first_item(key, query.get("page").and_then(Value::as_str)) {
         Ok(seq) => seq,
         Err(reply) => return reply,
     };
-    let limit = call
-        .query
+    let limit = query
         .get("limit")
         .and_then(Value::as_f64)
         .map_or(DEFAULT_LIMIT, |l| l.clamp(0.0, 1000.0).floor() as usize);
     let (ids, next) = page(index, from, limit);
-    let items: Vec<Value> = ids.into_iter().filter_map(item).collect();
-    let mut body = Map::new();
-    body.insert("items".into(), Value::Array(items));
-    if let Some(seq) = next {
-        body.insert("next".into(), json!({"page": key.token(seq)}));
+    let mut out = Vec::with_capacity(64 + ids.len() * ITEM_SIZE_HINT);
+    out.extend_from_slice(b"{\"items\":[");
+    let mut first = true;
+    for id in ids {
+        let start = out.len();
+        if !first {
+            out.push(b',');
+        }
+        if item(id, &mut out) {
+            first = false;
+        } else {
+            out.truncate(start);
+        }
     }
-    body.insert("count".into(), json!(index.len()));
-    Reply::ok(200, Value::Object(body))
+    out.push(b']');
+    if let Some(seq) = next {
+        out.extend_from_slice(b",\"next\":{\"page\":");
+        push_str(&mut out, &key.token(seq));
+        out.push(b'}');
+    }
+    out.extend_from_slice(b",\"count\":");
+    out.extend_from_slice(index.len().to_string().as_bytes());
+    out.push(b'}');
+    Reply::json(200, out)
+}
+
+/// About how many bytes one item takes (a user with an email and a photo: about 230).
+const ITEM_SIZE_HINT: usize = 256;
+
+/// `text` as a JSON string.
+pub fn push_str(out: &mut Vec<u8>, text: &str) {
+    // Serializing a `str` into a `Vec` cannot fail: no I/O error, no map key to refuse.
+    let _ = serde_json::to_writer(&mut *out, text);
 }
 
 /// The sequence number a page starts at: 0 without a token, else the token's, when it is one
