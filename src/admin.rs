@@ -100,7 +100,7 @@ fn outcome(response: MockResponse) -> Outcome {
     Outcome {
         response,
         operation: None,
-        violations: Vec::new(),
+        violations: std::sync::Arc::default(),
         response_violations: Vec::new(),
     }
 }

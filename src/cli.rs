@@ -188,7 +188,7 @@ pub struct LimitArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "16KiB")]
     pub max_header_size: usize,
     /// Most header lines; more get 431.
-    #[arg(long, value_name = "N", default_value_t = 100)]
+    #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_headers: usize,
     /// Seconds a request head may take from its first byte; a slower client is disconnected.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]

@@ -65,7 +65,8 @@ impl MockResponse {
 pub struct Outcome {
     pub response: MockResponse,
     pub operation: Option<String>,
-    pub violations: Vec<Violation>,
+    /// Shared with the journal entry, not copied into it.
+    pub violations: Arc<[Violation]>,
     /// Where the answer breaks its own spec (only checked when asked to).
     pub response_violations: Vec<Violation>,
 }
@@ -318,7 +319,7 @@ impl Engine {
             query: req.query.clone(),
             operation: outcome.operation.clone(),
             status: outcome.response.status,
-            violations: outcome.violations.clone(),
+            violations: Arc::clone(&outcome.violations),
             micros: started.elapsed().as_micros() as u64,
         });
         outcome
@@ -469,17 +470,18 @@ pub(crate) fn error_outcome(
     check: bool,
 ) -> Outcome {
     let mut outcome = render_error(catalog, &facts, check);
-    outcome.violations = violations;
+    outcome.violations = violations.into();
     outcome
 }
 
 /// An error answer rendered by a catalog, with no violations of the request's recorded.
 pub(crate) fn render_error(catalog: &ErrorCatalog, facts: &ErrorFacts, check: bool) -> Outcome {
     let renderer = catalog.for_status(facts.status);
-    let body = renderer.render(facts);
+    let body = renderer.render_bytes(facts);
     let mut response_violations = Vec::new();
     if check && let Some(v) = &renderer.validator {
-        response_violations = v.violations(&body, &Location::Body);
+        let value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+        response_violations = v.violations(&value, &Location::Body);
     }
     let mut headers = Vec::new();
     if let Ok(v) = HeaderValue::from_str(&renderer.content_type) {
@@ -489,10 +491,10 @@ pub(crate) fn render_error(catalog: &ErrorCatalog, facts: &ErrorFacts, check: bo
         response: MockResponse {
             status: facts.status,
             headers,
-            body: Bytes::from(serde_json::to_vec(&body).unwrap_or_default()),
+            body: Bytes::from(body),
         },
         operation: None,
-        violations: Vec::new(),
+        violations: Arc::default(),
         response_violations,
     }
 }
@@ -531,7 +533,7 @@ fn preflight(req: &MockRequest, allowed: &[Method]) -> Outcome {
     Outcome {
         response,
         operation: None,
-        violations: Vec::new(),
+        violations: Arc::default(),
         response_violations: Vec::new(),
     }
 }

@@ -52,6 +52,14 @@ impl ErrorRenderer {
             None => shape::problem_json(facts),
         }
     }
+
+    /// [`ErrorRenderer::render`] as the JSON text of the answer.
+    pub fn render_bytes(&self, facts: &ErrorFacts) -> Vec<u8> {
+        match &self.shape {
+            Some(shape) => shape.write(facts),
+            None => serde_json::to_vec(&shape::problem_json(facts)).unwrap_or_default(),
+        }
+    }
 }
 
 /// The renderers of one operation (or of a document, for answers outside operations).

@@ -394,7 +394,7 @@ impl Exchange<'_> {
                 body,
             },
             operation: None,
-            violations: Vec::new(),
+            violations: Arc::default(),
             response_violations: Vec::new(),
         }
     }
@@ -416,7 +416,7 @@ impl Exchange<'_> {
             &facts,
             self.engine.config().check_responses,
         );
-        outcome.violations = facts.violations;
+        outcome.violations = facts.violations.into();
         outcome
     }
 }

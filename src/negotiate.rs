@@ -79,6 +79,24 @@ pub fn is_json(media: &str) -> bool {
 /// `application/json`), but a conflicting value is (`charset=latin1`); charset values compare
 /// case-insensitively. `None` means the server answers 415.
 pub fn match_content_type<'a>(content_type: &str, declared: &'a [String]) -> Option<&'a str> {
+    // Most bodies come as a bare type (`application/json`): with no parameters to weigh, the
+    // first declaration of the same type scores highest, which is found without parsing
+    // (parsing allocates) on every request.
+    if let Some((main, sub)) = bare_type(content_type)
+        && let Some(key) = declared.iter().find(|key| {
+            let essence = key.split(';').next().unwrap_or_default();
+            essence.split_once('/').is_some_and(|(m, s)| {
+                m.trim().eq_ignore_ascii_case(main) && s.trim().eq_ignore_ascii_case(sub)
+            })
+        })
+    {
+        return Some(key);
+    }
+    best_declared(content_type, declared)
+}
+
+/// [`match_content_type`] the long way: every declaration parsed and scored.
+fn best_declared<'a>(content_type: &str, declared: &'a [String]) -> Option<&'a str> {
     let request = parse_media_type(content_type)?;
     if request.is_wildcard() {
         // A body is of one concrete type; `*/*` as a Content-Type says nothing.
@@ -97,6 +115,12 @@ pub fn match_content_type<'a>(content_type: &str, declared: &'a [String]) -> Opt
         }
     }
     best.map(|(_, key)| key)
+}
+
+/// `type/subtype` of token characters, neither a wildcard, and nothing else.
+fn bare_type(s: &str) -> Option<(&str, &str)> {
+    s.split_once('/')
+        .filter(|(main, sub)| is_token(main) && is_token(sub) && *main != "*" && *sub != "*")
 }
 
 /// One range of an `Accept` header with its weight in thousandths (`q=0.5` is 500).
@@ -701,6 +725,20 @@ mod tests {
             if let Some(got) = negotiate(Some(&accept), &offered) {
                 prop_assert!(offered.iter().any(|o| o == got));
             }
+        }
+
+        #[test]
+        fn a_bare_content_type_matches_as_the_full_scoring_would_match_it(
+            content_type in "(application|text|Application|\\*)/(json|JSON|xml|\\*|x\\+json)",
+            declared in proptest::collection::vec(
+                "(application|text|APPLICATION|\\*)/(json|Json|xml|\\*|\\*\\+json)( ?; ?charset=(utf-8|latin1))?",
+                0..5,
+            ),
+        ) {
+            prop_assert_eq!(
+                match_content_type(&content_type, &declared),
+                best_declared(&content_type, &declared)
+            );
         }
 
         #[test]

@@ -168,14 +168,26 @@ impl ErrorShape {
         })
     }
 
-    /// The body for `facts`, in this shape.
-    pub fn render(&self, facts: &ErrorFacts) -> Value {
+    /// The body for `facts`, in this shape, as JSON text: written straight from the plan,
+    /// with no `Value` in between (building one, hashing its member names and serialising it
+    /// was half of answering an invalid request).
+    pub fn write(&self, facts: &ErrorFacts) -> Vec<u8> {
         let cx = Cx {
             facts,
             violation: None,
             fold_violations: !self.lists_violations,
         };
-        self.root.render(&cx)
+        let mut out = Vec::with_capacity(256);
+        self.root.write(&cx, &mut out);
+        out
+    }
+
+    /// The body for `facts`, in this shape: [`ErrorShape::write`] read back, so the two can
+    /// never disagree.
+    pub fn render(&self, facts: &ErrorFacts) -> Value {
+        // The plan writes well-formed JSON by construction (objects of escaped keys and
+        // serialised values); `Null` would show up in every test of a rendered error.
+        serde_json::from_slice(&self.write(facts)).unwrap_or(Value::Null)
     }
 
     /// Whether every status-like member can say `status` (a member pinned by `enum` or `const`
@@ -224,7 +236,8 @@ struct ObjectPlan {
 
 #[derive(Debug, Clone)]
 struct Member {
-    name: String,
+    /// `"name":`, the member's name escaped once at compile time.
+    key: Box<str>,
     fill: Fill,
     required: bool,
     /// Written when the fill has nothing to say but the member is required.
@@ -287,17 +300,25 @@ struct Cx<'f> {
 }
 
 impl ObjectPlan {
-    fn render(&self, cx: &Cx<'_>) -> Value {
-        let mut out = Map::new();
+    fn write(&self, cx: &Cx<'_>, out: &mut Vec<u8>) {
+        out.push(b'{');
+        let mut first = true;
         for m in &self.members {
-            let value = match m.fill.render(cx) {
-                Some(v) => v,
-                None if m.required => m.fallback.clone(),
-                None => continue,
-            };
-            out.insert(m.name.clone(), value);
+            let mark = out.len();
+            if !first {
+                out.push(b',');
+            }
+            out.extend_from_slice(m.key.as_bytes());
+            if !m.fill.write(cx, out) {
+                if !m.required {
+                    out.truncate(mark);
+                    continue;
+                }
+                write_value(out, &m.fallback);
+            }
+            first = false;
         }
-        Value::Object(out)
+        out.push(b'}');
     }
 
     fn carries_facts(&self) -> bool {
@@ -338,94 +359,149 @@ impl ObjectPlan {
 }
 
 impl Fill {
-    fn render(&self, cx: &Cx<'_>) -> Option<Value> {
+    /// Writes this member's value and says so; writes nothing and says `false` when the facts
+    /// hold nothing for it (a violation's path outside a list item, an unknown instance).
+    fn write(&self, cx: &Cx<'_>, out: &mut Vec<u8>) -> bool {
         let facts = cx.facts;
-        match self {
-            Fill::Status(s) => Some(s.fit(&status_candidates(facts.status))),
-            Fill::Title(s) => Some(s.fit_text(&facts.title)),
-            Fill::Detail(s) => {
-                let text = if cx.fold_violations && !facts.violations.is_empty() {
-                    fold_violations(facts)
-                } else {
-                    facts.detail.clone()
-                };
-                Some(s.fit_text(&text))
+        let value = match self {
+            // The candidates one by one, each made only if the ones before do not fit.
+            Fill::Status(s) => status_candidates_lazily(facts.status)
+                .find_map(|c| s.fits_one(&c))
+                .unwrap_or_else(|| s.fit(&status_candidates(facts.status))),
+            Fill::Title(s) => {
+                s.write_text(&facts.title, out);
+                return true;
             }
-            Fill::Instance(s, example) => match &facts.instance {
-                Some(instance) => Some(s.fit(&[json!(uri_reference(instance))])),
-                None => example.clone(),
+            Fill::Detail(s) => {
+                if cx.fold_violations && !facts.violations.is_empty() {
+                    s.write_text(&fold_violations(facts), out);
+                } else {
+                    s.write_text(&facts.detail, out);
+                }
+                return true;
+            }
+            Fill::Instance(s, example) => match (&facts.instance, example) {
+                (Some(instance), _) => s.fit(&[Value::String(uri_reference(instance))]),
+                (None, Some(example)) => {
+                    write_value(out, example);
+                    return true;
+                }
+                (None, None) => return false,
             },
-            Fill::Fixed(v) => Some(v.clone()),
-            Fill::Object(plan) => Some(plan.render(cx)),
-            Fill::List(list) => list.render(cx),
+            Fill::Fixed(v) => {
+                write_value(out, v);
+                return true;
+            }
+            Fill::Object(plan) => {
+                plan.write(cx, out);
+                return true;
+            }
+            Fill::List(list) => return list.write(cx, out),
             Fill::Path(s, form) => {
-                let v = cx.violation?;
+                let Some(v) = cx.violation else {
+                    return false;
+                };
                 let text = match form {
                     PathForm::Dotted => v.path(),
                     PathForm::Place => place(&v.location).to_owned(),
                     PathForm::Pointer { split } => match &v.location {
                         Location::Body(steps) => pointer(steps),
-                        _ if *split => return None,
+                        _ if *split => return false,
                         _ => v.path(),
                     },
                     PathForm::Parameter { split } => match parameter(&v.location) {
                         Some(name) => name.to_owned(),
-                        None if *split => return None,
+                        None if *split => return false,
                         None => v.path(),
                     },
                 };
-                Some(s.fit(&[Value::String(text)]))
+                s.fit(&[Value::String(text)])
             }
             Fill::PathSegments { element } => {
-                let v = cx.violation?;
-                Some(Value::Array(
+                let Some(v) = cx.violation else {
+                    return false;
+                };
+                Value::Array(
                     path_segments(&v.location)
                         .into_iter()
                         .map(|seg| element.fit(&[seg]))
                         .collect(),
-                ))
+                )
             }
-            Fill::Message(s) => Some(s.fit_text(&cx.violation?.message)),
-            Fill::Keyword(s) => Some(s.fit_text(&cx.violation?.keyword)),
-            Fill::TypeUrn(s) => Some(s.fit(&[json!(cx.violation?.type_urn())])),
-        }
+            Fill::Message(s) | Fill::Keyword(s) => {
+                let Some(v) = cx.violation else {
+                    return false;
+                };
+                let text = if matches!(self, Fill::Message(_)) {
+                    &v.message
+                } else {
+                    &v.keyword
+                };
+                s.write_text(text, out);
+                return true;
+            }
+            Fill::TypeUrn(s) => {
+                let Some(v) = cx.violation else {
+                    return false;
+                };
+                s.fit(&[Value::String(v.type_urn())])
+            }
+        };
+        write_value(out, &value);
+        true
     }
 }
 
+/// Appends `value` as JSON text. Serialising a `Value` into a `Vec` cannot fail: its keys are
+/// strings and writing to memory has no I/O error.
+fn write_value(out: &mut Vec<u8>, value: &Value) {
+    let _ = serde_json::to_writer(out, value);
+}
+
 impl ListPlan {
-    fn render(&self, cx: &Cx<'_>) -> Option<Value> {
+    fn write(&self, cx: &Cx<'_>, out: &mut Vec<u8>) -> bool {
         let facts = cx.facts;
-        // A violation made of the facts themselves, for lists that must not stay empty.
-        let stand_in = Violation::new(Location::Request, slug(&facts.title), facts.detail.clone());
+        // A violation made of the facts themselves, for lists that must not stay empty: made
+        // only then.
+        let needs_stand_in = facts.violations.len() < self.min_items
+            || (facts.violations.is_empty() && self.carries_facts);
+        let stand_in = needs_stand_in
+            .then(|| Violation::new(Location::Request, slug(&facts.title), facts.detail.clone()));
         let mut chosen: Vec<&Violation> = facts.violations.iter().collect();
-        if chosen.is_empty() && self.carries_facts {
-            chosen.push(&stand_in);
-        }
-        while chosen.len() < self.min_items {
-            chosen.push(&stand_in);
+        if let Some(stand_in) = &stand_in {
+            if chosen.is_empty() {
+                chosen.push(stand_in);
+            }
+            while chosen.len() < self.min_items {
+                chosen.push(stand_in);
+            }
         }
         if let Some(max) = self.max_items {
             chosen.truncate(max);
         }
         if chosen.is_empty() {
             // Optional members are left out; required ones fall back to `[]`.
-            return None;
+            return false;
         }
-        let items = chosen
-            .into_iter()
-            .map(|violation| {
-                let item_cx = Cx {
-                    facts,
-                    violation: Some(violation),
-                    fold_violations: false,
-                };
-                match &self.item {
-                    ItemPlan::Text(s) => s.fit(&[json!(violation.to_string())]),
-                    ItemPlan::Object(plan) => plan.render(&item_cx),
+        out.push(b'[');
+        for (i, violation) in chosen.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            match &self.item {
+                ItemPlan::Text(s) => write_value(out, &s.fit(&[json!(violation.to_string())])),
+                ItemPlan::Object(plan) => {
+                    let item_cx = Cx {
+                        facts,
+                        violation: Some(violation),
+                        fold_violations: false,
+                    };
+                    plan.write(&item_cx, out);
                 }
-            })
-            .collect();
-        Some(Value::Array(items))
+            }
+        }
+        out.push(b']');
+        true
     }
 }
 
@@ -626,6 +702,16 @@ impl Scalar {
     /// [`Scalar::fit`] of a text and then its slug (`Not Found`, `not_found`), the slug made
     /// only when the text itself does not fit: most members take any string, and making
     /// slugs for every text was a sixth of rendering an error.
+    /// Appends [`Scalar::fit_text`] of `text`: the text itself, unwrapped, when it fits as it
+    /// is (most members take any string).
+    fn write_text(&self, text: &str, out: &mut Vec<u8>) {
+        if self.accepts_text(text) {
+            let _ = serde_json::to_writer(out, text);
+        } else {
+            write_value(out, &self.fit_text(text));
+        }
+    }
+
     fn fit_text(&self, text: &str) -> Value {
         let plain = Value::String(text.to_owned());
         match self.fits(std::slice::from_ref(&plain)) {
@@ -635,35 +721,51 @@ impl Scalar {
     }
 
     fn fits(&self, candidates: &[Value]) -> Option<Value> {
-        candidates.iter().find_map(|c| {
-            self.kinds_for(c)
-                .filter_map(|k| k.convert(c))
-                .find_map(|v| self.admit(v))
-        })
+        candidates.iter().find_map(|c| self.fits_one(c))
+    }
+
+    /// `candidate`, converted to a declared kind, if it can be made to meet the constraints.
+    fn fits_one(&self, c: &Value) -> Option<Value> {
+        // The candidate as it is, when its own kind is declared (or any kind may be): what
+        // the search below tries first, without converting it.
+        let own_kind_first = if self.kinds.is_empty() {
+            self.alternatives.is_empty()
+        } else {
+            self.kinds.contains(&Kind::of(c))
+        };
+        if own_kind_first && self.accepts(c) {
+            return Some(c.clone());
+        }
+        self.kinds_for(c)
+            .filter_map(|k| k.convert(c))
+            .find_map(|v| self.admit(v))
     }
 
     /// The kinds to try for `candidate`: its own first, then the declared ones in order.
-    fn kinds_for(&self, candidate: &Value) -> impl Iterator<Item = Kind> + '_ {
+    fn kinds_for(&self, candidate: &Value) -> impl Iterator<Item = Kind> {
         let declared = self.all_kinds();
         let own = Kind::of(candidate);
-        let mut kinds = Vec::with_capacity(declared.len() + 1);
-        if declared.is_empty() || declared.contains(&own) {
+        let mut kinds = KindList::default();
+        if declared.is_empty() || declared.contains(own) {
             kinds.push(own);
         }
-        kinds.extend(declared.into_iter().filter(|k| *k != own));
-        kinds.into_iter()
+        for k in declared.iter() {
+            kinds.push(k);
+        }
+        kinds.iter()
     }
 
-    fn all_kinds(&self) -> Vec<Kind> {
+    fn all_kinds(&self) -> KindList {
+        let mut kinds = KindList::default();
         if !self.kinds.is_empty() {
-            return self.kinds.clone();
+            for k in &self.kinds {
+                kinds.push(*k);
+            }
+            return kinds;
         }
-        let mut kinds = Vec::new();
         for alt in &self.alternatives {
-            for k in alt.all_kinds() {
-                if !kinds.contains(&k) {
-                    kinds.push(k);
-                }
+            for k in alt.all_kinds().iter() {
+                kinds.push(k);
             }
         }
         kinds
@@ -685,6 +787,9 @@ impl Scalar {
     }
 
     fn accepts(&self, value: &Value) -> bool {
+        if let Value::String(text) = value {
+            return self.accepts_text(text);
+        }
         if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k.holds(value)) {
             return false;
         }
@@ -692,13 +797,6 @@ impl Scalar {
             && !allowed.iter().any(|a| same(a, value))
         {
             return false;
-        }
-        if let Some(s) = value.as_str() {
-            let len = s.chars().count();
-            if self.min_length.is_some_and(|m| len < m) || self.max_length.is_some_and(|m| len > m)
-            {
-                return false;
-            }
         }
         if let Some(n) = value.as_f64() {
             let out = self.minimum.is_some_and(|m| n < m)
@@ -710,6 +808,26 @@ impl Scalar {
             }
         }
         self.alternatives.is_empty() || self.alternatives.iter().any(|a| a.accepts(value))
+    }
+
+    /// [`Scalar::accepts`] of a string, asked without making it a `Value` first.
+    fn accepts_text(&self, text: &str) -> bool {
+        if !self.kinds.is_empty() && !self.kinds.contains(&Kind::String) {
+            return false;
+        }
+        if let Some(allowed) = &self.allowed
+            && !allowed.iter().any(|a| a.as_str() == Some(text))
+        {
+            return false;
+        }
+        if self.min_length.is_some() || self.max_length.is_some() {
+            let len = text.chars().count();
+            if self.min_length.is_some_and(|m| len < m) || self.max_length.is_some_and(|m| len > m)
+            {
+                return false;
+            }
+        }
+        self.alternatives.is_empty() || self.alternatives.iter().any(|a| a.accepts_text(text))
     }
 
     /// Strings cut or padded to the length bounds (padding with `.`, which reads as an
@@ -747,7 +865,7 @@ impl Scalar {
     fn prefers_number(&self) -> bool {
         let kinds = self.all_kinds();
         !kinds.is_empty()
-            && !kinds.contains(&Kind::String)
+            && !kinds.contains(Kind::String)
             && kinds
                 .iter()
                 .any(|k| matches!(k, Kind::Integer | Kind::Number))
@@ -755,7 +873,48 @@ impl Scalar {
 
     fn is_text(&self) -> bool {
         let kinds = self.all_kinds();
-        kinds.is_empty() || kinds.contains(&Kind::String)
+        kinds.is_empty() || kinds.contains(Kind::String)
+    }
+}
+
+/// Distinct kinds in the order first met, held inline: rendering asks for them per member
+/// per error, and a `Vec` each time was a tenth of rendering one.
+#[derive(Debug, Clone, Copy)]
+struct KindList {
+    kinds: [Kind; KindList::ALL],
+    len: usize,
+}
+
+impl Default for KindList {
+    fn default() -> Self {
+        KindList {
+            kinds: [Kind::Null; KindList::ALL],
+            len: 0,
+        }
+    }
+}
+
+impl KindList {
+    /// How many kinds there are: a list never holds more.
+    const ALL: usize = 7;
+
+    fn push(&mut self, kind: Kind) {
+        if !self.contains(kind) && self.len < Self::ALL {
+            self.kinds[self.len] = kind;
+            self.len += 1;
+        }
+    }
+
+    fn contains(&self, kind: Kind) -> bool {
+        self.kinds[..self.len].contains(&kind)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn iter(self) -> impl Iterator<Item = Kind> {
+        self.kinds.into_iter().take(self.len)
     }
 }
 
@@ -767,10 +926,16 @@ fn same(a: &Value, b: &Value) -> bool {
 }
 
 fn status_candidates(status: u16) -> Vec<Value> {
-    let mut out = vec![json!(status), json!(status.to_string())];
-    out.extend(canonical_codes(status).iter().map(|c| json!(c)));
-    out.extend(reason_phrase(status).map(|r| json!(r)));
-    out
+    status_candidates_lazily(status).collect()
+}
+
+/// The ways a status can be said, most faithful first: the number, its digits, the canonical
+/// codes, the reason phrase.
+fn status_candidates_lazily(status: u16) -> impl Iterator<Item = Value> {
+    std::iter::once_with(move || json!(status))
+        .chain(std::iter::once_with(move || json!(status.to_string())))
+        .chain(canonical_codes(status).iter().map(|c| json!(c)))
+        .chain(reason_phrase(status).into_iter().map(|r| json!(r)))
 }
 
 /// The google.rpc canonical codes an HTTP status stands for, most usual first.
@@ -1237,7 +1402,7 @@ impl<'a> Compiler<'a> {
             };
             if let Some(fill) = fill {
                 members.push(Member {
-                    name: name.clone(),
+                    key: format!("{}:", Value::String(name.clone())).into(),
                     fill,
                     required,
                     fallback: self.known_value(&sub, own_example, depth)?,
@@ -1487,6 +1652,10 @@ mod tests {
         let shape = compile(doc, pointer, example).unwrap();
         let body = shape.render(facts);
         assert_fits(doc, pointer, &body);
+        // What goes on the wire is that body exactly: well-formed, each member once, in the
+        // plan's order, written as serde_json writes it.
+        let written = String::from_utf8(shape.write(facts)).unwrap();
+        assert_eq!(written, serde_json::to_string(&body).unwrap());
         body
     }
 

@@ -76,10 +76,13 @@ impl Session {
     }
 
     pub fn record(&self, entry: JournalEntry) {
-        self.journal
+        let evicted = self
+            .journal
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(entry);
+        // Freed after the lock is let go: other requests of the session wait on it.
+        drop(evicted);
     }
 
     pub fn journal(&self) -> Vec<Value> {
@@ -175,7 +178,7 @@ pub struct JournalEntry {
     pub query: Option<String>,
     pub operation: Option<String>,
     pub status: u16,
-    pub violations: Vec<Violation>,
+    pub violations: Arc<[Violation]>,
     pub micros: u64,
 }
 
@@ -204,11 +207,15 @@ struct Journal {
 }
 
 impl Journal {
-    fn push(&mut self, entry: JournalEntry) {
-        if self.entries.len() >= JOURNAL_CAPACITY {
-            self.entries.pop_front();
-        }
+    /// Adds `entry`, giving back the oldest one when the journal was full.
+    fn push(&mut self, entry: JournalEntry) -> Option<JournalEntry> {
+        let evicted = if self.entries.len() >= JOURNAL_CAPACITY {
+            self.entries.pop_front()
+        } else {
+            None
+        };
         self.entries.push_back(entry);
+        evicted
     }
 }
 
@@ -228,7 +235,7 @@ mod tests {
             query: None,
             operation: None,
             status: i,
-            violations: vec![],
+            violations: Arc::default(),
             micros: 0,
         }
     }

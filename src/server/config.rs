@@ -45,7 +45,7 @@ impl Default for ServerConfig {
             max_body: MIB,
             max_uri: 8 * KIB,
             max_header_bytes: 16 * KIB,
-            max_headers: 100,
+            max_headers: 64,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
@@ -57,6 +57,8 @@ impl Default for ServerConfig {
 
 /// The least buffer hyper accepts (`hyper::server::conn::http1::Builder::max_buf_size`).
 const HYPER_MIN_BUF: usize = 8 * KIB;
+/// hyper's bound on header lines when none is set.
+const HYPER_DEFAULT_HEADERS: usize = 100;
 /// hyper's default read buffer bound.
 const HYPER_DEFAULT_BUF: usize = 8 * KIB + 4 * KIB * 100;
 
@@ -70,9 +72,13 @@ impl ServerConfig {
             .max(HYPER_MIN_BUF)
     }
 
-    /// hyper's bound on header lines: twice ours.
-    pub(crate) fn hard_header_count(&self) -> usize {
-        self.max_headers.saturating_mul(2).max(1)
+    /// hyper's bound on header lines, when not its own default of 100: twice ours. hyper
+    /// keeps up to 100 lines on the stack, and any bound set makes it fill (above 100:
+    /// allocate) room for that many on every request, a few percent of answering one; so
+    /// below 100 of ours, hyper's default is the bound (and the default of ours leaves room
+    /// under it).
+    pub(crate) fn hard_header_count(&self) -> Option<usize> {
+        (self.max_headers >= HYPER_DEFAULT_HEADERS).then(|| self.max_headers.saturating_mul(2))
     }
 
     /// hyper's read buffer: its default, or more when a head may be bigger.
@@ -167,7 +173,7 @@ mod tests {
     fn hyper_bounds_stay_above_ours() {
         let c = ServerConfig::default();
         assert!(c.hard_head_bytes() > c.max_uri + c.max_header_bytes);
-        assert!(c.hard_header_count() > c.max_headers);
+        assert!(c.hard_header_count().unwrap_or(HYPER_DEFAULT_HEADERS) > c.max_headers);
         assert!(c.read_buffer() >= c.hard_head_bytes());
         let tiny = ServerConfig {
             max_uri: 1,
@@ -176,6 +182,11 @@ mod tests {
             ..c
         };
         assert_eq!(tiny.hard_head_bytes(), HYPER_MIN_BUF);
-        assert_eq!(tiny.hard_header_count(), 1);
+        assert_eq!(tiny.hard_header_count(), None);
+        let many = ServerConfig {
+            max_headers: HYPER_DEFAULT_HEADERS,
+            ..c
+        };
+        assert_eq!(many.hard_header_count(), Some(2 * HYPER_DEFAULT_HEADERS));
     }
 }

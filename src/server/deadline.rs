@@ -58,34 +58,66 @@ enum Waiting {
 }
 
 /// A connection whose reads fail once the idle or header deadline passes.
+///
+/// Every request moves the deadline twice (idle after the answer, header at the next byte),
+/// almost always later; moving a timer costs a lock on the runtime's timer wheel, so the
+/// deadline is a plain instant and the one timer is moved only when the deadline comes
+/// earlier than the timer, or when the timer fires before the deadline (then to it).
 pub(crate) struct Deadlines<T> {
     io: T,
     activity: Arc<Activity>,
     idle: Duration,
     header: Duration,
     waiting: Waiting,
-    deadline: Option<Pin<Box<Sleep>>>,
+    /// When the current wait must end; `None` while a request is in the service.
+    deadline: Option<Instant>,
+    /// Fires at `timer_at`, never after `deadline`.
+    timer: Pin<Box<Sleep>>,
+    timer_at: Instant,
 }
 
 impl<T> Deadlines<T> {
     /// A fresh connection: its first request head has `header` from now.
     pub(crate) fn new(io: T, activity: Arc<Activity>, idle: Duration, header: Duration) -> Self {
+        let at = Instant::now() + header;
         Self {
             io,
             activity,
             idle,
             header,
             waiting: Waiting::Head { answered: 0 },
-            deadline: Some(Box::pin(tokio::time::sleep(header))),
+            deadline: Some(at),
+            timer: Box::pin(tokio::time::sleep_until(at)),
+            timer_at: at,
         }
     }
 
     fn arm(&mut self, after: Duration) {
         let at = Instant::now() + after;
-        match &mut self.deadline {
-            Some(sleep) => sleep.as_mut().reset(at),
-            None => self.deadline = Some(Box::pin(tokio::time::sleep_until(at))),
+        self.deadline = Some(at);
+        if at < self.timer_at {
+            self.set_timer(at);
         }
+    }
+
+    fn set_timer(&mut self, at: Instant) {
+        self.timer.as_mut().reset(at);
+        self.timer_at = at;
+    }
+
+    /// Whether the deadline has passed; when the timer fired for an earlier deadline than
+    /// the current one, it is moved to the current one (and polled, so it wakes the reader).
+    fn poll_expired(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(deadline) = self.deadline else {
+            return false;
+        };
+        while self.timer.as_mut().poll(cx).is_ready() {
+            if Instant::now() >= deadline {
+                return true;
+            }
+            self.set_timer(deadline);
+        }
+        false
     }
 
     /// Brings `waiting` up to date with the service's counts, before a read.
@@ -130,9 +162,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for Deadlines<T> {
         let this = self.get_mut();
         this.observe();
         // Checked before reading too: a client trickling bytes always has one ready.
-        if let Some(sleep) = &mut this.deadline
-            && sleep.as_mut().poll(cx).is_ready()
-        {
+        if this.poll_expired(cx) {
             return Poll::Ready(Err(this.expired()));
         }
         let before = buf.filled().len();

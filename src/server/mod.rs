@@ -170,8 +170,10 @@ where
         // `Deadlines` keeps the header and idle clocks (see there why not hyper's).
         .header_read_timeout(None)
         .max_header_size(config.hard_head_bytes())
-        .max_headers(config.hard_header_count())
         .max_buf_size(config.read_buffer());
+    if let Some(count) = config.hard_header_count() {
+        builder.max_headers(count);
+    }
     let connection = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(connection);
     tokio::pin!(stop);

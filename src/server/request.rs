@@ -3,6 +3,7 @@
 //! refused here is answered in the error format of the API its path belongs to.
 
 use std::panic::AssertUnwindSafe;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -185,7 +186,18 @@ async fn read_body(
     if declared > max as u64 && (expects_continue(headers) || declared > drain_bound) {
         return Err(Refusal::BodyTooLarge { max });
     }
-    match tokio::time::timeout(config.body_timeout, collect(body, max, drain_bound)).await {
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
+    // Most bodies arrive with their head, and reading them then needs no timer (making one
+    // and letting it go is a lock on the runtime's timers, on every request).
+    let mut collecting = std::pin::pin!(collect(body, max, drain_bound));
+    if let Poll::Ready(done) =
+        std::future::poll_fn(|cx| Poll::Ready(collecting.as_mut().poll(cx))).await
+    {
+        return done;
+    }
+    match tokio::time::timeout(config.body_timeout, collecting).await {
         Err(_elapsed) => Err(Refusal::BodyTooSlow {
             timeout: config.body_timeout,
         }),

@@ -210,6 +210,18 @@ fn too_many_header_lines_are_a_431_in_the_apis_format() {
 }
 
 #[test]
+fn by_default_65_header_lines_are_a_431_in_the_apis_format_and_64_are_served() {
+    let server = Server::bundled_with(ServerConfig::default());
+    let lines = |n: usize| -> String { (0..n).map(|i| format!("X-Pad-{i}: {i}\r\n")).collect() };
+    // The request's own Host and Connection lines count too.
+    let reply = exchange(server.addr, &get_head(ASSIGN, &lines(62)));
+    assert_ne!(reply.status, 431, "{reply:?}");
+    let reply = exchange(server.addr, &get_head(ASSIGN, &lines(63)));
+    let error = alumio_error(&reply, 431, false);
+    assert!(detail(&error).contains("limit is 64"), "{error}");
+}
+
+#[test]
 fn a_header_section_over_the_limit_is_a_431_in_the_apis_format() {
     let server = Server::bundled_with(tight());
     let extra = format!("X-Pad: {}\r\n", "x".repeat(1500));
@@ -221,10 +233,11 @@ fn a_header_section_over_the_limit_is_a_431_in_the_apis_format() {
 #[test]
 fn past_hypers_own_bounds_a_client_gets_a_bare_431_and_others_are_still_served() {
     let server = Server::bundled_with(tight());
-    // hyper's bounds are twice ours (and at least 8 KiB of head): far past them, its own
-    // answer, with no body, and a closed connection.
+    // hyper's bounds are twice ours (at least 8 KiB of head; 100 header lines, its own
+    // default, below 100 of ours): far past them, its own answer, with no body, and a closed
+    // connection.
     let huge = format!("X-Pad: {}\r\n", "x".repeat(64 * 1024));
-    let many: String = (0..60).map(|i| format!("X-Pad-{i}: {i}\r\n")).collect();
+    let many: String = (0..120).map(|i| format!("X-Pad-{i}: {i}\r\n")).collect();
     for extra in [huge, many] {
         let mut stream = connect(server.addr);
         // The server may close before reading all of it.
