@@ -9,9 +9,11 @@
 //! synchronous); the session map's mutex is held only to find or insert an `Arc<Session>`.
 //! Each API's world has an `RwLock`: reads share it, writes are in-memory and short.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, RwLock};
 
+// A seeded hash much quicker than SipHash: every request looks its session up.
+use foldhash::HashMap;
 use serde_json::{Value, json};
 
 use crate::behaviour::{AnyWorld, Installed};
@@ -113,7 +115,7 @@ pub struct TooManySessions;
 impl Sessions {
     pub fn new(behaviours: Behaviours) -> Sessions {
         let default = Arc::new(Session::new("", &behaviours));
-        let mut map = HashMap::new();
+        let mut map = HashMap::default();
         map.insert(String::new(), default);
         Sessions {
             behaviours,

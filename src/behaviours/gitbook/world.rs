@@ -12,8 +12,11 @@
 //! effective role, so `role=` filtering pages in O(log n + limit) as well. A team write costs
 //! O(members × log n).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+
+// A seeded hash much quicker than SipHash on short ids: lists look one up per item.
+use foldhash::HashMap;
 
 use super::fixtures::Directory;
 
@@ -73,7 +76,7 @@ pub struct Ordered<V> {
 impl<V> Default for Ordered<V> {
     fn default() -> Self {
         Ordered {
-            by_id: HashMap::new(),
+            by_id: HashMap::default(),
             by_seq: BTreeMap::new(),
         }
     }
@@ -243,7 +246,7 @@ impl World {
         World {
             directory,
             spaces,
-            team_spaces: HashMap::new(),
+            team_spaces: HashMap::default(),
             seq: 0,
         }
     }
