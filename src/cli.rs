@@ -563,7 +563,7 @@ fn init_logging(format: LogFormat) {
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(LogSink::stderr());
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Text => builder.event_format(crate::logline::TextLine).try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
 }

@@ -44,6 +44,7 @@ pub mod fixtures;
 pub mod fuzz;
 pub mod generate;
 pub mod load;
+mod logline;
 pub mod negotiate;
 pub mod normalize;
 pub mod params;

@@ -899,9 +899,12 @@ pub fn parse_query(raw: &str) -> Vec<(String, String)> {
 /// violation per pair, named by the lossily decoded name.
 pub fn query_encoding_violations(raw: &str) -> Vec<Violation> {
     query_pieces(raw)
+        // Only a `%` can make a piece malformed (the text is UTF-8 already, and a `+` decodes
+        // to a space either way): pieces without one are not decoded here at all.
         .filter(|(k, v)| {
-            decode_strict(&k.replace('+', " ")).is_none()
-                || decode_strict(&v.replace('+', " ")).is_none()
+            [k, v]
+                .iter()
+                .any(|text| text.contains('%') && decode_strict(text).is_none())
         })
         .map(|(k, _)| {
             Violation::new(

@@ -3,6 +3,7 @@
 //! expected, and parsing checks the type the id claims.
 
 use std::hash::Hash;
+use std::io::Write as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -26,19 +27,39 @@ pub trait Id: Copy + Eq + Hash + Ord + std::fmt::Debug {
         }
         let n: u64 = digits.parse().ok()?;
         let id = Self::from_number(n);
-        (id.encode() == text).then_some(id)
+        let mut encoded = [0u8; ENCODED_MAX];
+        let len = STANDARD
+            .encode_slice(id.plain(&mut [0u8; PLAIN_MAX]), &mut encoded)
+            .ok()?;
+        (encoded.get(..len) == Some(text.as_bytes())).then_some(id)
     }
 
     fn encode(self) -> String {
-        STANDARD.encode(format!("{}:{}", Self::KIND, self.number()))
+        STANDARD.encode(self.plain(&mut [0u8; PLAIN_MAX]))
+    }
+
+    /// `KIND:number`, written into `buf` (ids are encoded on every answer: no allocation).
+    fn plain(self, buf: &mut [u8; PLAIN_MAX]) -> &[u8] {
+        let mut cursor = std::io::Cursor::new(&mut buf[..]);
+        // Cannot fail: the longest kind and a u64 fit PLAIN_MAX (a test holds it).
+        let _ = write!(cursor, "{}:{}", Self::KIND, self.number());
+        let len = cursor.position() as usize;
+        &buf[..len]
     }
 }
+
+/// The longest `KIND:number`: a kind of up to 32 bytes, a colon and 20 digits.
+const PLAIN_MAX: usize = 53;
+/// Its base64, padded.
+const ENCODED_MAX: usize = PLAIN_MAX.div_ceil(3) * 4;
 
 macro_rules! ids {
     ($($(#[$doc:meta])* $name:ident => $kind:literal),* $(,)?) => {$(
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(u64);
+
+        const _: () = assert!($kind.len() + 1 + 20 <= PLAIN_MAX, "an id's plain form must fit");
 
         impl Id for $name {
             const KIND: &'static str = $kind;
@@ -96,6 +117,14 @@ mod tests {
         ] {
             assert_eq!(SpaceId::parse(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn the_largest_ids_of_the_longest_kind_encode_whole() {
+        let id = MembershipId::from_number(u64::MAX);
+        let plain = format!("SpaceMembership:{}", u64::MAX);
+        assert_eq!(id.encode(), STANDARD.encode(&plain));
+        assert_eq!(MembershipId::parse(&id.encode()), Some(id));
     }
 
     #[test]

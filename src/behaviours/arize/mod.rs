@@ -211,10 +211,9 @@ fn add_user(world: &mut World, call: &Call<'_>) -> Answer {
     let membership = space
         .members
         .upsert(user_id, role, || World::new_membership_id(next));
-    Ok(Reply::ok(
-        200,
-        world.membership_json(space_id, user_id, &membership),
-    ))
+    let mut json = Vec::with_capacity(192);
+    world.write_membership(&mut json, space_id, user_id, &membership);
+    Ok(Reply::json(200, json))
 }
 
 fn remove_user(world: &mut World, call: &Call<'_>) -> Answer {

@@ -246,6 +246,45 @@ impl World {
         })
     }
 
+    /// [`World::membership_json`] written straight to JSON bytes: what adding a user answers
+    /// (a unit test holds the two to the same text).
+    pub fn write_membership(
+        &self,
+        out: &mut Vec<u8>,
+        space: SpaceId,
+        user: UserId,
+        m: &Membership,
+    ) {
+        fn string(out: &mut Vec<u8>, text: &str) {
+            // Writing a string into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, text);
+        }
+        out.extend_from_slice(b"{\"id\":");
+        string(out, &m.id.encode());
+        out.extend_from_slice(b",\"user_id\":");
+        string(out, &user.encode());
+        out.extend_from_slice(b",\"space_id\":");
+        string(out, &space.encode());
+        out.extend_from_slice(b",\"role\":{\"type\":");
+        match m.role {
+            SpaceRole::Predefined(p) => {
+                string(out, "predefined");
+                out.extend_from_slice(b",\"name\":");
+                string(out, p.name());
+            }
+            SpaceRole::Custom(id) => {
+                string(out, "custom");
+                out.extend_from_slice(b",\"id\":");
+                string(out, &id.encode());
+                if let Some(r) = self.roles.get(&id) {
+                    out.extend_from_slice(b",\"name\":");
+                    string(out, &r.name);
+                }
+            }
+        }
+        out.extend_from_slice(b"}}");
+    }
+
     fn role_json(&self, role: SpaceRole) -> Value {
         match role {
             SpaceRole::Predefined(p) => json!({"type": "predefined", "name": p.name()}),
@@ -352,6 +391,41 @@ mod tests {
         assert!(members.remove(user(1)).is_none());
         assert_eq!(members.iter().count(), 0);
         assert_eq!(members.len(), 0);
+    }
+
+    #[test]
+    fn a_membership_written_to_bytes_is_the_membership_json() {
+        let mut world = World::default();
+        world.roles.insert(
+            RoleId::from_number(3),
+            CustomRole {
+                name: "Reviewers \"ML\" \u{e9}".into(),
+                permissions: BTreeSet::new(),
+            },
+        );
+        let roles = [
+            SpaceRole::Predefined(Predefined::Admin),
+            SpaceRole::Predefined(Predefined::ReadOnly),
+            SpaceRole::Custom(RoleId::from_number(3)),
+            SpaceRole::Custom(RoleId::from_number(4)), // a role the world no longer has
+        ];
+        for (n, role) in roles.into_iter().enumerate() {
+            let m = Membership {
+                id: MembershipId::from_number(n as u64 + 1),
+                role,
+            };
+            let (space, user) = (SpaceId::from_number(12345), user(u64::MAX - n as u64));
+            let mut bytes = Vec::new();
+            world.write_membership(&mut bytes, space, user, &m);
+            let written: Value = serde_json::from_slice(&bytes).expect("JSON");
+            let built = world.membership_json(space, user, &m);
+            assert_eq!(written, built);
+            assert_eq!(
+                bytes,
+                serde_json::to_vec(&built).expect("JSON"),
+                "key order"
+            );
+        }
     }
 
     #[test]
