@@ -29,6 +29,9 @@ pub const METHODS: &[&str] = &[
 pub struct Param {
     pub plan: ParamPlan,
     pub validator: Option<Arc<CompiledSchema>>,
+    /// For a path parameter, which of the template's `{...}` it is (the router's values come
+    /// in template order): found once here, not by reading the template on every request.
+    pub path_index: Option<usize>,
 }
 
 impl Param {
@@ -454,7 +457,18 @@ impl<'a> Builder<'a, '_> {
                     ),
                 );
             }
-            params.push(Param { plan, validator });
+            let path_index = (plan.location == ParamIn::Path)
+                .then(|| {
+                    template_params(template)
+                        .iter()
+                        .position(|n| *n == plan.name)
+                })
+                .flatten();
+            params.push(Param {
+                plan,
+                validator,
+                path_index,
+            });
         }
         for name in template_params(template) {
             let declared = params

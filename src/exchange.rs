@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, header};
 use serde_json::{Map, Value};
 
-use crate::api::{Api, Operation, template_params};
+use crate::api::{Api, Operation};
 use crate::behaviour::{Call, Reply};
 use crate::engine::{
     Engine, MockRequest, MockResponse, Outcome, error_outcome, push_header, render_error,
@@ -506,7 +506,6 @@ impl RequestReader<'_> {
     ) -> (Vec<Violation>, Values) {
         let mut values = Values::default();
         let mut out = params::query_encoding_violations(self.req.query.as_deref().unwrap_or(""));
-        let names = template_params(&self.op.template);
         let query_names: Vec<&str> = self
             .op
             .params
@@ -518,10 +517,7 @@ impl RequestReader<'_> {
             let plan = &p.plan;
             let extracted: Result<Option<Value>, Violation> = match plan.location {
                 ParamIn::Path => {
-                    let raw = names
-                        .iter()
-                        .position(|n| *n == plan.name)
-                        .and_then(|i| self.raw_path_params.get(i));
+                    let raw = p.path_index.and_then(|i| self.raw_path_params.get(i));
                     match raw {
                         Some(raw) => plan.from_path(raw).map(Some),
                         None => Ok(None),
