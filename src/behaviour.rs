@@ -66,6 +66,12 @@ pub enum Reply {
     Err(ErrorFacts),
 }
 
+/// Appends `text` as a JSON string: for behaviours that write [`Reply::Json`] bodies.
+pub fn push_str(out: &mut Vec<u8>, text: &str) {
+    // Serializing a `str` into a `Vec` cannot fail: no I/O error, no map key to refuse.
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
 impl Reply {
     pub fn ok(status: u16, body: Value) -> Reply {
         Reply::Ok {

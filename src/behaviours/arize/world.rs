@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ids::{Id, MembershipId, OrganizationId, RoleId, SpaceId, UserId};
+use crate::behaviour::push_str;
 
 mod saved;
 
@@ -255,30 +256,26 @@ impl World {
         user: UserId,
         m: &Membership,
     ) {
-        fn string(out: &mut Vec<u8>, text: &str) {
-            // Writing a string into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut *out, text);
-        }
         out.extend_from_slice(b"{\"id\":");
-        string(out, &m.id.encode());
+        push_str(out, &m.id.encode());
         out.extend_from_slice(b",\"user_id\":");
-        string(out, &user.encode());
+        push_str(out, &user.encode());
         out.extend_from_slice(b",\"space_id\":");
-        string(out, &space.encode());
+        push_str(out, &space.encode());
         out.extend_from_slice(b",\"role\":{\"type\":");
         match m.role {
             SpaceRole::Predefined(p) => {
-                string(out, "predefined");
+                push_str(out, "predefined");
                 out.extend_from_slice(b",\"name\":");
-                string(out, p.name());
+                push_str(out, p.name());
             }
             SpaceRole::Custom(id) => {
-                string(out, "custom");
+                push_str(out, "custom");
                 out.extend_from_slice(b",\"id\":");
-                string(out, &id.encode());
+                push_str(out, &id.encode());
                 if let Some(r) = self.roles.get(&id) {
                     out.extend_from_slice(b",\"name\":");
-                    string(out, &r.name);
+                    push_str(out, &r.name);
                 }
             }
         }

@@ -16,7 +16,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use super::world::page;
-use crate::behaviour::Reply;
+use crate::behaviour::{Reply, push_str};
 
 /// Items per page when `limit` is not given.
 pub const DEFAULT_LIMIT: usize = 20;
@@ -95,12 +95,6 @@ pub fn answer(
 
 /// About how many bytes one item takes (a user with an email and a photo: about 230).
 const ITEM_SIZE_HINT: usize = 256;
-
-/// `text` as a JSON string.
-pub fn push_str(out: &mut Vec<u8>, text: &str) {
-    // Serializing a `str` into a `Vec` cannot fail: no I/O error, no map key to refuse.
-    let _ = serde_json::to_writer(&mut *out, text);
-}
 
 /// The sequence number a page starts at: 0 without a token, else the token's, when it is one
 /// this list gave; else the 404 for a page that is not there.
