@@ -421,6 +421,8 @@ impl<'a> Builder<'a, '_> {
             }
         }
         let mut params = Vec::new();
+        // The template's `{...}` names, in order: path parameters are found by their place.
+        let names = template_params(template);
         for p in found {
             let plan = match ParamPlan::compile(self.resources, &p.file, p.value) {
                 Ok(plan) => plan,
@@ -458,11 +460,7 @@ impl<'a> Builder<'a, '_> {
                 );
             }
             let path_index = (plan.location == ParamIn::Path)
-                .then(|| {
-                    template_params(template)
-                        .iter()
-                        .position(|n| *n == plan.name)
-                })
+                .then(|| names.iter().position(|n| *n == plan.name))
                 .flatten();
             params.push(Param {
                 plan,
@@ -470,7 +468,7 @@ impl<'a> Builder<'a, '_> {
                 path_index,
             });
         }
-        for name in template_params(template) {
+        for name in names {
             let declared = params
                 .iter()
                 .any(|p| p.plan.location == ParamIn::Path && p.plan.name == name);

@@ -41,7 +41,7 @@ pub trait Id: Copy + Eq + Hash + Ord + std::fmt::Debug {
     /// `KIND:number`, written into `buf` (ids are encoded on every answer: no allocation).
     fn plain(self, buf: &mut [u8; PLAIN_MAX]) -> &[u8] {
         let mut cursor = std::io::Cursor::new(&mut buf[..]);
-        // Cannot fail: the longest kind and a u64 fit PLAIN_MAX (a test holds it).
+        // Cannot fail: every kind and a u64 fit PLAIN_MAX (asserted at compile time, per kind).
         let _ = write!(cursor, "{}:{}", Self::KIND, self.number());
         let len = cursor.position() as usize;
         &buf[..len]
