@@ -10,6 +10,9 @@
 //! property is never required, in responses a `writeOnly` one is never required (OpenAPI's
 //! rule), and a `oneOf`/`anyOf` with a `discriminator` gains an explicit branch selection so
 //! that a mismatch is reported on the discriminator property rather than as "matches none".
+//! A choice among fixed values written as branches (`anyOf: [{const: A, title: ...}, ...]`,
+//! OpenAPI 3.1's documented enum) becomes a choice with one `enum` branch: the same values
+//! and the same violation, without the validator building one error per branch.
 
 use std::collections::{HashSet, VecDeque};
 
@@ -429,6 +432,7 @@ fn rewrite_view(node: &mut Value, resources: &Resources, base: &str, view: View)
         Value::Object(map) => {
             drop_directional_required(map, resources, base, view);
             add_discriminator_selection(map, resources, base);
+            fold_fixed_choices(map);
             for (k, v) in map.iter_mut() {
                 if k == "example" || k == "examples" || k == "const" || k == "enum" {
                     continue;
@@ -561,6 +565,53 @@ fn add_discriminator_selection(map: &mut Map<String, Value>, resources: &Resourc
     }
 }
 
+/// Keywords that annotate a schema without constraining it.
+fn is_annotation(keyword: &str) -> bool {
+    matches!(
+        keyword,
+        "title" | "description" | "$comment" | "deprecated" | "examples" | "example"
+    ) || keyword.starts_with("x-")
+}
+
+/// `anyOf`/`oneOf` whose every branch is a `const` (and annotations) → the same keyword with
+/// one branch, an `enum` of the values. Validators collect one error per branch of a failed
+/// choice; with one branch there is one error, and the violation drawn from it (keyword, place
+/// and the list of valid choices) is the same. `oneOf` is folded only when no two values can
+/// be equal (strings, booleans and null compared as written; numbers, arrays and objects are
+/// left alone, as `1` and `1.0` are one value to JSON Schema).
+fn fold_fixed_choices(map: &mut Map<String, Value>) {
+    for keyword in ["anyOf", "oneOf"] {
+        let values = match map.get(keyword) {
+            Some(Value::Array(branches)) if branches.len() > 1 => {
+                fixed_values(branches, keyword == "oneOf")
+            }
+            _ => None,
+        };
+        if let Some(values) = values {
+            map.insert(keyword.into(), json!([{ "enum": values }]));
+        }
+    }
+}
+
+/// The values of branches that are each a `const` and annotations; `None` if one is not, or
+/// (when `distinct` is asked for) if two values could be equal.
+fn fixed_values(branches: &[Value], distinct: bool) -> Option<Vec<Value>> {
+    let mut values: Vec<Value> = Vec::with_capacity(branches.len());
+    for branch in branches {
+        let fields = branch.as_object()?;
+        let value = fields.get("const")?;
+        if !fields.keys().all(|k| k == "const" || is_annotation(k)) {
+            return None;
+        }
+        let comparable = matches!(value, Value::String(_) | Value::Bool(_) | Value::Null);
+        if distinct && (!comparable || values.contains(value)) {
+            return None;
+        }
+        values.push(value.clone());
+    }
+    Some(values)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -667,5 +718,94 @@ mod tests {
         assert_eq!(all[0]["properties"]["type"]["enum"], json!(["a", "b"]));
         assert_eq!(all[1]["if"]["properties"]["type"]["const"], json!("a"));
         assert_eq!(all[2]["then"]["$ref"], json!("#/components/schemas/B"));
+    }
+
+    #[test]
+    fn choices_among_constants_become_one_enum_branch() {
+        let r = doc(json!({"components": {"schemas": {
+            "Role": {"type": "string", "anyOf": [
+                {"const": "A", "title": "Viewer", "description": "reads", "x-order": 1},
+                {"const": "B"}]},
+            "One": {"oneOf": [{"const": "a"}, {"const": true}, {"const": null}]},
+            "Typed": {"anyOf": [{"const": "A", "type": "string"}, {"const": "B"}]},
+            "Numbers": {"oneOf": [{"const": 1}, {"const": 2}]},
+            "Twice": {"oneOf": [{"const": "a"}, {"const": "a"}]},
+            "Alone": {"anyOf": [{"const": "a"}]}
+        }}}));
+        let v = validation_view(&r, View::Request);
+        let s = &v.root()["components"]["schemas"];
+        assert_eq!(s["Role"]["anyOf"], json!([{"enum": ["A", "B"]}]));
+        assert_eq!(s["Role"]["type"], json!("string"));
+        assert_eq!(s["One"]["oneOf"], json!([{"enum": ["a", true, null]}]));
+        // A branch that constrains more than its value, numbers under `oneOf` (1 and 1.0 are
+        // one value), a repeated value under `oneOf` and a single branch are left as written.
+        for kept in ["Typed", "Numbers", "Twice", "Alone"] {
+            assert_eq!(s[kept], r.root()["components"]["schemas"][kept], "{kept}");
+        }
+    }
+
+    #[test]
+    fn folded_choices_report_the_same_violations() {
+        use crate::schemas::{SchemaCompiler, SchemaLoc};
+        use crate::violation::Location;
+        let r = doc(json!({"components": {"schemas": {
+            "Roles": {"type": "array", "items": {"type": "string", "minLength": 2,
+                "anyOf": [{"const": "ROLE_USER", "title": "Viewer"}, {"const": "ROLE_EDITOR"},
+                          {"const": "ROLE_ADMINISTRATOR"}]}},
+            "Kind": {"oneOf": [{"const": "a"}, {"const": "b"}, {"const": null}]},
+            "Outer": {"anyOf": [
+                {"type": "object", "required": ["r"], "properties": {"r": {"anyOf": [{"const": "x"}, {"const": "y"}]}}},
+                {"type": "string", "format": "email"}]}
+        }}}));
+        let view = validation_view(&r, View::Request);
+        assert_ne!(
+            view.root(),
+            r.root(),
+            "the schemas above are meant to be folded"
+        );
+        // The request registry holds the document as written, the response one the view.
+        let mut compiler = SchemaCompiler::new(&r, &view).unwrap();
+        let body = |steps| Location::Body(steps);
+        let cases = [
+            (
+                "Roles",
+                vec![
+                    json!(["ROLE_USER"]),
+                    json!(["ROLE_X", "R", 5, null, "ROLE_EDITOR"]),
+                    json!([{}]),
+                ],
+            ),
+            (
+                "Kind",
+                vec![json!("a"), json!(null), json!("c"), json!(1), json!(["a"])],
+            ),
+            (
+                "Outer",
+                vec![
+                    json!({"r": "x"}),
+                    json!({"r": "z"}),
+                    json!({"r": 1}),
+                    json!({}),
+                    json!("nope"),
+                    json!(3),
+                ],
+            ),
+        ];
+        let mut failing = 0;
+        for (name, instances) in cases {
+            let loc = SchemaLoc::new("file:///t.yaml", format!("/components/schemas/{name}"));
+            let written = compiler.compile(&loc, View::Request).unwrap();
+            let folded = compiler.compile(&loc, View::Response).unwrap();
+            for instance in instances {
+                let expected = written.violations(&instance, &body);
+                failing += usize::from(!expected.is_empty());
+                assert_eq!(
+                    folded.violations(&instance, &body),
+                    expected,
+                    "{name}: {instance}"
+                );
+            }
+        }
+        assert!(failing >= 8, "most cases should be invalid, {failing} were");
     }
 }
