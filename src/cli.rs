@@ -199,6 +199,10 @@ pub struct LimitArgs {
     /// Seconds a keep-alive connection may sit idle before it is closed.
     #[arg(long, value_name = "SECS", default_value_t = 60.0)]
     pub idle_timeout: f64,
+    /// Seconds an answer may wait for a client that reads none of it; the client is then
+    /// disconnected.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub write_timeout: f64,
     /// On SIGINT or SIGTERM: seconds requests in flight may take to finish before the
     /// server exits anyway.
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
@@ -236,6 +240,7 @@ impl LimitArgs {
             header_timeout: positive("--header-timeout", self.header_timeout)?,
             body_timeout: positive("--body-timeout", self.body_timeout)?,
             idle_timeout: positive("--idle-timeout", self.idle_timeout)?,
+            write_timeout: positive("--write-timeout", self.write_timeout)?,
             shutdown_grace: seconds("--shutdown-grace", self.shutdown_grace)?,
             max_connections: self.max_connections,
         })
@@ -597,6 +602,7 @@ mod tests {
             "--header-timeout=0.25",
             "--body-timeout=1.5",
             "--idle-timeout=2",
+            "--write-timeout=0.5",
             "--shutdown-grace=0",
             "--max-connections=3",
         ])
@@ -610,6 +616,7 @@ mod tests {
         assert_eq!(config.header_timeout.as_millis(), 250);
         assert_eq!(config.body_timeout.as_millis(), 1500);
         assert_eq!(config.idle_timeout.as_secs(), 2);
+        assert_eq!(config.write_timeout.as_millis(), 500);
         assert!(config.shutdown_grace.is_zero());
         assert_eq!(config.max_connections, 3);
     }
@@ -624,6 +631,7 @@ mod tests {
             assert!(serve_args(&[flag]).limits.config().is_err(), "{flag}");
         }
         assert!(serve_args(&["--idle-timeout=-1"]).limits.config().is_err());
+        assert!(serve_args(&["--write-timeout=0"]).limits.config().is_err());
         let parsed = Cli::try_parse_from(["understudy", "serve", "--max-body=1 parsec"]);
         assert!(parsed.is_err());
     }

@@ -33,6 +33,9 @@ pub struct ServerConfig {
     /// How long a keep-alive connection may wait, idle, for its next request before it is
     /// closed.
     pub idle_timeout: Duration,
+    /// How long an answer may wait for a client that reads none of it (its receive window
+    /// full) before the connection is closed.
+    pub write_timeout: Duration,
     /// On shutdown: how long requests in flight may take to finish before they are dropped.
     pub shutdown_grace: Duration,
     /// Most connections served at once; further ones wait in the listen queue.
@@ -49,6 +52,7 @@ impl Default for ServerConfig {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(5),
             max_connections: 1024,
         }

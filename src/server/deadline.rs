@@ -1,5 +1,6 @@
-//! Deadlines on reading a connection: how long a request head may take, and how long a
-//! keep-alive connection may sit idle between requests.
+//! Deadlines on a connection: how long a request head may take, how long a keep-alive
+//! connection may sit idle between requests, and how long an answer may wait for a client
+//! that reads none of it.
 //!
 //! Implementation rationale: hyper 1's `header_read_timeout` starts its clock whenever hyper
 //! starts waiting for a request head, which on a keep-alive connection is right after the
@@ -11,6 +12,12 @@
 //! request) until the service is called. While a request is in the service, reads carry no
 //! deadline here: the body's own timeout is the service's. A deadline that passes fails the
 //! read with `TimedOut`, and hyper closes the connection.
+//!
+//! Writes have their own clock, started when the socket takes no more bytes (the client's
+//! receive window is full: it is not reading) and stopped by any byte it takes: a client
+//! that reads nothing of its answer for the write timeout gets its connection closed, rather
+//! than holding it (and one of `--max-connections`) until shutdown. Its timer is made on the
+//! first stall, so connections whose writes never stall pay nothing for it.
 
 use std::io;
 use std::pin::Pin;
@@ -47,6 +54,14 @@ impl Activity {
     }
 }
 
+/// A connection's three clocks (see the module's documentation).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    pub idle: Duration,
+    pub header: Duration,
+    pub write: Duration,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Waiting {
     /// For the first byte of the next request, after `answered` answers.
@@ -74,22 +89,57 @@ pub(crate) struct Deadlines<T> {
     /// Fires at `timer_at`, never after `deadline`.
     timer: Pin<Box<Sleep>>,
     timer_at: Instant,
+    write: Duration,
+    /// Set while a write is stalled: fires when the stall has lasted `write`.
+    write_stall: Option<Pin<Box<Sleep>>>,
+    stalled: bool,
 }
 
 impl<T> Deadlines<T> {
     /// A fresh connection: its first request head has `header` from now.
-    pub(crate) fn new(io: T, activity: Arc<Activity>, idle: Duration, header: Duration) -> Self {
-        let at = Instant::now() + header;
+    pub(crate) fn new(io: T, activity: Arc<Activity>, timeouts: Timeouts) -> Self {
+        let at = Instant::now() + timeouts.header;
         Self {
             io,
             activity,
-            idle,
-            header,
+            idle: timeouts.idle,
+            header: timeouts.header,
             waiting: Waiting::Head { answered: 0 },
             deadline: Some(at),
             timer: Box::pin(tokio::time::sleep_until(at)),
             timer_at: at,
+            write: timeouts.write,
+            write_stall: None,
+            stalled: false,
         }
+    }
+
+    /// A write's outcome, through the write clock: bytes taken end a stall; a write that
+    /// takes none starts one (or goes on with it), and fails once it has lasted too long.
+    fn through_write_clock(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        if !polled.is_pending() {
+            self.stalled = false;
+            return polled;
+        }
+        let write = self.write;
+        let timer = self
+            .write_stall
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(write)));
+        if !self.stalled {
+            self.stalled = true;
+            timer.as_mut().reset(Instant::now() + write);
+        }
+        if timer.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client read none of its answer for too long",
+            )));
+        }
+        Poll::Pending
     }
 
     fn arm(&mut self, after: Duration) {
@@ -180,7 +230,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Deadlines<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.io).poll_write(cx, buf);
+        this.through_write_clock(cx, polled)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -196,7 +248,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Deadlines<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
+        this.through_write_clock(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -213,6 +267,15 @@ mod tests {
 
     const IDLE: Duration = Duration::from_secs(3);
     const HEADER: Duration = Duration::from_millis(100);
+    const WRITE: Duration = Duration::from_millis(150);
+
+    fn timeouts(idle: Duration) -> Timeouts {
+        Timeouts {
+            idle,
+            header: HEADER,
+            write: WRITE,
+        }
+    }
 
     fn pair() -> (
         Deadlines<tokio::io::DuplexStream>,
@@ -221,7 +284,7 @@ mod tests {
     ) {
         let (server, client) = tokio::io::duplex(64);
         let activity = Arc::new(Activity::default());
-        let io = Deadlines::new(server, activity.clone(), IDLE, HEADER);
+        let io = Deadlines::new(server, activity.clone(), timeouts(IDLE));
         (io, client, activity)
     }
 
@@ -288,12 +351,49 @@ mod tests {
         let (server, _client) = tokio::io::duplex(64);
         let activity = Arc::new(Activity::default());
         let idle = Duration::from_millis(150);
-        let mut io = Deadlines::new(server, activity.clone(), idle, HEADER);
+        let mut io = Deadlines::new(server, activity.clone(), timeouts(idle));
         activity.start();
         activity.finish();
         let started = Instant::now();
         let err = io.read(&mut [0u8; 8]).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
         assert!(started.elapsed() >= idle);
+    }
+
+    #[tokio::test]
+    async fn an_answer_nobody_reads_is_cut_at_the_write_timeout() {
+        let (mut io, _client, activity) = pair();
+        activity.start();
+        let started = Instant::now();
+        // The duplex takes 64 bytes; the client reads none.
+        let err = tokio::time::timeout(IDLE, io.write_all(&[b'x'; 1000]))
+            .await
+            .expect("a write nobody reads was never cut")
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(started.elapsed() >= WRITE);
+        assert!(started.elapsed() < IDLE);
+    }
+
+    #[tokio::test]
+    async fn a_slow_reader_that_keeps_reading_gets_its_whole_answer() {
+        let (mut io, mut client, activity) = pair();
+        activity.start();
+        let reader = tokio::spawn(async move {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 64];
+            while got.len() < 1000 {
+                // Each pause is under the write timeout; all of them add up to well over it.
+                tokio::time::sleep(WRITE / 3).await;
+                let n = client.read(&mut buf).await.unwrap();
+                got.extend_from_slice(&buf[..n]);
+            }
+            got
+        });
+        let started = Instant::now();
+        io.write_all(&[b'x'; 1000]).await.unwrap();
+        let got = reader.await.unwrap();
+        assert_eq!(got.len(), 1000);
+        assert!(started.elapsed() > WRITE * 2, "the reader was not slow");
     }
 }

@@ -35,7 +35,7 @@ use tokio::task::JoinSet;
 
 use crate::engine::Engine;
 pub use config::{ServerConfig, parse_size, show_size};
-use deadline::{Activity, Deadlines};
+use deadline::{Activity, Deadlines, Timeouts};
 
 /// How long to wait before accepting again after the listener failed (out of file
 /// descriptors, say), so a persistent failure does not spin.
@@ -148,12 +148,12 @@ where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let activity = Arc::new(Activity::default());
-    let io = Deadlines::new(
-        io,
-        activity.clone(),
-        config.idle_timeout,
-        config.header_timeout,
-    );
+    let timeouts = Timeouts {
+        idle: config.idle_timeout,
+        header: config.header_timeout,
+        write: config.write_timeout,
+    };
+    let io = Deadlines::new(io, activity.clone(), timeouts);
     let service = service_fn(move |req| {
         let engine = engine.clone();
         let activity = activity.clone();

@@ -32,6 +32,7 @@ fn tight() -> ServerConfig {
         header_timeout: Duration::from_millis(300),
         body_timeout: Duration::from_millis(300),
         idle_timeout: Duration::from_secs(2),
+        write_timeout: Duration::from_millis(500),
         shutdown_grace: Duration::from_millis(300),
         max_connections: 64,
     }
@@ -687,6 +688,80 @@ fn an_idle_keep_alive_connection_outlives_the_header_timeout_and_closes_after_th
     read_one(&mut stream).expect(200);
     assert!(closed_within(&mut stream, PATIENCE), "never closed");
     assert!(idle_since.elapsed() >= tight().idle_timeout);
+}
+
+/// A client that pipelines GitBook lists and reads none of the answers (about 7 MB of them,
+/// more than loopback's socket buffers hold): the server's writes to it stall.
+fn reads_nothing(addr: SocketAddr) -> TcpStream {
+    let stream = connect(addr);
+    let mut writer = stream.try_clone().expect("clone the socket");
+    let request = format!(
+        "GET {GITBOOK_USERS} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\r\n"
+    );
+    let many = request.repeat(10_000);
+    // Its writes block too once the server stops reading; they end when it closes.
+    std::thread::spawn(move || writer.write_all(many.as_bytes()).is_ok());
+    stream
+}
+
+/// With one connection allowed, a second client is served only once the first is closed:
+/// how long it waits behind a client that reads nothing, if it is served within `wait`.
+fn served_behind_a_client_that_reads_nothing(
+    config: ServerConfig,
+    wait: Duration,
+) -> Option<Duration> {
+    let server = Server::bundled_with(ServerConfig {
+        max_connections: 1,
+        ..config
+    });
+    let _stuck = reads_nothing(server.addr);
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    let mut other = connect(server.addr);
+    let request = format!(
+        "GET {GITBOOK_USERS} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\r\n"
+    );
+    other.write_all(request.as_bytes()).unwrap();
+    other.set_read_timeout(Some(wait)).ok();
+    let mut first = [0u8; 1];
+    match other.peek(&mut first) {
+        Ok(1) => {}
+        Ok(_) => panic!("the second client's connection was closed unanswered"),
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => return None,
+        Err(e) => panic!("the second client failed: {e}"),
+    }
+    let waited = started.elapsed();
+    other.set_read_timeout(Some(PATIENCE)).ok();
+    read_one(&mut other).expect(200);
+    Some(waited)
+}
+
+#[test]
+fn a_client_that_reads_none_of_its_answers_is_cut_at_the_write_timeout() {
+    // Header and idle timeouts far away: only the write timeout can free the connection.
+    let config = ServerConfig {
+        header_timeout: Duration::from_secs(20),
+        idle_timeout: Duration::from_secs(20),
+        ..tight()
+    };
+    let waited = served_behind_a_client_that_reads_nothing(config, PATIENCE)
+        .expect("the client that reads nothing was never cut");
+    // It was cut no sooner than its writes had stalled for the write timeout (500 ms), and
+    // they stalled after the second client's clock started 100 ms after it connected.
+    assert!(
+        waited >= config.write_timeout - Duration::from_millis(100),
+        "served after {waited:?}"
+    );
+    // The control: with a long write timeout the same client holds its connection.
+    let patient = ServerConfig {
+        write_timeout: Duration::from_secs(20),
+        ..config
+    };
+    assert_eq!(
+        served_behind_a_client_that_reads_nothing(patient, Duration::from_millis(1500)),
+        None,
+        "the second client was served while the first held the only connection"
+    );
 }
 
 #[test]

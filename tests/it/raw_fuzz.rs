@@ -66,17 +66,18 @@ fn limits() -> ServerConfig {
         header_timeout: Duration::from_secs(1),
         body_timeout: Duration::from_secs(2),
         idle_timeout: Duration::from_secs(3),
+        write_timeout: Duration::from_secs(4),
         shutdown_grace: Duration::from_secs(1),
         max_connections: 4,
     }
 }
 
 /// How long a connection may last, on the paused clock, once the client has sent all: at
-/// most one timeout is ever waited for (a head, a body or the next request that never
-/// comes), so the sum of the three is a generous bound.
+/// most one timeout is ever waited for (a head, a body, the next request that never comes,
+/// or a reader that reads nothing), so the sum of the four is a generous bound.
 fn bound() -> Duration {
     let l = limits();
-    l.header_timeout + l.body_timeout + l.idle_timeout
+    l.header_timeout + l.body_timeout + l.idle_timeout + l.write_timeout
 }
 
 /// Past this (paused clock) the connection is taken to hang.

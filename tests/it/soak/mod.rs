@@ -13,7 +13,8 @@
 //!   left unread), a connection opened and dropped; they send only reads and invalid requests,
 //!   so an abort never leaves a write the model cannot know about;
 //! - **slow** clients: heads dribbled past `--header-timeout` (the connection must be cut),
-//!   bodies dribbled past `--body-timeout` (408), and heads dribbled within it (answered).
+//!   bodies dribbled past `--body-timeout` (408), heads dribbled within it (answered), and
+//!   clients that pipeline lists and read none of the answers (cut at `--write-timeout`).
 //!
 //! Afterwards: no answer any client got was a 5xx and the server's log shows no 5xx and no
 //! panic (its log has a line per request, so requests whose answer was lost to an abort count
@@ -55,6 +56,7 @@ const RSS_MARGIN_KIB: u64 = 20 * 1024;
 /// The server's timeouts: short, so slow clients are cut within the soak.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(1);
 const BODY_TIMEOUT: Duration = Duration::from_secs(1);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 /// The server's body limit, so an oversized body is cheap to send.
 const MAX_BODY: usize = 64 * 1024;
 /// Bounds every wait on the server, so a hang fails the test rather than blocking it.
@@ -102,6 +104,7 @@ impl Serve {
                 &HEADER_TIMEOUT.as_secs_f64().to_string(),
             ])
             .args(["--body-timeout", &BODY_TIMEOUT.as_secs_f64().to_string()])
+            .args(["--write-timeout", &WRITE_TIMEOUT.as_secs_f64().to_string()])
             .args(["--idle-timeout", "30", "--check-responses"])
             .env("UNDERSTUDY_LOG", "info")
             .stdout(Stdio::null())
@@ -504,6 +507,7 @@ fn a_crowd_of_good_and_bad_clients_leaves_the_modelled_world_no_5xx_and_memory_b
     let slow = &tallies["slow"].classes;
     assert!(slow.contains_key("cut (slow head)"), "{slow:?}");
     assert!(slow.contains_key("4xx"), "no 408 seen: {slow:?}");
+    assert!(slow.contains_key("cut (reads nothing)"), "{slow:?}");
 
     // The world is what the acknowledged writes say.
     check_world(&serve, &writers);

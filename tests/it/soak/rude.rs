@@ -305,7 +305,8 @@ pub(super) fn abort_step(addr: SocketAddr, rng: &mut Rng, tally: &mut Tally) {
 }
 
 /// Slow clients: a head dribbled past the header timeout (cut, no answer), a body dribbled
-/// past the body timeout (408), or a head dribbled within the header timeout (200).
+/// past the body timeout (408), a head dribbled within the header timeout (200), or lists
+/// pipelined and none of their answers read (cut at the write timeout).
 pub(super) fn slow_step(addr: SocketAddr, rng: &mut Rng, tally: &mut Tally) {
     let Ok(mut stream) = connect(addr) else {
         tally.transport_errors += 1;
@@ -313,7 +314,7 @@ pub(super) fn slow_step(addr: SocketAddr, rng: &mut Rng, tally: &mut Tally) {
         return;
     };
     let started = Instant::now();
-    match rng.below(3) {
+    match rng.below(4) {
         0 => {
             // 1 byte every 100 ms: the head would take seconds.
             let head = list_head().into_bytes();
@@ -364,6 +365,29 @@ pub(super) fn slow_step(addr: SocketAddr, rng: &mut Rng, tally: &mut Tally) {
                     }
                 }
                 None => tally.wrong("a slow body got no 408".into()),
+            }
+        }
+        2 => {
+            // 10,000 lists (about 4 MB of answers, more than the socket buffers hold) and
+            // nothing read until the server has stalled on them for twice the write timeout.
+            let many = list_head().repeat(10_000);
+            let Ok(mut writer) = stream.try_clone() else {
+                tally.wrong("a socket could not be cloned".into());
+                return;
+            };
+            // Its writes block too once the server stops reading; they end when it closes.
+            let sending = thread::spawn(move || writer.write_all(many.as_bytes()).is_ok());
+            thread::sleep(WRITE_TIMEOUT * 2);
+            let closed = read_all(&mut stream).is_some();
+            let _ = sending.join();
+            let took = started.elapsed();
+            // Well before the idle timeout (30 s), which would close it after a whole answer.
+            if closed && took < Duration::from_secs(10) {
+                tally.count("cut (reads nothing)");
+            } else {
+                tally.wrong(format!(
+                    "a client that read nothing was not cut (closed: {closed}, after {took:?})"
+                ));
             }
         }
         _ => {
