@@ -368,26 +368,28 @@ pub(super) fn slow_step(addr: SocketAddr, rng: &mut Rng, tally: &mut Tally) {
             }
         }
         2 => {
-            // 10,000 lists (about 4 MB of answers, more than the socket buffers hold) and
-            // nothing read until the server has stalled on them for twice the write timeout.
-            let many = list_head().repeat(10_000);
+            // 200,000 lists (22 MB of requests, more than loopback's socket buffers hold, and
+            // ten times that of answers), none of the answers read: the server stops reading
+            // requests once its writes stall, so the sending ends only when the server closes
+            // the connection (the write timeout).
+            let many = list_head().repeat(200_000);
             let Ok(mut writer) = stream.try_clone() else {
                 tally.wrong("a socket could not be cloned".into());
                 return;
             };
-            // Its writes block too once the server stops reading; they end when it closes.
-            let sending = thread::spawn(move || writer.write_all(many.as_bytes()).is_ok());
-            thread::sleep(WRITE_TIMEOUT * 2);
-            let closed = read_all(&mut stream).is_some();
-            let _ = sending.join();
-            let took = started.elapsed();
-            // Well before the idle timeout (30 s), which would close it after a whole answer.
-            if closed && took < Duration::from_secs(10) {
-                tally.count("cut (reads nothing)");
-            } else {
-                tally.wrong(format!(
-                    "a client that read nothing was not cut (closed: {closed}, after {took:?})"
-                ));
+            let (sent, sending) = std::sync::mpsc::channel();
+            thread::spawn(move || {
+                let _ = sent.send(writer.write_all(many.as_bytes()).is_ok());
+            });
+            // Well inside the idle timeout (30 s), which only an answered client could meet.
+            match sending.recv_timeout(Duration::from_secs(20)) {
+                Ok(false) if read_all(&mut stream).is_some() => {
+                    tally.count("cut (reads nothing)");
+                }
+                outcome => tally.wrong(format!(
+                    "a client that read nothing was not cut (its sending: {outcome:?}, after {:?})",
+                    started.elapsed()
+                )),
             }
         }
         _ => {
