@@ -165,13 +165,24 @@ impl Conn {
         })
     }
 
+    /// Writes the whole request; a server that takes none of it for 2 s fails the run.
     fn send(&mut self, request: &[u8]) -> std::io::Result<()> {
         let mut rest = request;
+        let mut blocked_since = None;
         while !rest.is_empty() {
             match self.stream.write(rest) {
                 Ok(0) => return Err(ErrorKind::WriteZero.into()),
-                Ok(n) => rest = &rest[n..],
-                Err(e) if e.kind() == ErrorKind::WouldBlock => std::hint::spin_loop(),
+                Ok(n) => {
+                    rest = &rest[n..];
+                    blocked_since = None;
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    let since = *blocked_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() > Duration::from_secs(2) {
+                        return Err(ErrorKind::TimedOut.into());
+                    }
+                    std::hint::spin_loop();
+                }
                 Err(e) => return Err(e),
             }
         }
