@@ -17,7 +17,7 @@ use std::sync::RwLock;
 
 use bytes::Bytes;
 use http::Method;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::api::{Api, Operation};
 use crate::violation::ErrorFacts;
@@ -31,14 +31,36 @@ pub struct Call<'a> {
     pub method: &'a Method,
     /// The request path, for `instance` members and messages.
     pub path: &'a str,
-    pub path_params: &'a Map<String, Value>,
-    pub query: &'a Map<String, Value>,
-    pub headers: &'a Map<String, Value>,
+    pub path_params: &'a ParamValues<'a>,
+    pub query: &'a ParamValues<'a>,
+    pub headers: &'a ParamValues<'a>,
     pub body: Option<&'a Value>,
     /// The caller's user id, when the API authenticates tokens from its fixtures.
     pub caller: Option<&'a str>,
     /// Seeds anything a behaviour generates (ids, filled-in fields), so runs repeat.
     pub seed: u64,
+}
+
+/// One location's parameter values, decoded and typed, by the names the operation declares.
+///
+/// Implementation rationale: an operation has a handful of parameters, looked up by name a
+/// few times a request; a vector of borrowed names beats a map that hashes and copies each
+/// name on every request.
+#[derive(Debug, Default)]
+pub struct ParamValues<'a>(Vec<(&'a str, Value)>);
+
+impl<'a> ParamValues<'a> {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    /// Sets `name`'s value, replacing one it had.
+    pub fn insert(&mut self, name: &'a str, value: Value) {
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((name, value)),
+        }
+    }
 }
 
 impl Call<'_> {
@@ -235,5 +257,22 @@ impl<B: Behaviour> Installed for WithFixtures<B> {
     fn restore(&self, saved: Value) -> Result<Box<AnyWorld>, RestoreError> {
         let world = self.behaviour.restore(&self.initial, saved)?;
         Ok(Box::new(world))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn param_values_keep_one_value_a_name_the_last_set() {
+        let mut values = ParamValues::default();
+        values.insert("page", Value::from("a"));
+        values.insert("limit", Value::from(5));
+        values.insert("page", Value::from("b"));
+        assert_eq!(values.get("page"), Some(&Value::from("b")));
+        assert_eq!(values.get("limit"), Some(&Value::from(5)));
+        assert_eq!(values.get("Page"), None, "names are matched exactly");
+        assert_eq!(values.0.len(), 2);
     }
 }

@@ -263,12 +263,14 @@ const MAX_WARNINGS_SHOWN: usize = 20;
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Ending> {
     init_logging(cli.log_format);
-    match cli.command {
+    let ending = match cli.command {
         Command::Serve(args) => serve(args).map(|()| Ending::Success),
         Command::Routes(args) => routes(&args).map(|()| Ending::Success),
         Command::Validate(args) => validate(&args),
         Command::Check(args) => check(&args),
-    }
+    };
+    crate::logsink::flush();
+    ending
 }
 
 fn load_engine(sources: &[Source], config: EngineConfig) -> anyhow::Result<Engine> {
@@ -494,71 +496,6 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
-/// Where log lines go: standard error, through a duplicate of its descriptor.
-///
-/// Implementation rationale: `std::io::stderr` holds a process-wide lock across every write,
-/// and the server logs one line a request: its worker threads queued on that lock, and the
-/// futex waits and context switches cost more than the write itself (`perf` under load: the
-/// lock was a third of the logging's cost). The subscriber formats each line whole and writes
-/// it with one call, so it needs no lock to stay whole (a pipe keeps writes up to 4 KiB
-/// atomic; longer lines, rare, could interleave with another thread's). Where the descriptor
-/// cannot be duplicated, lines go through `std::io::stderr` as before.
-struct LogSink(Option<std::fs::File>);
-
-impl LogSink {
-    fn stderr() -> LogSink {
-        #[cfg(unix)]
-        {
-            use std::os::fd::AsFd;
-            let dup = std::io::stderr().as_fd().try_clone_to_owned().ok();
-            LogSink(dup.map(std::fs::File::from))
-        }
-        #[cfg(not(unix))]
-        {
-            LogSink(None)
-        }
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogSink {
-    type Writer = LogWriter<'a>;
-
-    fn make_writer(&'a self) -> LogWriter<'a> {
-        match &self.0 {
-            Some(file) => LogWriter::Dup(file),
-            None => LogWriter::Std(std::io::stderr()),
-        }
-    }
-}
-
-enum LogWriter<'a> {
-    Dup(&'a std::fs::File),
-    Std(std::io::Stderr),
-}
-
-impl std::io::Write for LogWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            LogWriter::Dup(file) => file.write(buf),
-            LogWriter::Std(stderr) => stderr.write(buf),
-        }
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        match self {
-            LogWriter::Dup(file) => file.write_all(buf),
-            LogWriter::Std(stderr) => stderr.write_all(buf),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            LogWriter::Dup(file) => file.flush(),
-            LogWriter::Std(stderr) => stderr.flush(),
-        }
-    }
-}
-
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("UNDERSTUDY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -566,11 +503,21 @@ fn init_logging(format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(LogSink::stderr());
-    let _ = match format {
-        LogFormat::Text => builder.event_format(crate::logline::TextLine).try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-    };
+        .with_writer(crate::logsink::MakeLine(crate::logsink::stderr()));
+    match format {
+        LogFormat::Text => {
+            if builder
+                .event_format(crate::logline::TextLine)
+                .try_init()
+                .is_ok()
+            {
+                crate::logline::direct_to(crate::logsink::stderr());
+            }
+        }
+        LogFormat::Json => {
+            let _ = builder.json().flatten_event(true).try_init();
+        }
+    }
 }
 
 #[cfg(test)]

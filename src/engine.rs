@@ -32,6 +32,9 @@ use crate::violation::{ErrorFacts, Location, Violation};
 pub static RESPONSE_VIOLATIONS: HeaderName =
     HeaderName::from_static("x-understudy-response-violations");
 
+/// [`SESSION_HEADER`] as a header name, made once.
+static SESSION: HeaderName = HeaderName::from_static(SESSION_HEADER);
+
 /// A request as the mock sees it.
 #[derive(Debug, Clone)]
 pub struct MockRequest {
@@ -314,7 +317,7 @@ impl Engine {
             push_header(&mut outcome.response, RESPONSE_VIOLATIONS.clone(), &note);
         }
         session.record(JournalEntry {
-            method: req.method.to_string(),
+            method: req.method.clone(),
             path: req.path.clone(),
             query: req.query.clone(),
             operation: outcome.operation.clone(),
@@ -327,7 +330,7 @@ impl Engine {
 
     /// The session a request names in `X-Understudy-Session` (the default one without it).
     pub(crate) fn session_of(&self, req: &MockRequest) -> Result<Arc<Session>, Box<Outcome>> {
-        let name = match req.headers.get(SESSION_HEADER) {
+        let name = match req.headers.get(&SESSION) {
             None => "",
             Some(v) => match v.to_str() {
                 Ok(name) if valid_session_name(name) => name,

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, header};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::api::{Api, Operation};
-use crate::behaviour::{Call, Reply};
+use crate::behaviour::{Call, ParamValues, Reply};
 use crate::engine::{
     Engine, MockRequest, MockResponse, Outcome, error_outcome, push_header, render_error,
 };
@@ -21,12 +21,15 @@ use crate::security::{CredentialSources, SchemeKind};
 use crate::state::Session;
 use crate::violation::{ErrorFacts, Location, Segment, Violation};
 
+/// `Prefer` (RFC 7240), made once rather than parsed from text on every lookup.
+static PREFER: HeaderName = HeaderName::from_static("prefer");
+
 /// Parameter values, decoded and typed, by location and name.
 #[derive(Debug, Default)]
-struct Values {
-    path: Map<String, Value>,
-    query: Map<String, Value>,
-    headers: Map<String, Value>,
+struct Values<'a> {
+    path: ParamValues<'a>,
+    query: ParamValues<'a>,
+    headers: ParamValues<'a>,
 }
 
 /// A behaviour's body: a value to serialize, or JSON already serialized.
@@ -94,7 +97,7 @@ impl Exchange<'_> {
                 .with_instance(req.path.clone());
             return self.error_listing(facts);
         }
-        let prefer = Prefer::parse(req.headers.get("prefer").and_then(|v| v.to_str().ok()));
+        let prefer = Prefer::parse(req.headers.get(&PREFER).and_then(|v| v.to_str().ok()));
         // Prism's preferences ask for the spec's static answers: they bypass behaviours.
         let static_asked = prefer.code.is_some() || prefer.example.is_some() || prefer.dynamic;
         if !static_asked && let Some(reply) = self.behave(&values, body.as_ref(), caller.as_deref())
@@ -138,7 +141,12 @@ impl Exchange<'_> {
     }
 
     /// The API's behaviour for this operation, if it has one that handles it.
-    fn behave(&self, values: &Values, body: Option<&Value>, caller: Option<&str>) -> Option<Reply> {
+    fn behave(
+        &self,
+        values: &Values<'_>,
+        body: Option<&Value>,
+        caller: Option<&str>,
+    ) -> Option<Reply> {
         let behaviour = self.engine.behaviour(self.api_index)?;
         if !behaviour.handles(&self.op.id) {
             return None;
@@ -270,7 +278,7 @@ impl Exchange<'_> {
 
     fn success(&self) -> Outcome {
         let req = self.req;
-        let prefer = Prefer::parse(req.headers.get("prefer").and_then(|v| v.to_str().ok()));
+        let prefer = Prefer::parse(req.headers.get(&PREFER).and_then(|v| v.to_str().ok()));
         let response = match respond::choose(&self.op.responses, prefer.code) {
             Ok(Some(r)) => r,
             Ok(None) => {
@@ -473,7 +481,7 @@ pub fn inspect_request(
 }
 
 /// Decoded (name, value) pairs of a query string or a `Cookie` header.
-type Pairs = Vec<(String, String)>;
+type Pairs<'a> = Vec<params::Pair<'a>>;
 
 /// Reads a request's parameters and body for one operation: shared by the server's answers
 /// and [`inspect_request`], so both see the same violations.
@@ -485,34 +493,26 @@ pub(crate) struct RequestReader<'a> {
 
 impl RequestReader<'_> {
     /// The query pairs and cookies, decoded.
-    fn query_and_cookies(&self) -> (Pairs, Pairs) {
+    fn query_and_cookies(&self) -> (Pairs<'_>, Pairs<'_>) {
         let query = params::parse_query(self.req.query.as_deref().unwrap_or(""));
-        let cookie_header = self
-            .req
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join("; ");
-        (query, params::parse_cookies(&cookie_header))
+        // Several `Cookie` lines are read as one joined with `; `: pieces never span a `;`.
+        let mut cookies = Vec::new();
+        for line in self.req.headers.get_all(header::COOKIE) {
+            if let Ok(line) = line.to_str() {
+                cookies.extend(params::parse_cookies(line));
+            }
+        }
+        (query, cookies)
     }
 
     /// Reads and validates every parameter: the violations, and the values by location.
     fn parameters(
         &self,
-        query: &[(String, String)],
-        cookies: &[(String, String)],
-    ) -> (Vec<Violation>, Values) {
+        query: &[params::Pair<'_>],
+        cookies: &[params::Pair<'_>],
+    ) -> (Vec<Violation>, Values<'_>) {
         let mut values = Values::default();
         let mut out = params::query_encoding_violations(self.req.query.as_deref().unwrap_or(""));
-        let query_names: Vec<&str> = self
-            .op
-            .params
-            .iter()
-            .filter(|p| p.plan.location == ParamIn::Query)
-            .map(|p| p.plan.name.as_str())
-            .collect();
         for p in &self.op.params {
             let plan = &p.plan;
             let extracted: Result<Option<Value>, Violation> = match plan.location {
@@ -523,14 +523,17 @@ impl RequestReader<'_> {
                         None => Ok(None),
                     }
                 }
-                ParamIn::Query => {
-                    let others: Vec<&str> = query_names
+                ParamIn::Query if plan.needs_other_names() => {
+                    let others: Vec<&str> = self
+                        .op
+                        .params
                         .iter()
-                        .copied()
-                        .filter(|n| *n != plan.name)
+                        .filter(|o| o.plan.location == ParamIn::Query && o.plan.name != plan.name)
+                        .map(|o| o.plan.name.as_str())
                         .collect();
                     plan.from_query_except(query, &others)
                 }
+                ParamIn::Query => plan.from_query(query),
                 ParamIn::Header => {
                     // Bytes past ASCII are read as UTF-8 text; a value that is not UTF-8 is
                     // refused rather than taken for a missing header.
@@ -578,7 +581,7 @@ impl RequestReader<'_> {
                         ParamIn::Query => &mut values.query,
                         ParamIn::Header | ParamIn::Cookie => &mut values.headers,
                     };
-                    into.insert(plan.name.clone(), value);
+                    into.insert(&plan.name, value);
                 }
             }
         }

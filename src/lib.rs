@@ -45,6 +45,7 @@ pub mod fuzz;
 pub mod generate;
 pub mod load;
 mod logline;
+mod logsink;
 pub mod negotiate;
 pub mod normalize;
 pub mod params;

@@ -11,6 +11,7 @@
 //! read at all (`malformed`: bad percent-encoding, a matrix or label prefix that is missing,
 //! an odd number of items in a name,value list, invalid JSON in a `content` parameter).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::{BitAnd, BitOr};
 
@@ -405,7 +406,8 @@ impl ParamPlan {
     /// percent-encoded (decoding happens after splitting, so an encoded `,` stays data).
     /// `+` is a literal plus in a path.
     pub fn from_path(&self, raw: &str) -> Result<Value, Violation> {
-        let decode = |s: &str| decode_strict(s).ok_or_else(|| self.bad_encoding(Vec::new()));
+        let decode: Decode<'_> =
+            &|s: &str| decode_strict(s).ok_or_else(|| self.bad_encoding(Vec::new()));
         match self.style {
             Style::Label => {
                 let body = raw.strip_prefix('.').ok_or_else(|| {
@@ -413,16 +415,16 @@ impl ParamPlan {
                         "Expected a label-style value starting with `.`, but found `{raw}`."
                     ))
                 })?;
-                self.read_label(body, &decode)
+                self.read_label(body, decode)
             }
-            Style::Matrix => self.read_matrix(raw, &decode),
-            _ => self.read_delimited(raw, ',', &decode),
+            Style::Matrix => self.read_matrix(raw, decode),
+            _ => self.read_delimited(raw, ',', decode),
         }
     }
 
     /// Reads a query parameter from the pairs [`parse_query`] produced; `Ok(None)` when it is
     /// absent. Same as [`ParamPlan::from_query_except`] with nothing excluded.
-    pub fn from_query(&self, pairs: &[(String, String)]) -> Result<Option<Value>, Violation> {
+    pub fn from_query(&self, pairs: &[Pair<'_>]) -> Result<Option<Value>, Violation> {
         self.from_query_except(pairs, &[])
     }
 
@@ -431,24 +433,33 @@ impl ParamPlan {
     /// parameters) as members.
     pub fn from_query_except(
         &self,
-        pairs: &[(String, String)],
+        pairs: &[Pair<'_>],
         others: &[&str],
     ) -> Result<Option<Value>, Violation> {
         // The pairs are already decoded.
-        self.read_pairs(pairs, others, &|s: &str| Ok(s.to_owned()))
+        self.read_pairs(pairs, others, &|s: &str| Ok(Cow::Borrowed(s)))
+    }
+
+    /// Whether reading this parameter from a query needs the names of the operation's other
+    /// query parameters ([`ParamPlan::from_query_except`]): only an exploded form object
+    /// that takes additional properties does.
+    pub fn needs_other_names(&self) -> bool {
+        matches!(&self.shape, Shape::Object(object) if object.additional.is_some())
+            && self.style == Style::Form
+            && self.explode
     }
 
     /// Reads a header parameter from its value (several field lines joined with `,`).
     /// Whitespace around the value and around each list item is not part of it.
     pub fn from_header(&self, value: &str) -> Result<Value, Violation> {
-        let identity = |s: &str| Ok(s.trim().to_owned());
-        self.read_delimited(value.trim(), ',', &identity)
+        let identity: Decode<'_> = &|s: &str| Ok(Cow::Borrowed(s.trim()));
+        self.read_delimited(value.trim(), ',', identity)
     }
 
     /// Reads a cookie parameter (form style) from the cookies [`parse_cookies`] produced;
     /// `Ok(None)` when it is absent. Values are percent-decoded after splitting; a `%` that
     /// starts no valid escape is kept as it is, and invalid UTF-8 becomes U+FFFD.
-    pub fn from_cookie(&self, cookies: &[(String, String)]) -> Result<Option<Value>, Violation> {
+    pub fn from_cookie(&self, cookies: &[Pair<'_>]) -> Result<Option<Value>, Violation> {
         self.read_pairs(cookies, &[], &|s: &str| Ok(decode_lossy(s)))
     }
 
@@ -489,7 +500,7 @@ impl ParamPlan {
             Shape::Scalar(types) => Ok(types.coerce(&text)),
             Shape::Content => serde_json::from_str(&text)
                 .map_err(|e| self.malformed(format!("This value is not valid JSON ({e})."))),
-            _ => Ok(Value::String(text)),
+            _ => Ok(Value::String(text.into_owned())),
         }
     }
 
@@ -641,7 +652,7 @@ impl ParamPlan {
     ) -> Result<Value, Violation> {
         let mut map = Map::new();
         for (key, value) in pairs {
-            let key = decode(key)?;
+            let key = decode(key)?.into_owned();
             let steps = vec![Segment::Key(key.clone())];
             let value = decode(value).map_err(|_| self.bad_encoding(steps.clone()))?;
             if map.contains_key(&key) {
@@ -656,14 +667,14 @@ impl ParamPlan {
     /// Query and cookie parameters: named pairs, form style and its relatives.
     fn read_pairs(
         &self,
-        pairs: &[(String, String)],
+        pairs: &[Pair<'_>],
         others: &[&str],
         decode: Decode<'_>,
     ) -> Result<Option<Value>, Violation> {
         let own: Vec<&str> = pairs
             .iter()
             .filter(|(k, _)| *k == self.name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| &**v)
             .collect();
         match &self.shape {
             Shape::Object(object) => match self.style {
@@ -718,7 +729,7 @@ impl ParamPlan {
     /// with `additionalProperties`, so is every other key not in `others`.
     fn form_object(
         &self,
-        pairs: &[(String, String)],
+        pairs: &[Pair<'_>],
         object: &ObjectShape,
         others: &[&str],
         decode: Decode<'_>,
@@ -726,7 +737,7 @@ impl ParamPlan {
         let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
         for (key, value) in pairs {
             let wanted = object.property(key).is_some()
-                || (object.additional.is_some() && !others.contains(&key.as_str()));
+                || (object.additional.is_some() && !others.contains(&&**key));
             if !wanted {
                 continue;
             }
@@ -750,7 +761,7 @@ impl ParamPlan {
     /// (`filter[a][b]=1`) build nested objects of strings.
     fn deep_object(
         &self,
-        pairs: &[(String, String)],
+        pairs: &[Pair<'_>],
         object: &ObjectShape,
         decode: Decode<'_>,
     ) -> Result<Option<Value>, Violation> {
@@ -836,7 +847,7 @@ impl ParamPlan {
             if here.contains_key(leaf) {
                 return Err(self.duplicate(at, 2));
             }
-            here.insert(leaf.clone(), Value::String(text));
+            here.insert(leaf.clone(), Value::String(text.into_owned()));
         }
         Ok(Value::Object(root))
     }
@@ -881,14 +892,19 @@ impl ParamPlan {
 pub const MAX_NESTING: usize = 128;
 
 /// Turns one raw piece of text into its decoded form (or says why it cannot).
-type Decode<'a> = &'a dyn Fn(&str) -> Result<String, Violation>;
+/// Text that needs no decoding is borrowed, not copied.
+type Decode<'a> = &'a dyn for<'s> Fn(&'s str) -> Result<Cow<'s, str>, Violation>;
+
+/// A name and its value from a query string or a `Cookie` header: borrowed from the request
+/// unless decoding changed them.
+pub type Pair<'a> = (Cow<'a, str>, Cow<'a, str>);
 
 /// Splits a query string into decoded name/value pairs: on `&`, then on the first `=`; `+`
 /// is a space (form encoding) and `%2B` a plus. A leading `?` is skipped, empty pieces
 /// (`a=1&&b=2`) are dropped, and a name without `=` has the empty value. Decoding is lossy and
 /// never fails: a `%` that starts no valid escape stays as it is and invalid UTF-8 becomes
 /// U+FFFD. Callers that want to refuse such requests ask [`query_encoding_violations`].
-pub fn parse_query(raw: &str) -> Vec<(String, String)> {
+pub fn parse_query(raw: &str) -> Vec<Pair<'_>> {
     query_pieces(raw)
         .map(|(k, v)| (decode_form(k), decode_form(v)))
         .collect()
@@ -908,7 +924,7 @@ pub fn query_encoding_violations(raw: &str) -> Vec<Violation> {
         })
         .map(|(k, _)| {
             Violation::new(
-                Location::Query(decode_form(k), Vec::new()),
+                Location::Query(decode_form(k).into_owned(), Vec::new()),
                 "malformed",
                 "This value is not valid percent-encoded UTF-8.",
             )
@@ -928,7 +944,7 @@ fn query_pieces(raw: &str) -> impl Iterator<Item = (&str, &str)> {
 /// percent-decoded: [`ParamPlan::from_cookie`] decodes after splitting lists). Whitespace
 /// around names and values is dropped, as are the double quotes RFC 6265 allows around a
 /// value; pieces without `=` or with an empty name are skipped.
-pub fn parse_cookies(header: &str) -> Vec<(String, String)> {
+pub fn parse_cookies(header: &str) -> Vec<Pair<'_>> {
     header
         .split(';')
         .filter_map(|piece| {
@@ -942,21 +958,25 @@ pub fn parse_cookies(header: &str) -> Vec<(String, String)> {
                 .strip_prefix('"')
                 .and_then(|v| v.strip_suffix('"'))
                 .unwrap_or(value);
-            Some((name.to_owned(), value.to_owned()))
+            Some((Cow::Borrowed(name), Cow::Borrowed(value)))
         })
         .collect()
 }
 
-fn decode_form(s: &str) -> String {
-    decode_lossy(&s.replace('+', " "))
+fn decode_form(s: &str) -> Cow<'_, str> {
+    if s.contains('+') {
+        Cow::Owned(decode_lossy(&s.replace('+', " ")).into_owned())
+    } else {
+        decode_lossy(s)
+    }
 }
 
-fn decode_lossy(s: &str) -> String {
-    percent_decode_str(s).decode_utf8_lossy().into_owned()
+fn decode_lossy(s: &str) -> Cow<'_, str> {
+    percent_decode_str(s).decode_utf8_lossy()
 }
 
 /// Percent-decodes, or `None` when a `%` starts no valid escape or the result is not UTF-8.
-fn decode_strict(s: &str) -> Option<String> {
+fn decode_strict(s: &str) -> Option<Cow<'_, str>> {
     let bytes = s.as_bytes();
     let valid_escapes = bytes.iter().enumerate().all(|(i, b)| {
         *b != b'%'
@@ -966,10 +986,7 @@ fn decode_strict(s: &str) -> Option<String> {
     if !valid_escapes {
         return None;
     }
-    percent_decode_str(s)
-        .decode_utf8()
-        .ok()
-        .map(|c| c.into_owned())
+    percent_decode_str(s).decode_utf8().ok()
 }
 
 /// Splits on `sep`, with empty text giving no items (so `""` is the empty array).
@@ -1263,6 +1280,13 @@ impl Walker<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn owned(pairs: Vec<Pair<'_>>) -> Vec<(String, String)> {
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -2004,7 +2028,7 @@ mod tests {
     #[test]
     fn query_strings_decode_plus_as_space_and_escapes() {
         assert_eq!(
-            parse_query("?q=a+b&id=YWJj%3D%3D&plus=1%2B1&eq=a=b"),
+            owned(parse_query("?q=a+b&id=YWJj%3D%3D&plus=1%2B1&eq=a=b")),
             vec![
                 ("q".to_owned(), "a b".to_owned()),
                 ("id".to_owned(), "YWJj==".to_owned()),
@@ -2013,7 +2037,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            parse_query("a&&b=&%20k+=v"),
+            owned(parse_query("a&&b=&%20k+=v")),
             vec![
                 ("a".to_owned(), String::new()),
                 ("b".to_owned(), String::new()),
@@ -2025,7 +2049,7 @@ mod tests {
     #[test]
     fn invalid_query_escapes_are_decoded_lossily_and_reported_on_request() {
         assert_eq!(
-            parse_query("a=%zz&b=%FF&c=100%"),
+            owned(parse_query("a=%zz&b=%FF&c=100%")),
             vec![
                 ("a".to_owned(), "%zz".to_owned()),
                 ("b".to_owned(), "\u{FFFD}".to_owned()),
@@ -2068,7 +2092,7 @@ mod tests {
     #[test]
     fn cookie_headers_split_into_trimmed_pairs() {
         assert_eq!(
-            parse_cookies(" a=1; b = \"two\" ;flag; =x; c=x=y;;"),
+            owned(parse_cookies(" a=1; b = \"two\" ;flag; =x; c=x=y;;")),
             vec![
                 ("a".to_owned(), "1".to_owned()),
                 ("b".to_owned(), "two".to_owned()),
@@ -2180,7 +2204,7 @@ mod tests {
                 utf8_percent_encode(&key, NON_ALPHANUMERIC),
                 utf8_percent_encode(&value, NON_ALPHANUMERIC),
             );
-            prop_assert_eq!(parse_query(&raw), vec![(key, value)]);
+            prop_assert_eq!(owned(parse_query(&raw)), vec![(key, value)]);
         }
 
         #[test]

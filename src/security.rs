@@ -6,6 +6,7 @@ use base64::Engine as _;
 use http::HeaderMap;
 use serde_json::Value;
 
+use crate::params::Pair;
 use crate::problems::Problems;
 
 /// How a scheme carries its credential.
@@ -54,8 +55,8 @@ pub struct Unauthenticated {
 /// The parts of a request that carry credentials.
 pub struct CredentialSources<'a> {
     pub headers: &'a HeaderMap,
-    pub query: &'a [(String, String)],
-    pub cookies: &'a [(String, String)],
+    pub query: &'a [Pair<'a>],
+    pub cookies: &'a [Pair<'a>],
 }
 
 impl Security {
@@ -225,13 +226,13 @@ fn present(scheme: &Scheme, s: &CredentialSources<'_>) -> Result<Option<String>,
             .query
             .iter()
             .find(|(k, v)| k == name && !v.is_empty())
-            .map(|(_, v)| Some(v.clone()))
+            .map(|(_, v)| Some(v.clone().into_owned()))
             .ok_or_else(|| format!("The request has no `{name}` query parameter with an API key.")),
         SchemeKind::ApiKeyCookie(name) => s
             .cookies
             .iter()
             .find(|(k, v)| k == name && !v.is_empty())
-            .map(|(_, v)| Some(v.clone()))
+            .map(|(_, v)| Some(v.clone().into_owned()))
             .ok_or_else(|| format!("The request has no `{name}` cookie with an API key.")),
         SchemeKind::Unchecked => Ok(None),
     }
@@ -293,6 +294,13 @@ mod tests {
         h
     }
 
+    fn borrowed(pairs: &[(String, String)]) -> Vec<Pair<'_>> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+            .collect()
+    }
+
     fn check(
         s: &Security,
         h: &HeaderMap,
@@ -301,8 +309,8 @@ mod tests {
     ) -> Result<Vec<Credential>, Unauthenticated> {
         s.check(&CredentialSources {
             headers: h,
-            query: q,
-            cookies: c,
+            query: &borrowed(q),
+            cookies: &borrowed(c),
         })
     }
 

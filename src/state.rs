@@ -175,7 +175,7 @@ impl Sessions {
 /// One received request, as the journal tells it.
 #[derive(Debug, Clone)]
 pub struct JournalEntry {
-    pub method: String,
+    pub method: http::Method,
     pub path: String,
     pub query: Option<String>,
     pub operation: Option<String>,
@@ -192,7 +192,7 @@ impl JournalEntry {
             .map(|v| json!({"path": v.path(), "keyword": v.keyword, "message": v.message}))
             .collect();
         json!({
-            "method": self.method,
+            "method": self.method.as_str(),
             "path": self.path,
             "query": self.query,
             "operationId": self.operation,
@@ -232,7 +232,7 @@ mod tests {
 
     fn entry(i: u16) -> JournalEntry {
         JournalEntry {
-            method: "GET".into(),
+            method: http::Method::GET,
             path: format!("/{i}"),
             query: None,
             operation: None,

@@ -345,7 +345,8 @@ fn serialize(plan: &ParamPlan, others: &[String], v: &Value) -> Option<Part> {
         ParamIn::Query => {
             let pairs = query_pairs(plan, v)?;
             let raw: Vec<String> = pairs.iter().map(|(k, x)| format!("{k}={x}")).collect();
-            let parsed = params::parse_query(&raw.join("&"));
+            let joined = raw.join("&");
+            let parsed = params::parse_query(&joined);
             let others: Vec<&str> = others.iter().map(String::as_str).collect();
             let back = plan.from_query_except(&parsed, &others).ok().flatten();
             let empty = pairs.iter().any(|(_, x)| x.is_empty()) && !plan.allow_empty_value;
@@ -358,7 +359,8 @@ fn serialize(plan: &ParamPlan, others: &[String], v: &Value) -> Option<Part> {
         }
         ParamIn::Cookie => {
             let t = enc(&scalar_text(v)?, QUERY);
-            let cookies = params::parse_cookies(&format!("{}={t}", plan.name));
+            let header = format!("{}={t}", plan.name);
+            let cookies = params::parse_cookies(&header);
             (plan.from_cookie(&cookies).ok().flatten().as_ref() == Some(v))
                 .then_some(Part::Cookie(t))
         }

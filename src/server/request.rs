@@ -242,15 +242,26 @@ fn expects_continue(headers: &HeaderMap) -> bool {
 fn log(req: &MockRequest, outcome: &Outcome, started: Instant) {
     let micros = started.elapsed().as_micros() as u64;
     let operation = outcome.operation.as_deref().unwrap_or("-");
-    tracing::info!(
-        method = %req.method,
-        path = %req.path,
-        status = outcome.response.status,
+    let line = crate::logline::RequestLine {
+        target: module_path!(),
+        method: req.method.as_str(),
+        path: &req.path,
+        status: outcome.response.status,
         operation,
         micros,
-        violations = outcome.violations.len(),
-        "request"
-    );
+        violations: outcome.violations.len(),
+    };
+    if !crate::logline::request(&line, tracing::enabled!(tracing::Level::INFO)) {
+        tracing::info!(
+            method = %req.method,
+            path = %req.path,
+            status = outcome.response.status,
+            operation,
+            micros,
+            violations = outcome.violations.len(),
+            "request"
+        );
+    }
     if !outcome.response_violations.is_empty() {
         let list: Vec<String> = outcome
             .response_violations

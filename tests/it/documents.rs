@@ -211,6 +211,25 @@ fn a_requirement_with_two_schemes_needs_both() {
 }
 
 #[test]
+fn cookies_are_read_from_every_cookie_line() {
+    // HTTP/1.1 clients may send several `Cookie` lines; they are one list, as if joined
+    // with `; ` (RFC 6265 section 5.4).
+    let s = Server::docs(&["edge-30.yaml"]);
+    s.get("/edge30/secure/both")
+        .header("X-API-Key", "k")
+        .header("Cookie", "theme=dark; lang=en")
+        .header("Cookie", "SESSION=s")
+        .send()
+        .expect(204);
+    s.get("/edge30/secure/both")
+        .header("X-API-Key", "k")
+        .header("Cookie", "theme=dark")
+        .header("Cookie", "SESSION=")
+        .send()
+        .expect(401);
+}
+
+#[test]
 fn query_parameters_are_read_in_every_style() {
     let s = Server::docs(&["edge-30.yaml"]);
     s.get("/edge30/search?tags=a&tags=b&ids=1,2&words=a%20b&codes=a|b&filter[color]=red&filter[size]=2")

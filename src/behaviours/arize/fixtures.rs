@@ -3,7 +3,7 @@
 //! twice, and existing memberships must obey the API's own rules (organization, annotator);
 //! the first entry that does not fit fails startup, named.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Deserialize;
 
@@ -164,7 +164,7 @@ impl Check<'_> {
             if world.organizations.contains_key(&id) {
                 return Err(self.fail(entry, format!("organization {} is listed twice", o.id)));
             }
-            let mut members = HashSet::new();
+            let mut members = foldhash::HashSet::default();
             let mut listed = Vec::new();
             for (j, text) in o.members.iter().enumerate() {
                 let entry = format!("organizations[{i}].members[{j}]");

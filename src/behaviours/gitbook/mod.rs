@@ -437,6 +437,7 @@ fn snapshot(world: &World) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::behaviour::ParamValues;
 
     /// Users whose names need escaping (quotes, a backslash, a control character, text past
     /// ASCII), with and without the optional members, in a space with a role each.
@@ -507,8 +508,12 @@ tokens: []
             let Value::Object(query) = query else {
                 unreachable!("the queries are objects")
             };
+            let mut params = ParamValues::default();
+            for (name, value) in &query {
+                params.insert(name, value.clone());
+            }
             let reply = paging::answer(
-                &query,
+                &params,
                 &key,
                 perms.users.index(),
                 user_items(&world, |id| perms.users.get(id)),

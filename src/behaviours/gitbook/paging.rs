@@ -10,13 +10,14 @@
 //! the token is a valid `page` by the document's schema, and a valid request is never a 400.)
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::world::page;
-use crate::behaviour::{Reply, push_str};
+use crate::behaviour::{ParamValues, Reply};
 
 /// Items per page when `limit` is not given.
 pub const DEFAULT_LIMIT: usize = 20;
@@ -29,20 +30,59 @@ pub struct ListKey<'a> {
 }
 
 impl ListKey<'_> {
-    fn prefix(&self) -> String {
-        format!("gbp1/{}/{}/{}/", self.kind, self.space, self.filter)
+    /// The token's text before base64: `gbp1/<kind>/<space>/<filter>/<seq>`.
+    fn raw(&self, seq: u64) -> String {
+        use std::fmt::Write as _;
+        let mut raw = String::with_capacity(32 + self.space.len() + self.filter.len());
+        // Writing to a `String` cannot fail.
+        let _ = write!(
+            raw,
+            "gbp1/{}/{}/{}/{seq}",
+            self.kind, self.space, self.filter
+        );
+        raw
     }
 
+    #[cfg(test)]
     pub(super) fn token(&self, seq: u64) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{}{seq}", self.prefix()))
+        URL_SAFE_NO_PAD.encode(self.raw(seq))
+    }
+
+    /// Appends the token for `seq` to `out` as a JSON string (base64url needs no escaping).
+    fn push_token(&self, seq: u64, out: &mut Vec<u8>) {
+        let raw = self.raw(seq);
+        out.push(b'"');
+        let start = out.len();
+        out.resize(
+            start + base64::encoded_len(raw.len(), false).unwrap_or(0),
+            0,
+        );
+        match URL_SAFE_NO_PAD.encode_slice(raw.as_bytes(), &mut out[start..]) {
+            Ok(written) => out.truncate(start + written),
+            // Not reached: the room is `encoded_len`'s; the slower path keeps the page whole.
+            Err(_) => {
+                out.truncate(start);
+                out.extend_from_slice(URL_SAFE_NO_PAD.encode(&raw).as_bytes());
+            }
+        }
+        out.push(b'"');
     }
 
     /// The sequence number a token asks for, if it is one of this list's.
     fn seq(&self, token: &str) -> Option<u64> {
         let raw = URL_SAFE_NO_PAD.decode(token).ok()?;
-        let text = String::from_utf8(raw).ok()?;
-        text.strip_prefix(&self.prefix())?.parse().ok()
+        let rest = raw.strip_prefix(b"gbp1/")?;
+        let rest = strip_part(rest, self.kind)?;
+        let rest = strip_part(rest, self.space)?;
+        let digits = strip_part(rest, self.filter)?;
+        // `u64::from_str` without the UTF-8 check: a leading `+` is taken, as it was.
+        std::str::from_utf8(digits).ok()?.parse().ok()
     }
+}
+
+/// `rest` after `part` and a `/`.
+fn strip_part<'r>(rest: &'r [u8], part: &str) -> Option<&'r [u8]> {
+    rest.strip_prefix(part.as_bytes())?.strip_prefix(b"/")
 }
 
 /// One page of `index` as the request's `page` and `limit` (in `query`) ask, or the 404 for a page token
@@ -53,7 +93,7 @@ impl ListKey<'_> {
 /// `{items, next?, count}` object of `serde_json::to_vec` (members in that order, compact),
 /// without a `Value` tree to build, serialize and free (about 200 allocations a page of 20).
 pub fn answer(
-    query: &Map<String, Value>,
+    query: &ParamValues<'_>,
     key: &ListKey<'_>,
     index: &BTreeMap<u64, String>,
     mut item: impl FnMut(&str, &mut Vec<u8>) -> bool,
@@ -84,11 +124,12 @@ pub fn answer(
     out.push(b']');
     if let Some(seq) = next {
         out.extend_from_slice(b",\"next\":{\"page\":");
-        push_str(&mut out, &key.token(seq));
+        key.push_token(seq, &mut out);
         out.push(b'}');
     }
     out.extend_from_slice(b",\"count\":");
-    out.extend_from_slice(index.len().to_string().as_bytes());
+    // Writing to a `Vec` cannot fail.
+    let _ = write!(out, "{}", index.len());
     out.push(b'}');
     Reply::json(200, out)
 }
@@ -132,6 +173,27 @@ mod tests {
         assert_eq!(teams.seq(&token), None);
         assert_eq!(users.seq("cGFnZToy"), None);
         assert_eq!(users.seq("not base64!"), None);
+    }
+
+    #[test]
+    fn the_next_token_is_written_as_the_json_string_of_the_token() {
+        for (space, filter, seq) in [
+            ("sp1", "", 0),
+            ("sPaCeBench02", "edit", u64::MAX),
+            ("é", "x", 41),
+        ] {
+            let key = ListKey {
+                kind: "aggregate",
+                space,
+                filter,
+            };
+            let mut out = b"[".to_vec();
+            key.push_token(seq, &mut out);
+            out.push(b']');
+            let parsed: Vec<String> = serde_json::from_slice(&out).expect("a JSON array");
+            assert_eq!(parsed, [key.token(seq)]);
+            assert_eq!(key.seq(&parsed[0]), Some(seq));
+        }
     }
 
     #[test]
