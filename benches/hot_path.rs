@@ -280,8 +280,8 @@ fn response_generation(c: &mut Criterion) {
             .iter()
             .find(|a| a.name == api)
             .unwrap_or_else(|| panic!("{api} is bundled"));
-        let Some(op) = api.operations.iter().find(|o| o.id == operation_id) else {
-            let ids: Vec<&str> = api.operations.iter().map(|o| o.id.as_str()).collect();
+        let Some(op) = api.operations.iter().find(|o| *o.id == *operation_id) else {
+            let ids: Vec<&str> = api.operations.iter().map(|o| &*o.id).collect();
             panic!("{operation_id} is not one of {ids:?}");
         };
         let media = op

@@ -70,7 +70,7 @@ pub struct RequestBody {
 #[derive(Debug)]
 pub struct Operation {
     /// `operationId`, or `METHOD /path` when the document gives none.
-    pub id: String,
+    pub id: Arc<str>,
     pub method: Method,
     /// The path template as written in the document.
     pub template: String,
@@ -344,7 +344,7 @@ impl<'a> Builder<'a, '_> {
                 }
                 let op_ptr = pointer_join(&item.pointer, &[method]);
                 if let Some(op) = self.operation(mount, template, method, &item, &op_ptr) {
-                    if let Some(previous) = ids.insert(op.id.clone(), op_ptr.clone()) {
+                    if let Some(previous) = ids.insert(op.id.to_string(), op_ptr.clone()) {
                         self.problems.error(
                             &item.file,
                             &pointer_join(&op_ptr, &["operationId"]),
@@ -387,7 +387,7 @@ impl<'a> Builder<'a, '_> {
             self.errors
                 .for_operation(self.resources, self.compiler, self.problems, &responses);
         Some(Operation {
-            id,
+            id: id.into(),
             method: Method::from_bytes(method.to_uppercase().as_bytes()).unwrap_or(Method::GET),
             template: template.to_owned(),
             route: format!("{mount}{template}"),

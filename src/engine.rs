@@ -67,7 +67,7 @@ impl MockResponse {
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub response: MockResponse,
-    pub operation: Option<String>,
+    pub operation: Option<Arc<str>>,
     /// Shared with the journal entry, not copied into it.
     pub violations: Arc<[Violation]>,
     /// Where the answer breaks its own spec (only checked when asked to).
@@ -373,7 +373,7 @@ impl Engine {
             RouteMatch::Found { op, .. } => {
                 let operation = &self.apis[op.0].operations[op.1];
                 let mut o = error_outcome(&operation.errors, facts, Vec::new(), check);
-                o.operation = Some(operation.id.clone());
+                o.operation = Some(Arc::clone(&operation.id));
                 o
             }
             RouteMatch::MethodNotAllowed { api, .. } | RouteMatch::NotFound { api: Some(api) } => {
@@ -403,7 +403,7 @@ impl Engine {
                     session,
                 }
                 .answer();
-                outcome.operation = Some(operation.id.clone());
+                outcome.operation = Some(Arc::clone(&operation.id));
                 outcome
             }
             RouteMatch::MethodNotAllowed { allowed, api } => {
@@ -457,7 +457,7 @@ impl Engine {
     /// The seed of an operation's static generated bodies.
     pub(crate) fn static_seed(&self, api: &Api, op: &Operation, status: u16, media: &str) -> u64 {
         let mut h = Fnv::new(self.config.seed);
-        for part in [api.name.as_str(), op.id.as_str(), media] {
+        for part in [api.name.as_str(), &op.id, media] {
             h.write(part.as_bytes());
         }
         h.write(&status.to_le_bytes());

@@ -88,7 +88,7 @@ impl Exchange<'_> {
             let malformed = violations.iter().find(|v| is_malformed(v));
             let detail = match (malformed, violations.len()) {
                 // A body that cannot be read says so first, with its line and column.
-                (Some(m), _) => m.message.clone(),
+                (Some(m), _) => m.message.to_string(),
                 (None, 1) => "The request has 1 violation.".to_owned(),
                 (None, n) => format!("The request has {n} violations."),
             };

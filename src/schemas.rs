@@ -8,6 +8,7 @@
 //! Messages are written for people and read like the constraint violations of Symfony's
 //! validator (the style Alumio's API speaks); the keyword that failed travels with each one.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -307,123 +308,137 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 /// The keyword and message for one kind of failure.
-fn describe(kind: &ValidationErrorKind, e: &ValidationError<'_>) -> (&'static str, String) {
+fn describe(
+    kind: &ValidationErrorKind,
+    e: &ValidationError<'_>,
+) -> (&'static str, Cow<'static, str>) {
     use ValidationErrorKind as K;
     match kind {
         K::Type { kind } => (
             "type",
-            format!("This value should be of type {}.", type_names(kind)),
+            format!("This value should be of type {}.", type_names(kind)).into(),
         ),
         K::Enum { options } => (
             "enum",
             format!(
                 "The value you selected is not a valid choice. Valid choices: {}.",
                 list_values(options)
-            ),
+            )
+            .into(),
         ),
         K::Constant { expected_value } => (
             "const",
-            format!("This value should be equal to {expected_value}."),
+            format!("This value should be equal to {expected_value}.").into(),
         ),
         K::Format { format } => ("format", format_message(format)),
         K::Pattern { pattern } => (
             "pattern",
-            format!("This value is not valid: it should match the pattern {pattern}."),
+            format!("This value is not valid: it should match the pattern {pattern}.").into(),
         ),
         K::MinLength { limit } => (
             "minLength",
             format!(
                 "This value is too short. It should have {} or more.",
                 plural(*limit, "character", "characters")
-            ),
+            )
+            .into(),
         ),
         K::MaxLength { limit } => (
             "maxLength",
             format!(
                 "This value is too long. It should have {} or less.",
                 plural(*limit, "character", "characters")
-            ),
+            )
+            .into(),
         ),
         K::Minimum { limit } => (
             "minimum",
-            format!("This value should be greater than or equal to {limit}."),
+            format!("This value should be greater than or equal to {limit}.").into(),
         ),
         K::Maximum { limit } => (
             "maximum",
-            format!("This value should be less than or equal to {limit}."),
+            format!("This value should be less than or equal to {limit}.").into(),
         ),
         K::ExclusiveMinimum { limit } => (
             "exclusiveMinimum",
-            format!("This value should be greater than {limit}."),
+            format!("This value should be greater than {limit}.").into(),
         ),
         K::ExclusiveMaximum { limit } => (
             "exclusiveMaximum",
-            format!("This value should be less than {limit}."),
+            format!("This value should be less than {limit}.").into(),
         ),
         K::MultipleOf { multiple_of } => (
             "multipleOf",
-            format!("This value should be a multiple of {multiple_of}."),
+            format!("This value should be a multiple of {multiple_of}.").into(),
         ),
         K::MinItems { limit } => (
             "minItems",
             format!(
                 "This collection should contain {} or more.",
                 plural(*limit, "element", "elements")
-            ),
+            )
+            .into(),
         ),
         K::MaxItems { limit } => (
             "maxItems",
             format!(
                 "This collection should contain {} or less.",
                 plural(*limit, "element", "elements")
-            ),
+            )
+            .into(),
         ),
         K::UniqueItems => (
             "uniqueItems",
-            "This collection should contain only unique elements.".to_owned(),
+            Cow::Borrowed("This collection should contain only unique elements."),
         ),
         K::MinProperties { limit } => (
             "minProperties",
             format!(
                 "This object should have {} or more.",
                 plural(*limit, "property", "properties")
-            ),
+            )
+            .into(),
         ),
         K::MaxProperties { limit } => (
             "maxProperties",
             format!(
                 "This object should have {} or less.",
                 plural(*limit, "property", "properties")
-            ),
+            )
+            .into(),
         ),
         K::Contains => (
             "contains",
-            "This collection should contain at least one matching element.".to_owned(),
+            Cow::Borrowed("This collection should contain at least one matching element."),
         ),
-        K::AnyOf { context } => ("anyOf", choice_message(context, e.instance_path().as_str())),
-        K::OneOfNotValid { context } => {
-            ("oneOf", choice_message(context, e.instance_path().as_str()))
-        }
+        K::AnyOf { context } => (
+            "anyOf",
+            choice_message(context, e.instance_path().as_str()).into(),
+        ),
+        K::OneOfNotValid { context } => (
+            "oneOf",
+            choice_message(context, e.instance_path().as_str()).into(),
+        ),
         K::OneOfMultipleValid { .. } => (
             "oneOf",
-            "This value matches more than one of the allowed forms.".to_owned(),
+            Cow::Borrowed("This value matches more than one of the allowed forms."),
         ),
-        K::Not { .. } | K::FalseSchema => ("not", "This value is not allowed.".to_owned()),
+        K::Not { .. } | K::FalseSchema => ("not", Cow::Borrowed("This value is not allowed.")),
         K::PropertyNames { error } => (
             "propertyNames",
-            format!("This property name is not valid: {error}."),
+            format!("This property name is not valid: {error}.").into(),
         ),
         K::AdditionalItems { .. } | K::UnevaluatedItems { .. } => (
             "items",
-            "This collection has more elements than allowed.".to_owned(),
+            Cow::Borrowed("This collection has more elements than allowed."),
         ),
-        _ => ("schema", format!("This value is not valid: {e}.")),
+        _ => ("schema", format!("This value is not valid: {e}.").into()),
     }
 }
 
 /// What a failed choice wanted: one of some fields, one of some fixed values, or (when the
 /// branches differ in shape) one of the allowed forms.
-fn choice_message(context: &[Vec<ValidationError<'static>>], here: &str) -> String {
+fn choice_message<'c>(context: &'c [Vec<ValidationError<'static>>], here: &str) -> String {
     let mut fields = Vec::new();
     let only_missing_fields = !context.is_empty()
         && context.iter().all(|branch| {
@@ -446,8 +461,9 @@ fn choice_message(context: &[Vec<ValidationError<'static>>], here: &str) -> Stri
     if only_missing_fields {
         return format!("One of these fields is required: {}.", fields.join(", "));
     }
-    let mut choices: Vec<String> = Vec::new();
-    let mut add = |v: String| {
+    // The values, each once (equal values are written alike), borrowed from the errors.
+    let mut choices: Vec<&Value> = Vec::new();
+    let mut add = |v: &'c Value| {
         if !choices.contains(&v) {
             choices.push(v);
         }
@@ -457,13 +473,13 @@ fn choice_message(context: &[Vec<ValidationError<'static>>], here: &str) -> Stri
             !branch.is_empty()
                 && branch.iter().all(|e| match e.kind() {
                     ValidationErrorKind::Constant { expected_value } => {
-                        add(expected_value.to_string());
+                        add(expected_value);
                         true
                     }
                     ValidationErrorKind::Enum { options } => {
                         match &**options {
-                            Value::Array(values) => values.iter().for_each(|v| add(v.to_string())),
-                            other => add(other.to_string()),
+                            Value::Array(values) => values.iter().for_each(&mut add),
+                            other => add(other),
                         }
                         true
                     }
@@ -472,24 +488,35 @@ fn choice_message(context: &[Vec<ValidationError<'static>>], here: &str) -> Stri
                 })
         });
     if all_fixed && !choices.is_empty() {
-        format!(
-            "The value you selected is not a valid choice. Valid choices: {}.",
-            choices.join(", ")
-        )
+        let mut message =
+            String::from("The value you selected is not a valid choice. Valid choices: ");
+        push_values(&mut message, choices);
+        message.push('.');
+        message
     } else {
         "This value does not match any of the allowed forms.".to_owned()
     }
 }
 
-fn list_values(options: &Value) -> String {
-    match options {
-        Value::Array(values) => values
-            .iter()
-            .map(Value::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
+/// Appends each value as JSON, separated by `, `.
+fn push_values<'v>(out: &mut String, values: impl IntoIterator<Item = &'v Value>) {
+    use std::fmt::Write as _;
+    for (i, v) in values.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        // Writing to a `String` cannot fail.
+        let _ = write!(out, "{v}");
     }
+}
+
+fn list_values(options: &Value) -> String {
+    let mut out = String::new();
+    match options {
+        Value::Array(values) => push_values(&mut out, values),
+        other => push_values(&mut out, [other]),
+    }
+    out
 }
 
 fn type_names(kind: &TypeKind) -> String {
@@ -502,19 +529,19 @@ fn type_names(kind: &TypeKind) -> String {
     }
 }
 
-fn format_message(format: &str) -> String {
+fn format_message(format: &str) -> Cow<'static, str> {
     match format {
-        "email" | "idn-email" => "This value is not a valid email address.".to_owned(),
-        "uuid" => "This value is not a valid UUID.".to_owned(),
-        "date-time" => "This value is not a valid datetime.".to_owned(),
-        "date" => "This value is not a valid date.".to_owned(),
-        "time" => "This value is not a valid time.".to_owned(),
+        "email" | "idn-email" => Cow::Borrowed("This value is not a valid email address."),
+        "uuid" => Cow::Borrowed("This value is not a valid UUID."),
+        "date-time" => Cow::Borrowed("This value is not a valid datetime."),
+        "date" => Cow::Borrowed("This value is not a valid date."),
+        "time" => Cow::Borrowed("This value is not a valid time."),
         "uri" | "uri-reference" | "iri" | "iri-reference" | "url" => {
-            "This value is not a valid URL.".to_owned()
+            Cow::Borrowed("This value is not a valid URL.")
         }
-        "ipv4" | "ipv6" => "This value is not a valid IP address.".to_owned(),
-        "hostname" | "idn-hostname" => "This value is not a valid hostname.".to_owned(),
-        other => format!("This value is not a valid {other}."),
+        "ipv4" | "ipv6" => Cow::Borrowed("This value is not a valid IP address."),
+        "hostname" | "idn-hostname" => Cow::Borrowed("This value is not a valid hostname."),
+        other => format!("This value is not a valid {other}.").into(),
     }
 }
 

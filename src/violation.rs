@@ -3,6 +3,7 @@
 //! Violations stay data (where, which constraint, a sentence) until `errors` renders them in
 //! the API's own error format; nothing here knows about HTTP or any error schema.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// One step into a JSON value.
@@ -32,13 +33,18 @@ pub struct Violation {
     pub location: Location,
     /// The constraint that failed, named as JSON Schema names it (`format`, `required`,
     /// `type`, ...) or as the request layer does (`missing`, `malformed`, `duplicate`).
-    pub keyword: String,
+    pub keyword: Cow<'static, str>,
     /// A sentence for people.
-    pub message: String,
+    pub message: Cow<'static, str>,
 }
 
 impl Violation {
-    pub fn new(location: Location, keyword: impl Into<String>, message: impl Into<String>) -> Self {
+    /// Fixed keywords and messages are kept as they are, not copied.
+    pub fn new(
+        location: Location,
+        keyword: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Self {
             location,
             keyword: keyword.into(),

@@ -267,7 +267,7 @@ impl<'e> Checker<'e> {
                 let mut verdicts = judge_operation(op, req, resp, &findings);
                 verdicts.extend(self.stories.observe(api, op, req, resp));
                 Judged {
-                    operation: Some(op.id.clone()),
+                    operation: Some(op.id.to_string()),
                     verdicts,
                 }
             }

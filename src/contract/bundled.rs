@@ -317,7 +317,7 @@ fn alumio(api: &Api) -> Option<StoryPlan> {
 }
 
 fn op_index(api: &Api, id: &str) -> Option<usize> {
-    api.operations.iter().position(|o| o.id == id)
+    api.operations.iter().position(|o| *o.id == *id)
 }
 
 fn declares(op: &Operation, query: &str) -> bool {

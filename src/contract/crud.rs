@@ -30,7 +30,7 @@ fn op_of<'i>(
         .ops
         .values()
         .find(|p| p.resource == r && p.role == role)?;
-    let index = api.operations.iter().position(|o| o.id == plan.op_id)?;
+    let index = api.operations.iter().position(|o| *o.id == *plan.op_id)?;
     Some((index, plan))
 }
 

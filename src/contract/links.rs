@@ -102,7 +102,7 @@ fn parse_link(
         (Some(Value::String(id)), _) => api
             .operations
             .iter()
-            .position(|o| o.id == *id)
+            .position(|o| *o.id == **id)
             .ok_or_else(|| format!("no operation has the operationId `{id}`"))?,
         (_, Some(Value::String(r))) => operation_ref(api, link.base, r)?,
         _ => return Err("it names no operationId or operationRef".to_owned()),
@@ -322,7 +322,7 @@ paths:
         let ops: Vec<&str> = story
             .steps
             .iter()
-            .map(|s| api.operations[s.op].id.as_str())
+            .map(|s| &*api.operations[s.op].id)
             .collect();
         // The source, the read, the rename (by operationRef), the read again; no delete.
         assert_eq!(ops, ["createThing", "getThing", "renameThing", "getThing"]);

@@ -141,7 +141,7 @@ fn vendor_refusal(target: &Target<'_>, resp: &MockResponse) -> bool {
     let body = String::from_utf8_lossy(&resp.body);
     VENDOR_REFUSALS.iter().any(|(api, op, status, words)| {
         target.api.name == *api
-            && target.op.id == *op
+            && *target.op.id == **op
             && resp.status == *status
             && body.contains(words)
     })
@@ -870,7 +870,7 @@ fn a_page_token_a_list_did_not_give_is_a_conformant_404_not_a_400_regression() {
     ] {
         let target = targets
             .iter()
-            .find(|t| t.op.id == id)
+            .find(|t| *t.op.id == *id)
             .unwrap_or_else(|| panic!("GitBook serves {id}"));
         let req = GeneratedRequest {
             method: http::Method::GET,
@@ -911,7 +911,7 @@ fn a_valid_request_to_an_operation_needing_two_schemes_or_one_is_authenticated_r
     let targets = targets(&engine);
     let target = targets
         .iter()
-        .find(|t| t.op.id == "getWithTwoSchemes")
+        .find(|t| &*t.op.id == "getWithTwoSchemes")
         .expect("edge-30.yaml has getWithTwoSchemes");
     let mut checker = Checker::new(&engine, &[]);
     let mut runner = TestRunner::deterministic();

@@ -403,7 +403,7 @@ fn op_plan(
     let declares = |s: u16| op.responses.iter().any(|r| r.status == StatusKey::Code(s));
     let invalid = if declares(422) { 422 } else { 400 };
     Some(OpPlan {
-        op_id: op.id.clone(),
+        op_id: op.id.to_string(),
         role,
         resource,
         parents: params,
