@@ -114,7 +114,7 @@ impl Reply {
         Reply::Ok { status, body: None }
     }
 
-    pub fn error(status: u16, detail: impl Into<String>) -> Reply {
+    pub fn error(status: u16, detail: impl Into<std::borrow::Cow<'static, str>>) -> Reply {
         Reply::Err(ErrorFacts::new(
             status,
             crate::errors::reason(status),

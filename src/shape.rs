@@ -207,7 +207,7 @@ pub fn problem_json(facts: &ErrorFacts) -> Value {
     body.insert("title".into(), json!(facts.title));
     body.insert("status".into(), json!(facts.status));
     let detail = if facts.violations.is_empty() {
-        facts.detail.clone()
+        facts.detail.to_string()
     } else {
         fold_violations(facts)
     };
@@ -538,7 +538,7 @@ fn fold_violations(facts: &ErrorFacts) -> String {
     if facts.detail.is_empty() {
         listed
     } else if listed.is_empty() {
-        facts.detail.clone()
+        facts.detail.to_string()
     } else {
         format!("{} ({listed})", facts.detail)
     }

@@ -132,16 +132,21 @@ pub fn segments_from_pointer(pointer: &str) -> Vec<Segment> {
 pub struct ErrorFacts {
     pub status: u16,
     /// Short, the same for every occurrence of this kind of error ("Validation failed").
-    pub title: String,
+    pub title: Cow<'static, str>,
     /// What happened this time.
-    pub detail: String,
+    pub detail: Cow<'static, str>,
     pub violations: Vec<Violation>,
     /// The request path, for formats with an `instance` member.
     pub instance: Option<String>,
 }
 
 impl ErrorFacts {
-    pub fn new(status: u16, title: impl Into<String>, detail: impl Into<String>) -> Self {
+    /// Fixed titles and details are kept as they are, not copied.
+    pub fn new(
+        status: u16,
+        title: impl Into<Cow<'static, str>>,
+        detail: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Self {
             status,
             title: title.into(),
