@@ -250,6 +250,18 @@ mod tests {
 
     const LONG: Duration = Duration::from_secs(3600);
 
+    /// `first` after a quiet spell, then `line 0` to `line 99`, each 1 µs after the last.
+    fn first_and_a_hundred_close_lines(sink: &'static Sink) {
+        let t0 = Instant::now();
+        sink.line(b"first\n", t0);
+        for i in 0..100 {
+            sink.line(
+                format!("line {i}\n").as_bytes(),
+                t0 + Duration::from_micros(10 + i),
+            );
+        }
+    }
+
     #[test]
     fn a_line_after_a_quiet_spell_is_written_at_once() {
         let (sink, out) = sink(LONG);
@@ -264,14 +276,7 @@ mod tests {
     #[test]
     fn close_lines_wait_for_their_batch() {
         let (sink, out) = sink(LONG);
-        let t0 = Instant::now();
-        sink.line(b"first\n", t0);
-        for i in 0..100 {
-            sink.line(
-                format!("line {i}\n").as_bytes(),
-                t0 + Duration::from_micros(10 + i),
-            );
-        }
+        first_and_a_hundred_close_lines(sink);
         assert_eq!(out.text(), "first\n");
         sink.flush();
         assert!(out.text().ends_with("line 99\n"));
@@ -281,14 +286,7 @@ mod tests {
     #[test]
     fn a_batch_is_written_by_itself_after_the_gather_time() {
         let (sink, out) = sink(Duration::from_millis(20));
-        let t0 = Instant::now();
-        sink.line(b"first\n", t0);
-        for i in 0..100 {
-            sink.line(
-                format!("line {i}\n").as_bytes(),
-                t0 + Duration::from_micros(10 + i),
-            );
-        }
+        first_and_a_hundred_close_lines(sink);
         let deadline = Instant::now() + Duration::from_secs(5);
         while out.text().lines().count() < 101 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));
