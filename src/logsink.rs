@@ -103,9 +103,13 @@ impl Sink {
         write_out(&mut out, &batch);
         // Let go before `pending` is taken again: the lock order is `pending`, then `out`.
         drop(out);
-        // The next batch reuses the allocation.
+        // The next batch reuses the allocation, unless one outsized line made it larger than
+        // batches get: that memory goes back.
         let mut pending = lock(&self.pending);
-        if pending.batch.is_empty() && pending.batch.capacity() < batch.capacity() {
+        if pending.batch.is_empty()
+            && pending.batch.capacity() < batch.capacity()
+            && batch.capacity() <= 2 * MAX_BATCH
+        {
             let mut batch = batch;
             batch.clear();
             pending.batch = batch;

@@ -1901,6 +1901,30 @@ mod tests {
     }
 
     #[test]
+    fn only_exploded_form_objects_with_additional_properties_need_the_other_names() {
+        // The server gathers the operation's other query names only for these plans; any
+        // other plan reads the same value with or without them.
+        let open = json!({"type": "object", "additionalProperties": {"type": "integer"}});
+        assert!(plan(json!({"name": "meta", "in": "query", "schema": open})).needs_other_names());
+        for other in [
+            plan(json!({"name": "meta", "in": "query", "explode": false, "schema": open})),
+            plan(json!({"name": "meta", "in": "query", "style": "deepObject", "schema": open})),
+            color("query", "form", true, object_schema()),
+            plan(json!({"name": "limit", "in": "query", "schema": {"type": "integer"}})),
+        ] {
+            assert!(!other.needs_other_names(), "{other:?}");
+        }
+        let pairs = parse_query("role=admin&page=2&limit=5");
+        let closed = color("query", "form", true, object_schema());
+        assert_eq!(
+            closed.from_query(&pairs).unwrap(),
+            closed
+                .from_query_except(&pairs, &["limit", "page"])
+                .unwrap()
+        );
+    }
+
+    #[test]
     fn exploded_form_objects_take_declared_properties_only_unless_additional_is_allowed() {
         let p = color("query", "form", true, object_schema());
         assert_eq!(
