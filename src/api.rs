@@ -125,7 +125,7 @@ impl Api {
         normalize::normalize(&mut resources, dialect, &mut problems);
         let request_view = normalize::validation_view(&resources, View::Request);
         let response_view = normalize::validation_view(&resources, View::Response);
-        let mut compiler = match SchemaCompiler::new(&request_view, &response_view) {
+        let mut compiler = match SchemaCompiler::for_views(&request_view, &response_view) {
             Ok(c) => c,
             Err(e) => {
                 problems.error(&root_uri, "", e);

@@ -11,15 +11,18 @@
 //! rule), and a `oneOf`/`anyOf` with a `discriminator` gains an explicit branch selection so
 //! that a mismatch is reported on the discriminator property rather than as "matches none".
 //! A choice among fixed values written as branches (`anyOf: [{const: A, title: ...}, ...]`,
-//! OpenAPI 3.1's documented enum) becomes a choice with one `enum` branch: the same values
-//! and the same violation, without the validator building one error per branch.
+//! OpenAPI 3.1's documented enum) becomes an `enum` of the values in the choice's place, and
+//! the view remembers where ([`Folds`]) so that its failure is still reported as the choice
+//! it was written as: the same violation, without the validator building an error, a copy of
+//! the value and locations for every branch.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
 use crate::problems::Problems;
-use crate::refs::{Resources, pointer_join};
+use crate::refs::{Resources, escape_token, pointer_join};
 
 /// Which OpenAPI dialect the document's schemas are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -413,39 +416,155 @@ pub enum View {
     Response,
 }
 
+/// A validation view: the rewritten files, and where choices were folded into `enum`s.
+#[derive(Debug, Clone)]
+pub struct ValidationView {
+    pub resources: Resources,
+    pub folds: Arc<Folds>,
+}
+
+/// Which choice keyword an `enum` of a validation view was written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    AnyOf,
+    OneOf,
+}
+
+impl Choice {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Choice::AnyOf => "anyOf",
+            Choice::OneOf => "oneOf",
+        }
+    }
+}
+
+/// The `enum` keywords a view made of choices among fixed values, by the keyword's JSON
+/// pointer (as validators report a keyword location) and file.
+#[derive(Debug, Clone, Default)]
+pub struct Folds {
+    by_pointer: HashMap<Box<str>, Vec<(Box<str>, Choice)>, foldhash::fast::RandomState>,
+}
+
+impl Folds {
+    fn insert(&mut self, file: &str, pointer: String, choice: Choice) {
+        self.by_pointer
+            .entry(pointer.into_boxed_str())
+            .or_default()
+            .push((file.into(), choice));
+    }
+
+    /// The choice the `enum` at `pointer` in `file` was folded from, if it was. Without a
+    /// file, a pointer folded in one file only is enough.
+    pub fn choice(&self, file: Option<&str>, pointer: &str) -> Option<Choice> {
+        let found = self.by_pointer.get(pointer)?;
+        match file {
+            Some(file) => found.iter().find(|(f, _)| &**f == file).map(|(_, c)| *c),
+            None if found.len() == 1 => Some(found[0].1),
+            None => None,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_pointer.is_empty()
+    }
+}
+
 /// Derives a validation view of normalised files: readOnly (requests) or writeOnly
-/// (responses) properties dropped from `required`, and discriminators made explicit.
-pub fn validation_view(resources: &Resources, view: View) -> Resources {
+/// (responses) properties dropped from `required`, discriminators made explicit, choices
+/// among fixed values folded.
+pub fn validation_view(resources: &Resources, view: View) -> ValidationView {
     let mut out = resources.clone();
+    let mut folds = Folds::default();
     let uris: Vec<String> = out.files().map(|(u, _)| u.to_owned()).collect();
     for uri in uris {
         // Resolution needs the untouched files, so read from `resources`, write to `out`.
         if let Some(file) = out.file_mut(&uri) {
-            rewrite_view(file, resources, &uri, view);
+            let mut walk = Walk {
+                resources,
+                base: &uri,
+                view,
+                folds: &mut folds,
+                pointer: String::new(),
+            };
+            walk.rewrite(file);
         }
     }
-    out
+    ValidationView {
+        resources: out,
+        folds: Arc::new(folds),
+    }
 }
 
-fn rewrite_view(node: &mut Value, resources: &Resources, base: &str, view: View) {
-    match node {
-        Value::Object(map) => {
-            drop_directional_required(map, resources, base, view);
-            add_discriminator_selection(map, resources, base);
-            fold_fixed_choices(map);
-            for (k, v) in map.iter_mut() {
-                if k == "example" || k == "examples" || k == "const" || k == "enum" {
-                    continue;
+/// One file's rewrite, with the pointer of the node at hand.
+struct Walk<'a> {
+    resources: &'a Resources,
+    base: &'a str,
+    view: View,
+    folds: &'a mut Folds,
+    pointer: String,
+}
+
+impl Walk<'_> {
+    fn rewrite(&mut self, node: &mut Value) {
+        let mark = self.pointer.len();
+        match node {
+            Value::Object(map) => {
+                drop_directional_required(map, self.resources, self.base, self.view);
+                add_discriminator_selection(map, self.resources, self.base);
+                self.fold_fixed_choices(map);
+                for (k, v) in map.iter_mut() {
+                    if k == "example" || k == "examples" || k == "const" || k == "enum" {
+                        continue;
+                    }
+                    self.pointer.push('/');
+                    self.pointer.push_str(&escape_token(k));
+                    self.rewrite(v);
+                    self.pointer.truncate(mark);
                 }
-                rewrite_view(v, resources, base, view);
             }
-        }
-        Value::Array(items) => {
-            for v in items {
-                rewrite_view(v, resources, base, view);
+            Value::Array(items) => {
+                for (i, v) in items.iter_mut().enumerate() {
+                    self.pointer.push('/');
+                    self.pointer.push_str(&i.to_string());
+                    self.rewrite(v);
+                    self.pointer.truncate(mark);
+                }
             }
+            _ => {}
         }
-        _ => {}
+    }
+
+    /// `anyOf`/`oneOf` whose every branch is a `const` (and annotations) → an `enum` of the
+    /// values, remembered in [`Folds`]. Validators collect an error per branch of a failed
+    /// choice (a copy of the value, two locations each); an `enum` makes one, and the
+    /// violation drawn from it (keyword, place, the list of valid choices) is the same. It is
+    /// checked where an `enum` is, with the cheap keywords (`jsonschema` orders keywords by
+    /// cost), so it is listed before violations of keywords such as `minLength` where the
+    /// choice came after them. Where the schema has an `enum` already (or both keywords fold), the
+    /// choice keeps its keyword with one `enum` branch instead. `oneOf` is folded only when
+    /// no two values can be equal (strings, booleans and null compared as written; numbers,
+    /// arrays and objects are left alone, as `1` and `1.0` are one value to JSON Schema).
+    fn fold_fixed_choices(&mut self, map: &mut Map<String, Value>) {
+        for (keyword, choice) in [("anyOf", Choice::AnyOf), ("oneOf", Choice::OneOf)] {
+            let values = match map.get(keyword) {
+                Some(Value::Array(branches)) if branches.len() > 1 => {
+                    fixed_values(branches, choice == Choice::OneOf)
+                }
+                _ => None,
+            };
+            let Some(values) = values else {
+                continue;
+            };
+            if map.contains_key("enum") {
+                map.insert(keyword.into(), json!([{ "enum": values }]));
+                continue;
+            }
+            map.remove(keyword);
+            map.insert("enum".into(), Value::Array(values));
+            self.folds
+                .insert(self.base, pointer_join(&self.pointer, &["enum"]), choice);
+        }
     }
 }
 
@@ -573,26 +692,6 @@ fn is_annotation(keyword: &str) -> bool {
     ) || keyword.starts_with("x-")
 }
 
-/// `anyOf`/`oneOf` whose every branch is a `const` (and annotations) → the same keyword with
-/// one branch, an `enum` of the values. Validators collect one error per branch of a failed
-/// choice; with one branch there is one error, and the violation drawn from it (keyword, place
-/// and the list of valid choices) is the same. `oneOf` is folded only when no two values can
-/// be equal (strings, booleans and null compared as written; numbers, arrays and objects are
-/// left alone, as `1` and `1.0` are one value to JSON Schema).
-fn fold_fixed_choices(map: &mut Map<String, Value>) {
-    for keyword in ["anyOf", "oneOf"] {
-        let values = match map.get(keyword) {
-            Some(Value::Array(branches)) if branches.len() > 1 => {
-                fixed_values(branches, keyword == "oneOf")
-            }
-            _ => None,
-        };
-        if let Some(values) = values {
-            map.insert(keyword.into(), json!([{ "enum": values }]));
-        }
-    }
-}
-
 /// The values of branches that are each a `const` and annotations; `None` if one is not, or
 /// (when `distinct` is asked for) if two values could be equal.
 fn fixed_values(branches: &[Value], distinct: bool) -> Option<Vec<Value>> {
@@ -607,7 +706,10 @@ fn fixed_values(branches: &[Value], distinct: bool) -> Option<Vec<Value>> {
         if distinct && (!comparable || values.contains(value)) {
             return None;
         }
-        values.push(value.clone());
+        // Each value once, as the choice's violation lists them.
+        if !values.contains(value) {
+            values.push(value.clone());
+        }
     }
     Some(values)
 }
@@ -695,12 +797,12 @@ mod tests {
             "properties": {"id": {"type": "integer", "readOnly": true}, "name": {"type": "string"}}}}}}));
         let req = validation_view(&r, View::Request);
         assert_eq!(
-            req.root()["components"]["schemas"]["P"]["required"],
+            req.resources.root()["components"]["schemas"]["P"]["required"],
             json!(["name"])
         );
         let resp = validation_view(&r, View::Response);
         assert_eq!(
-            resp.root()["components"]["schemas"]["P"]["required"],
+            resp.resources.root()["components"]["schemas"]["P"]["required"],
             json!(["id", "name"])
         );
     }
@@ -714,57 +816,96 @@ mod tests {
             "B": {"type": "object", "properties": {"type": {"const": "b"}}}
         }}}));
         let v = validation_view(&r, View::Request);
-        let all = &v.root()["components"]["schemas"]["R"]["allOf"];
+        let all = &v.resources.root()["components"]["schemas"]["R"]["allOf"];
         assert_eq!(all[0]["properties"]["type"]["enum"], json!(["a", "b"]));
         assert_eq!(all[1]["if"]["properties"]["type"]["const"], json!("a"));
         assert_eq!(all[2]["then"]["$ref"], json!("#/components/schemas/B"));
     }
 
     #[test]
-    fn choices_among_constants_become_one_enum_branch() {
+    fn choices_among_constants_become_an_enum_in_their_place() {
         let r = doc(json!({"components": {"schemas": {
             "Role": {"type": "string", "anyOf": [
                 {"const": "A", "title": "Viewer", "description": "reads", "x-order": 1},
-                {"const": "B"}]},
+                {"const": "B"}, {"const": "A"}], "minLength": 1},
             "One": {"oneOf": [{"const": "a"}, {"const": true}, {"const": null}]},
+            "En/um": {"enum": ["A", "B", "C"], "anyOf": [{"const": "A"}, {"const": "B"}]},
+            "Both": {"anyOf": [{"const": "A"}, {"const": "B"}], "oneOf": [{"const": "B"}, {"const": "C"}]},
             "Typed": {"anyOf": [{"const": "A", "type": "string"}, {"const": "B"}]},
             "Numbers": {"oneOf": [{"const": 1}, {"const": 2}]},
             "Twice": {"oneOf": [{"const": "a"}, {"const": "a"}]},
             "Alone": {"anyOf": [{"const": "a"}]}
         }}}));
         let v = validation_view(&r, View::Request);
-        let s = &v.root()["components"]["schemas"];
-        assert_eq!(s["Role"]["anyOf"], json!([{"enum": ["A", "B"]}]));
-        assert_eq!(s["Role"]["type"], json!("string"));
-        assert_eq!(s["One"]["oneOf"], json!([{"enum": ["a", true, null]}]));
+        let s = &v.resources.root()["components"]["schemas"];
+        // Each value once.
+        assert_eq!(
+            s["Role"],
+            json!({"type": "string", "enum": ["A", "B"], "minLength": 1})
+        );
+        assert_eq!(s["One"], json!({"enum": ["a", true, null]}));
+        // Beside an `enum` already there, or a second folded choice, the choice keeps its
+        // keyword with one `enum` branch.
+        assert_eq!(s["En/um"]["anyOf"], json!([{"enum": ["A", "B"]}]));
+        assert_eq!(s["En/um"]["enum"], json!(["A", "B", "C"]));
+        assert_eq!(
+            s["Both"],
+            json!({"enum": ["A", "B"], "oneOf": [{"enum": ["B", "C"]}]})
+        );
         // A branch that constrains more than its value, numbers under `oneOf` (1 and 1.0 are
         // one value), a repeated value under `oneOf` and a single branch are left as written.
         for kept in ["Typed", "Numbers", "Twice", "Alone"] {
             assert_eq!(s[kept], r.root()["components"]["schemas"][kept], "{kept}");
         }
+        // The view remembers which `enum`s were choices, by file and keyword pointer.
+        let file = Some("file:///t.yaml");
+        let at = |name: &str| format!("/components/schemas/{name}/enum");
+        assert_eq!(v.folds.choice(file, &at("Role")), Some(Choice::AnyOf));
+        assert_eq!(v.folds.choice(file, &at("One")), Some(Choice::OneOf));
+        assert_eq!(v.folds.choice(file, &at("Both")), Some(Choice::AnyOf));
+        assert_eq!(v.folds.choice(None, &at("Role")), Some(Choice::AnyOf));
+        assert_eq!(v.folds.choice(file, &at("En~1um")), None);
+        assert_eq!(v.folds.choice(Some("file:///u.yaml"), &at("Role")), None);
     }
 
     #[test]
     fn folded_choices_report_the_same_violations() {
         use crate::schemas::{SchemaCompiler, SchemaLoc};
-        use crate::violation::Location;
-        let r = doc(json!({"components": {"schemas": {
+        use crate::violation::{Location, Violation};
+        let mut r = doc(json!({"components": {"schemas": {
             "Roles": {"type": "array", "items": {"type": "string", "minLength": 2,
                 "anyOf": [{"const": "ROLE_USER", "title": "Viewer"}, {"const": "ROLE_EDITOR"},
                           {"const": "ROLE_ADMINISTRATOR"}]}},
             "Kind": {"oneOf": [{"const": "a"}, {"const": "b"}, {"const": null}]},
             "Outer": {"anyOf": [
                 {"type": "object", "required": ["r"], "properties": {"r": {"anyOf": [{"const": "x"}, {"const": "y"}]}}},
-                {"type": "string", "format": "email"}]}
+                {"type": "string", "format": "email"}]},
+            // A folded choice inside a choice whose other branch is a value.
+            "Nested": {"anyOf": [{"anyOf": [{"const": "a"}, {"const": "b"}]}, {"const": "c"}]},
+            "Both": {"type": ["string", "integer"], "anyOf": [{"const": "A"}, {"const": "B"}],
+                "oneOf": [{"const": "B"}, {"const": "C"}], "minLength": 1},
+            // The same pointer in another file holds an `enum` as written.
+            "Role": {"anyOf": [{"const": "A"}, {"const": "B"}]},
+            "Pair": {"type": "object", "properties": {
+                "here": {"$ref": "#/components/schemas/Role"},
+                "there": {"$ref": "other.yaml#/components/schemas/Role"}}}
         }}}));
+        r.insert(
+            "file:///other.yaml",
+            json!({"components": {"schemas": {"Role": {"enum": ["C", "D"]}}}}),
+        );
         let view = validation_view(&r, View::Request);
         assert_ne!(
-            view.root(),
+            view.resources.root(),
             r.root(),
             "the schemas above are meant to be folded"
         );
         // The request registry holds the document as written, the response one the view.
-        let mut compiler = SchemaCompiler::new(&r, &view).unwrap();
+        let written = ValidationView {
+            resources: r.clone(),
+            folds: Arc::default(),
+        };
+        let mut compiler = SchemaCompiler::for_views(&written, &view).unwrap();
         let body = |steps| Location::Body(steps);
         let cases = [
             (
@@ -790,6 +931,26 @@ mod tests {
                     json!(3),
                 ],
             ),
+            ("Nested", vec![json!("a"), json!("c"), json!("d"), json!(1)]),
+            (
+                "Both",
+                vec![
+                    json!("B"),
+                    json!("A"),
+                    json!("C"),
+                    json!(""),
+                    json!(7),
+                    json!(null),
+                ],
+            ),
+            (
+                "Pair",
+                vec![
+                    json!({"here": "A", "there": "C"}),
+                    json!({"here": "C", "there": "A"}),
+                    json!({"here": "X", "there": "X"}),
+                ],
+            ),
         ];
         let mut failing = 0;
         for (name, instances) in cases {
@@ -797,15 +958,24 @@ mod tests {
             let written = compiler.compile(&loc, View::Request).unwrap();
             let folded = compiler.compile(&loc, View::Response).unwrap();
             for instance in instances {
-                let expected = written.violations(&instance, &body);
+                // The same violations; a folded choice is checked with the cheap keywords, so
+                // it may be listed before a `minLength` it came after as written.
+                let sorted = |mut v: Vec<Violation>| {
+                    v.sort_by_key(|v| format!("{v:?}"));
+                    v
+                };
+                let expected = sorted(written.violations(&instance, &body));
                 failing += usize::from(!expected.is_empty());
                 assert_eq!(
-                    folded.violations(&instance, &body),
+                    sorted(folded.violations(&instance, &body)),
                     expected,
                     "{name}: {instance}"
                 );
             }
         }
-        assert!(failing >= 8, "most cases should be invalid, {failing} were");
+        assert!(
+            failing >= 14,
+            "most cases should be invalid, {failing} were"
+        );
     }
 }

@@ -17,7 +17,7 @@ use jsonschema::paths::LocationSegment;
 use jsonschema::{Draft, Registry, ValidationError, Validator};
 use serde_json::{Value, json};
 
-use crate::normalize::View;
+use crate::normalize::{Choice, Folds, ValidationView, View};
 use crate::refs::Resources;
 use crate::violation::{Location, Segment, Violation};
 
@@ -73,6 +73,8 @@ const FRAGMENT_ENCODE: percent_encoding::AsciiSet = percent_encoding::CONTROLS
 pub struct CompiledSchema {
     pub loc: SchemaLoc,
     pub validator: Validator,
+    /// The `enum`s of the view that were written as choices.
+    folds: Arc<Folds>,
 }
 
 impl CompiledSchema {
@@ -93,7 +95,7 @@ impl CompiledSchema {
             return Vec::new();
         }
         let errors: Vec<ValidationError<'_>> = self.validator.iter_errors(instance).collect();
-        to_violations(&errors, at)
+        to_violations(&errors, at, &self.folds)
     }
 }
 
@@ -101,6 +103,8 @@ impl CompiledSchema {
 pub struct SchemaCompiler<'r> {
     request: Registry<'r>,
     response: Registry<'r>,
+    request_folds: Arc<Folds>,
+    response_folds: Arc<Folds>,
     cache: HashMap<(ViewKey, SchemaLoc), Arc<CompiledSchema>>,
 }
 
@@ -111,11 +115,27 @@ enum ViewKey {
 }
 
 impl<'r> SchemaCompiler<'r> {
-    /// `request` and `response` are the document's validation views (see `normalize`).
+    /// For the document's validation views (see `normalize`).
+    pub fn for_views(
+        request: &'r ValidationView,
+        response: &'r ValidationView,
+    ) -> Result<Self, String> {
+        Ok(Self {
+            request: registry(&request.resources)?,
+            response: registry(&response.resources)?,
+            request_folds: request.folds.clone(),
+            response_folds: response.folds.clone(),
+            cache: HashMap::new(),
+        })
+    }
+
+    /// For files with no folded choices (schemas as written).
     pub fn new(request: &'r Resources, response: &'r Resources) -> Result<Self, String> {
         Ok(Self {
             request: registry(request)?,
             response: registry(response)?,
+            request_folds: Arc::default(),
+            response_folds: Arc::default(),
             cache: HashMap::new(),
         })
     }
@@ -130,9 +150,9 @@ impl<'r> SchemaCompiler<'r> {
         if let Some(found) = self.cache.get(&key) {
             return Ok(found.clone());
         }
-        let registry = match view {
-            View::Request => &self.request,
-            View::Response => &self.response,
+        let (registry, folds) = match view {
+            View::Request => (&self.request, &self.request_folds),
+            View::Response => (&self.response, &self.response_folds),
         };
         let validator = jsonschema::options()
             .with_draft(Draft::Draft202012)
@@ -143,6 +163,7 @@ impl<'r> SchemaCompiler<'r> {
         let compiled = Arc::new(CompiledSchema {
             loc: loc.clone(),
             validator,
+            folds: folds.clone(),
         });
         self.cache.insert(key, compiled.clone());
         Ok(compiled)
@@ -173,33 +194,63 @@ fn compile_message(e: &ValidationError<'_>) -> String {
 
 /// Turns validator errors into violations. A failed `anyOf`/`oneOf` is explained rather than
 /// reported as "matches none": by an error deeper inside the same value, else by the branch
-/// that got furthest (its own errors), else as a choice among fixed values or fields.
+/// that got furthest (its own errors), else as a choice among fixed values or fields. An
+/// `enum` folded from a choice (see `normalize`) is reported as that choice.
 fn to_violations(
     errors: &[ValidationError<'_>],
     at: &dyn Fn(Vec<Segment>) -> Location,
+    folds: &Folds,
 ) -> Vec<Violation> {
-    let mut out = Vec::new();
-    collect(errors, at, &mut out);
+    let mut out = Vec::with_capacity(errors.len());
+    collect(errors, at, folds, &mut out);
     // Branches of an `anyOf`/`oneOf` can fail the same way at the same place; say it once.
-    let mut unique: Vec<Violation> = Vec::with_capacity(out.len());
-    for v in out {
-        if !unique.contains(&v) {
-            unique.push(v);
+    let mut i = 1;
+    while i < out.len() {
+        if out[..i].contains(&out[i]) {
+            out.remove(i);
+        } else {
+            i += 1;
         }
     }
-    unique
+    out
 }
 
-fn is_choice(e: &ValidationError<'_>) -> bool {
+/// The choice an `enum` error's keyword was written as, if a view folded it.
+fn folded_choice(e: &ValidationError<'_>, folds: &Folds) -> Option<Choice> {
+    if folds.is_empty() || !matches!(e.kind(), ValidationErrorKind::Enum { .. }) {
+        return None;
+    }
+    let file = e.absolute_keyword_location().map(|uri| {
+        uri.as_str()
+            .split_once('#')
+            .map_or(uri.as_str(), |(f, _)| f)
+    });
+    folds.choice(file, e.schema_path().as_str())
+}
+
+fn is_choice(e: &ValidationError<'_>, folds: &Folds) -> bool {
     matches!(
         e.kind(),
         ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. }
-    )
+    ) || folded_choice(e, folds).is_some()
+}
+
+/// Whether another error says more about the failed choice `errors[i]` than "none of the
+/// choices": a wrong type at the same place, or anything wrong inside the value.
+fn explained(errors: &[ValidationError<'_>], i: usize, here: &str, folds: &Folds) -> bool {
+    errors.iter().enumerate().any(|(j, other)| {
+        let there = other.instance_path().as_str();
+        j != i
+            && !is_choice(other, folds)
+            && (below(there, here)
+                || (there == here && matches!(other.kind(), ValidationErrorKind::Type { .. })))
+    })
 }
 
 fn collect(
     errors: &[ValidationError<'_>],
     at: &dyn Fn(Vec<Segment>) -> Location,
+    folds: &Folds,
     out: &mut Vec<Violation>,
 ) {
     for (i, e) in errors.iter().enumerate() {
@@ -212,24 +263,21 @@ fn collect(
                 LocationSegment::Index(i) => Segment::Index(i),
             })
             .collect();
+        if let Some(choice) = folded_choice(e, folds) {
+            if !explained(errors, i, here, folds) {
+                let (_, message) = describe(e.kind(), e, folds);
+                out.push(Violation::new(at(steps), choice.keyword(), message));
+            }
+            continue;
+        }
         match e.kind() {
             ValidationErrorKind::AnyOf { context }
             | ValidationErrorKind::OneOfNotValid { context } => {
-                // A wrong type at the same place, or anything wrong inside the value, says
-                // more than "none of the choices".
-                let explained = errors.iter().enumerate().any(|(j, other)| {
-                    let there = other.instance_path().as_str();
-                    j != i
-                        && !is_choice(other)
-                        && (below(there, here)
-                            || (there == here
-                                && matches!(other.kind(), ValidationErrorKind::Type { .. })))
-                });
-                if explained {
+                if explained(errors, i, here, folds) {
                     continue;
                 }
                 match furthest_branch(context, here) {
-                    Some(branch) => collect(branch, at, out),
+                    Some(branch) => collect(branch, at, folds, out),
                     None => {
                         let keyword = if matches!(e.kind(), ValidationErrorKind::AnyOf { .. }) {
                             "anyOf"
@@ -239,7 +287,7 @@ fn collect(
                         out.push(Violation::new(
                             at(steps),
                             keyword,
-                            choice_message(context, here),
+                            choice_message(context, here, folds),
                         ));
                     }
                 }
@@ -269,7 +317,7 @@ fn collect(
                 ));
             }
             kind => {
-                let (keyword, message) = describe(kind, e);
+                let (keyword, message) = describe(kind, e, folds);
                 out.push(Violation::new(at(steps), keyword, message));
             }
         }
@@ -311,6 +359,7 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 fn describe(
     kind: &ValidationErrorKind,
     e: &ValidationError<'_>,
+    folds: &Folds,
 ) -> (&'static str, Cow<'static, str>) {
     use ValidationErrorKind as K;
     match kind {
@@ -318,14 +367,16 @@ fn describe(
             "type",
             format!("This value should be of type {}.", type_names(kind)).into(),
         ),
-        K::Enum { options } => (
-            "enum",
-            format!(
-                "The value you selected is not a valid choice. Valid choices: {}.",
-                list_values(options)
-            )
-            .into(),
-        ),
+        K::Enum { options } => {
+            let mut message = String::with_capacity(CHOICES.len() + 80);
+            message.push_str(CHOICES);
+            match &**options {
+                Value::Array(values) => push_values(&mut message, values),
+                other => push_values(&mut message, [other]),
+            }
+            message.push('.');
+            ("enum", message.into())
+        }
         K::Constant { expected_value } => (
             "const",
             format!("This value should be equal to {expected_value}.").into(),
@@ -413,11 +464,11 @@ fn describe(
         ),
         K::AnyOf { context } => (
             "anyOf",
-            choice_message(context, e.instance_path().as_str()).into(),
+            choice_message(context, e.instance_path().as_str(), folds).into(),
         ),
         K::OneOfNotValid { context } => (
             "oneOf",
-            choice_message(context, e.instance_path().as_str()).into(),
+            choice_message(context, e.instance_path().as_str(), folds).into(),
         ),
         K::OneOfMultipleValid { .. } => (
             "oneOf",
@@ -438,7 +489,14 @@ fn describe(
 
 /// What a failed choice wanted: one of some fields, one of some fixed values, or (when the
 /// branches differ in shape) one of the allowed forms.
-fn choice_message<'c>(context: &'c [Vec<ValidationError<'static>>], here: &str) -> String {
+///
+/// A folded `enum` in a branch stands for the choice it was written as, which is not a fixed
+/// value of this choice.
+fn choice_message<'c>(
+    context: &'c [Vec<ValidationError<'static>>],
+    here: &str,
+    folds: &Folds,
+) -> String {
     let mut fields = Vec::new();
     let only_missing_fields = !context.is_empty()
         && context.iter().all(|branch| {
@@ -476,6 +534,7 @@ fn choice_message<'c>(context: &'c [Vec<ValidationError<'static>>], here: &str) 
                         add(expected_value);
                         true
                     }
+                    ValidationErrorKind::Enum { .. } if folded_choice(e, folds).is_some() => false,
                     ValidationErrorKind::Enum { options } => {
                         match &**options {
                             Value::Array(values) => values.iter().for_each(&mut add),
@@ -488,8 +547,8 @@ fn choice_message<'c>(context: &'c [Vec<ValidationError<'static>>], here: &str) 
                 })
         });
     if all_fixed && !choices.is_empty() {
-        let mut message =
-            String::from("The value you selected is not a valid choice. Valid choices: ");
+        let mut message = String::with_capacity(CHOICES.len() + 80);
+        message.push_str(CHOICES);
         push_values(&mut message, choices);
         message.push('.');
         message
@@ -498,25 +557,25 @@ fn choice_message<'c>(context: &'c [Vec<ValidationError<'static>>], here: &str) 
     }
 }
 
-/// Appends each value as JSON, separated by `, `.
+/// How the message of a failed choice among fixed values starts.
+const CHOICES: &str = "The value you selected is not a valid choice. Valid choices: ";
+
+/// Appends each value as JSON, separated by `, `. Serialised straight into the bytes:
+/// `Display` of a `Value` goes through a formatter adapter, a third of a choice's message.
 fn push_values<'v>(out: &mut String, values: impl IntoIterator<Item = &'v Value>) {
-    use std::fmt::Write as _;
+    let mut bytes = std::mem::take(out).into_bytes();
     for (i, v) in values.into_iter().enumerate() {
         if i > 0 {
-            out.push_str(", ");
+            bytes.extend_from_slice(b", ");
         }
-        // Writing to a `String` cannot fail.
-        let _ = write!(out, "{v}");
+        // Serialising a `Value` into memory cannot fail.
+        let _ = serde_json::to_writer(&mut bytes, v);
     }
-}
-
-fn list_values(options: &Value) -> String {
-    let mut out = String::new();
-    match options {
-        Value::Array(values) => push_values(&mut out, values),
-        other => push_values(&mut out, [other]),
-    }
-    out
+    // JSON text is UTF-8; the lossy branch is never taken.
+    *out = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
 }
 
 fn type_names(kind: &TypeKind) -> String {

@@ -44,6 +44,8 @@
 //! `pattern` and `format` are not checked here, nor whether a body rendered for the chosen
 //! `oneOf` branch also matches another: the caller validates the rendered body and falls back.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Number, Value, json};
 
 use crate::refs::{Located, Resources, escape_token};
@@ -365,9 +367,14 @@ impl Fill {
         let facts = cx.facts;
         let value = match self {
             // The candidates one by one, each made only if the ones before do not fit.
-            Fill::Status(s) => status_candidates_lazily(facts.status)
-                .find_map(|c| s.fits_one(&c))
-                .unwrap_or_else(|| s.fit(&status_candidates(facts.status))),
+            Fill::Status(s) => {
+                if s.write_status_digits(facts.status, out) {
+                    return true;
+                }
+                status_candidates_lazily(facts.status)
+                    .find_map(|c| s.fits_one(&c))
+                    .unwrap_or_else(|| s.fit(&status_candidates(facts.status)))
+            }
             Fill::Title(s) => {
                 s.write_text(&facts.title, out);
                 return true;
@@ -401,21 +408,22 @@ impl Fill {
                 let Some(v) = cx.violation else {
                     return false;
                 };
-                let text = match form {
-                    PathForm::Dotted => v.path(),
-                    PathForm::Place => place(&v.location).to_owned(),
+                let text: Cow<'_, str> = match form {
+                    PathForm::Dotted => v.path().into(),
+                    PathForm::Place => place(&v.location).into(),
                     PathForm::Pointer { split } => match &v.location {
-                        Location::Body(steps) => pointer(steps),
+                        Location::Body(steps) => pointer(steps).into(),
                         _ if *split => return false,
-                        _ => v.path(),
+                        _ => v.path().into(),
                     },
                     PathForm::Parameter { split } => match parameter(&v.location) {
-                        Some(name) => name.to_owned(),
+                        Some(name) => name.into(),
                         None if *split => return false,
-                        None => v.path(),
+                        None => v.path().into(),
                     },
                 };
-                s.fit(&[Value::String(text)])
+                s.write_fit_text(&text, out);
+                return true;
             }
             Fill::PathSegments { element } => {
                 let Some(v) = cx.violation else {
@@ -444,7 +452,8 @@ impl Fill {
                 let Some(v) = cx.violation else {
                     return false;
                 };
-                s.fit(&[Value::String(v.type_urn())])
+                s.write_fit_text(&v.type_urn(), out);
+                return true;
             }
         };
         write_value(out, &value);
@@ -712,6 +721,42 @@ impl Scalar {
         }
     }
 
+    /// Appends [`Scalar::fit`] of the one candidate `text`, without making it a `Value` when
+    /// it fits as it is: the first thing `fit` tries.
+    fn write_fit_text(&self, text: &str, out: &mut Vec<u8>) {
+        if self.takes_own_kind(Kind::String) && self.accepts_text(text) {
+            let _ = serde_json::to_writer(out, text);
+        } else {
+            write_value(out, &self.fit(&[Value::String(text.to_owned())]));
+        }
+    }
+
+    /// Appends a status as its digits in a string, when that is what [`Scalar::fits_one`]
+    /// makes of the number for a member declared as a string only, and says so.
+    fn write_status_digits(&self, status: u16, out: &mut Vec<u8>) -> bool {
+        if !(self.kinds == [Kind::String] && self.alternatives.is_empty()) {
+            return false;
+        }
+        let mut buf = [0u8; 5];
+        let digits = decimal(status, &mut buf);
+        if !self.accepts_text(digits) {
+            return false;
+        }
+        out.push(b'"');
+        out.extend_from_slice(digits.as_bytes());
+        out.push(b'"');
+        true
+    }
+
+    /// Whether a candidate of `kind` is tried as it is, before any conversion.
+    fn takes_own_kind(&self, kind: Kind) -> bool {
+        if self.kinds.is_empty() {
+            self.alternatives.is_empty()
+        } else {
+            self.kinds.contains(&kind)
+        }
+    }
+
     fn fit_text(&self, text: &str) -> Value {
         let plain = Value::String(text.to_owned());
         match self.fits(std::slice::from_ref(&plain)) {
@@ -728,12 +773,7 @@ impl Scalar {
     fn fits_one(&self, c: &Value) -> Option<Value> {
         // The candidate as it is, when its own kind is declared (or any kind may be): what
         // the search below tries first, without converting it.
-        let own_kind_first = if self.kinds.is_empty() {
-            self.alternatives.is_empty()
-        } else {
-            self.kinds.contains(&Kind::of(c))
-        };
-        if own_kind_first && self.accepts(c) {
+        if self.takes_own_kind(Kind::of(c)) && self.accepts(c) {
             return Some(c.clone());
         }
         self.kinds_for(c)
@@ -923,6 +963,21 @@ fn same(a: &Value, b: &Value) -> bool {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         _ => a == b,
     }
+}
+
+/// `n` in decimal digits, written into `buf`.
+fn decimal(mut n: u16, buf: &mut [u8; 5]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 fn status_candidates(status: u16) -> Vec<Value> {
@@ -2285,5 +2340,71 @@ mod tests {
             "/components/schemas/Problem",
             &problem_json(&not_found()),
         );
+    }
+
+    #[test]
+    fn direct_writes_match_fitting_a_value() {
+        let string = |f: fn(&mut Scalar)| {
+            let mut s = Scalar {
+                kinds: vec![Kind::String],
+                fallback: json!("x"),
+                ..Scalar::default()
+            };
+            f(&mut s);
+            s
+        };
+        let scalars = [
+            Scalar::default(),
+            string(|_| {}),
+            string(|s| s.max_length = Some(3)),
+            string(|s| s.min_length = Some(20)),
+            string(|s| {
+                s.allowed = Some(vec![json!("400"), json!("urn:understudy:violation:format")])
+            }),
+            string(|s| s.kinds.push(Kind::Integer)),
+            Scalar {
+                kinds: vec![Kind::Integer],
+                fallback: json!(0),
+                ..Scalar::default()
+            },
+            Scalar {
+                alternatives: vec![string(|s| s.max_length = Some(4)), Scalar::default()],
+                fallback: json!("y"),
+                ..Scalar::default()
+            },
+        ];
+        for (i, s) in scalars.iter().enumerate() {
+            for text in [
+                "users[0].email",
+                "urn:understudy:violation:format",
+                "400",
+                "",
+                "é\"\n",
+            ] {
+                let mut direct = Vec::new();
+                s.write_fit_text(text, &mut direct);
+                let fitted = serde_json::to_vec(&s.fit(&[json!(text)])).unwrap();
+                assert_eq!(direct, fitted, "scalar {i}, {text:?}");
+            }
+            for status in [0, 7, 99, 200, 400, 404, 422, 500, 65535] {
+                let mut direct = Vec::new();
+                if !s.write_status_digits(status, &mut direct) {
+                    continue;
+                }
+                let fitted = status_candidates_lazily(status)
+                    .find_map(|c| s.fits_one(&c))
+                    .unwrap_or_else(|| s.fit(&status_candidates(status)));
+                assert_eq!(
+                    direct,
+                    serde_json::to_vec(&fitted).unwrap(),
+                    "scalar {i}, {status}"
+                );
+            }
+        }
+        // The digits are written for a string member that takes them.
+        let mut out = Vec::new();
+        assert!(scalars[1].write_status_digits(404, &mut out));
+        assert_eq!(out, b"\"404\"");
+        assert!(!scalars[6].write_status_digits(404, &mut Vec::new()));
     }
 }

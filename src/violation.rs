@@ -55,30 +55,41 @@ impl Violation {
     /// The path as clients know it: `users[0].email` in a body, `query.limit` for a
     /// parameter, the empty string for the body itself.
     pub fn path(&self) -> String {
+        let mut out = String::with_capacity(32);
+        self.push_path(&mut out);
+        out
+    }
+
+    /// Appends [`Violation::path`] to `out`.
+    pub fn push_path(&self, out: &mut String) {
         let (prefix, name, steps) = match &self.location {
             Location::Path(n, s) => ("path", Some(n), s.as_slice()),
             Location::Query(n, s) => ("query", Some(n), s.as_slice()),
             Location::Header(n, s) => ("header", Some(n), s.as_slice()),
             Location::Cookie(n, s) => ("cookie", Some(n), s.as_slice()),
             Location::Body(s) => ("", None, s.as_slice()),
-            Location::Request => return String::new(),
+            Location::Request => return,
         };
-        let mut out = String::new();
+        let start = out.len();
         if let Some(name) = name {
             out.push_str(prefix);
             out.push('.');
             out.push_str(name);
         }
-        render_steps(&mut out, steps);
-        out
+        render_steps(out, start, steps);
     }
 
     /// A stable URN naming the broken constraint, for error formats that carry a type per
     /// violation.
     pub fn type_urn(&self) -> String {
-        format!("urn:understudy:violation:{}", self.keyword)
+        let mut out = String::with_capacity(URN_PREFIX.len() + self.keyword.len());
+        out.push_str(URN_PREFIX);
+        out.push_str(&self.keyword);
+        out
     }
 }
+
+const URN_PREFIX: &str = "urn:understudy:violation:";
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -91,16 +102,17 @@ impl fmt::Display for Violation {
     }
 }
 
-fn render_steps(out: &mut String, steps: &[Segment]) {
+/// Appends the steps to a path that began at `start` in `out`.
+fn render_steps(out: &mut String, start: usize, steps: &[Segment]) {
+    use std::fmt::Write as _;
     for step in steps {
         match step {
             Segment::Index(i) => {
-                out.push('[');
-                out.push_str(&i.to_string());
-                out.push(']');
+                // Writing to a `String` cannot fail.
+                let _ = write!(out, "[{i}]");
             }
             Segment::Key(k) => {
-                if !out.is_empty() {
+                if out.len() > start {
                     out.push('.');
                 }
                 out.push_str(k);
