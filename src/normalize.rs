@@ -443,8 +443,11 @@ impl Choice {
 /// pointer (as validators report a keyword location) and file.
 #[derive(Debug, Clone, Default)]
 pub struct Folds {
-    by_pointer: HashMap<Box<str>, Vec<(Box<str>, Choice)>, foldhash::fast::RandomState>,
+    by_pointer: HashMap<Box<str>, Vec<FoldIn>, foldhash::fast::RandomState>,
 }
+
+/// A fold in one file: the file's URI and the choice.
+type FoldIn = (Box<str>, Choice);
 
 impl Folds {
     fn insert(&mut self, file: &str, pointer: String, choice: Choice) {
