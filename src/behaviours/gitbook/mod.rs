@@ -68,12 +68,7 @@ impl Behaviour for GitbookBehaviour {
                     space,
                     filter: "",
                 };
-                paging::answer(
-                    call.query,
-                    &key,
-                    perms.users.index(),
-                    user_items(world, |id| perms.users.get(id)),
-                )
+                paging::answer(call.query, &key, perms.users.index(), user_items(world))
             }
             "listTeamPermissionsInSpace" => {
                 let key = ListKey {
@@ -81,9 +76,8 @@ impl Behaviour for GitbookBehaviour {
                     space,
                     filter: "",
                 };
-                paging::answer(call.query, &key, perms.teams.index(), |id, out| {
-                    let (Some(role), Some(team)) = (perms.teams.get(id), world.directory.team(id))
-                    else {
+                paging::answer(call.query, &key, perms.teams.index(), |id, role, out| {
+                    let Some(team) = world.directory.team(id) else {
                         return false;
                     };
                     // A team's item depends on the caller and the world: built each time.
@@ -110,7 +104,7 @@ impl Behaviour for GitbookBehaviour {
                     call.query,
                     &key,
                     perms.everyone.index(role),
-                    user_items(world, |id| perms.everyone.role_of(id)),
+                    user_items(world),
                 )
             }
             _ => return None,
@@ -304,13 +298,10 @@ fn user_json(user: &User) -> Value {
 
 /// A user list's items for `paging::answer`: `{"permission", "user"}` as `serde_json`
 /// writes `permission_item(role, "user", user_json(user))`, around the user's JSON made at
-/// load (`User::json`), for each id with a role (`role_of`) and a user.
-fn user_items<'w>(
-    world: &'w World,
-    role_of: impl Fn(&str) -> Option<Role> + 'w,
-) -> impl FnMut(&str, &mut Vec<u8>) -> bool + 'w {
-    move |id, out| {
-        let (Some(role), Some(user)) = (role_of(id), world.directory.user(id)) else {
+/// load (`User::json`), for each id of the list's index (with its role) that is a user.
+fn user_items(world: &World) -> impl FnMut(&str, Role, &mut Vec<u8>) -> bool + '_ {
+    move |id, role, out| {
+        let Some(user) = world.directory.user(id) else {
             return false;
         };
         // Role names are lowercase words: nothing in them to escape.
@@ -403,10 +394,7 @@ fn snapshot(world: &World) -> Value {
                     p.everyone
                         .index(None)
                         .values()
-                        .filter_map(|u| {
-                            let role = p.everyone.role_of(u)?;
-                            Some(json!({"user": u, "role": role.as_str()}))
-                        })
+                        .map(|(u, role)| json!({"user": u, "role": role.as_str()}))
                         .collect()
                 })
                 .unwrap_or_default();
@@ -512,12 +500,7 @@ tokens: []
             for (name, value) in &query {
                 params.insert(name, value.clone());
             }
-            let reply = paging::answer(
-                &params,
-                &key,
-                perms.users.index(),
-                user_items(&world, |id| perms.users.get(id)),
-            );
+            let reply = paging::answer(&params, &key, perms.users.index(), user_items(&world));
             let Reply::Json { status, json } = reply else {
                 panic!("{query:?}: not a page of bytes: {reply:?}")
             };

@@ -9,14 +9,13 @@
 //! names no page: a 404, the status GitBook's lists declare for what is not there. (Not a 400:
 //! the token is a valid `page` by the document's schema, and a valid request is never a 400.)
 
-use std::collections::BTreeMap;
 use std::io::Write as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use super::world::page;
+use super::world::{Index, page};
 use crate::behaviour::{ParamValues, Reply};
 
 /// Items per page when `limit` is not given.
@@ -92,11 +91,11 @@ fn strip_part<'r>(rest: &'r [u8], part: &str) -> Option<&'r [u8]> {
 /// The page is written straight to bytes (`Reply::Json`), the items' JSON by `item`: the
 /// `{items, next?, count}` object of `serde_json::to_vec` (members in that order, compact),
 /// without a `Value` tree to build, serialize and free (about 200 allocations a page of 20).
-pub fn answer(
+pub fn answer<V: Copy>(
     query: &ParamValues<'_>,
     key: &ListKey<'_>,
-    index: &BTreeMap<u64, String>,
-    mut item: impl FnMut(&str, &mut Vec<u8>) -> bool,
+    index: &Index<V>,
+    mut item: impl FnMut(&str, V, &mut Vec<u8>) -> bool,
 ) -> Reply {
     let from = match first_item(key, query.get("page").and_then(Value::as_str)) {
         Ok(seq) => seq,
@@ -110,12 +109,12 @@ pub fn answer(
     let mut out = Vec::with_capacity(64 + ids.len() * ITEM_SIZE_HINT);
     out.extend_from_slice(b"{\"items\":[");
     let mut first = true;
-    for id in ids {
+    for (id, value) in ids {
         let start = out.len();
         if !first {
             out.push(b',');
         }
-        if item(id, &mut out) {
+        if item(id, *value, &mut out) {
             first = false;
         } else {
             out.truncate(start);

@@ -66,11 +66,15 @@ impl Role {
     }
 }
 
+/// A list's ids by sequence number, each with its value: a page reads both without looking
+/// the id up (in a space of 100,000 members that lookup missed the cache, item after item).
+pub type Index<V> = BTreeMap<u64, (String, V)>;
+
 /// Ids in insertion order, each with a value: one of a space's lists.
 #[derive(Debug, Clone)]
 pub struct Ordered<V> {
     by_id: HashMap<String, (u64, V)>,
-    by_seq: BTreeMap<u64, String>,
+    by_seq: Index<V>,
 }
 
 impl<V> Default for Ordered<V> {
@@ -87,18 +91,21 @@ impl<V: Copy> Ordered<V> {
         self.by_id.get(id).map(|(_, v)| *v)
     }
 
-    pub fn index(&self) -> &BTreeMap<u64, String> {
+    pub fn index(&self) -> &Index<V> {
         &self.by_seq
     }
 
     /// Sets `id`'s value, keeping its place if it has one, else appending it with `seq`; the
     /// previous value.
     fn set(&mut self, id: &str, value: V, seq: u64) -> Option<V> {
-        if let Some((_, v)) = self.by_id.get_mut(id) {
+        if let Some((at, v)) = self.by_id.get_mut(id) {
+            if let Some((_, indexed)) = self.by_seq.get_mut(at) {
+                *indexed = value;
+            }
             return Some(std::mem::replace(v, value));
         }
         self.by_id.insert(id.to_owned(), (seq, value));
-        self.by_seq.insert(seq, id.to_owned());
+        self.by_seq.insert(seq, (id.to_owned(), value));
         None
     }
 
@@ -110,9 +117,7 @@ impl<V: Copy> Ordered<V> {
 
     /// Every entry, in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, V)> + '_ {
-        self.by_seq
-            .values()
-            .filter_map(|id| self.by_id.get(id).map(|(_, v)| (id.as_str(), *v)))
+        self.by_seq.values().map(|(id, v)| (id.as_str(), *v))
     }
 }
 
@@ -141,8 +146,8 @@ impl Reach {
 #[derive(Debug, Clone, Default)]
 pub struct Everyone {
     by_user: HashMap<String, Reach>,
-    all: BTreeMap<u64, String>,
-    by_role: [BTreeMap<u64, String>; 6],
+    all: Index<Role>,
+    by_role: [Index<Role>; 6],
 }
 
 /// A change to one user's reach.
@@ -157,7 +162,7 @@ enum Change {
 
 impl Everyone {
     /// The list of everyone, or of those whose effective role is `role`.
-    pub fn index(&self, role: Option<Role>) -> &BTreeMap<u64, String> {
+    pub fn index(&self, role: Option<Role>) -> &Index<Role> {
         match role {
             Some(r) => &self.by_role[r.rank()],
             None => &self.all,
@@ -201,8 +206,8 @@ impl Everyone {
             }
             match after {
                 Some(a) => {
-                    self.by_role[a.rank()].insert(reach.seq, user.to_owned());
-                    self.all.insert(reach.seq, user.to_owned());
+                    self.by_role[a.rank()].insert(reach.seq, (user.to_owned(), a));
+                    self.all.insert(reach.seq, (user.to_owned(), a));
                 }
                 None => {
                     self.all.remove(&reach.seq);
@@ -318,15 +323,11 @@ impl World {
     }
 }
 
-/// One page of `index` from sequence number `from`: the ids, and where the next page starts
-/// (`None` on the last page). `limit` 0 is a page of no items.
-pub fn page(index: &BTreeMap<u64, String>, from: u64, limit: usize) -> (Vec<&str>, Option<u64>) {
+/// One page of `index` from sequence number `from`: the entries, and where the next page
+/// starts (`None` on the last page). `limit` 0 is a page of no items.
+pub fn page<T>(index: &BTreeMap<u64, T>, from: u64, limit: usize) -> (Vec<&T>, Option<u64>) {
     let mut range = index.range(from..);
-    let items = range
-        .by_ref()
-        .take(limit)
-        .map(|(_, id)| id.as_str())
-        .collect();
+    let items = range.by_ref().take(limit).map(|(_, entry)| entry).collect();
     let next = range.next().map(|(seq, _)| *seq);
     (items, next)
 }
@@ -335,8 +336,37 @@ pub fn page(index: &BTreeMap<u64, String>, from: u64, limit: usize) -> (Vec<&str
 mod tests {
     use super::*;
 
+    /// The ids of a list, after checking that each list holds every user's current role.
     fn everyone(e: &Everyone, role: Option<Role>) -> Vec<&str> {
-        e.index(role).values().map(String::as_str).collect()
+        for (id, r) in e.index(None).values() {
+            assert_eq!(e.role_of(id), Some(*r), "{id} in the list of everyone");
+        }
+        for r in Role::ALL {
+            for (id, held) in e.index(Some(r)).values() {
+                assert_eq!(
+                    (e.role_of(id), *held),
+                    (Some(r), r),
+                    "{id} in the list of {r:?}"
+                );
+            }
+        }
+        e.index(role).values().map(|(id, _)| id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_list_s_index_holds_each_id_s_current_value_in_its_place() {
+        let mut list: Ordered<Role> = Ordered::default();
+        assert_eq!(list.set("a", Role::Read, 1), None);
+        assert_eq!(list.set("b", Role::Edit, 2), None);
+        assert_eq!(list.set("a", Role::Admin, 3), Some(Role::Read));
+        let indexed: Vec<(u64, &str, Role)> = list
+            .index()
+            .iter()
+            .map(|(seq, (id, r))| (*seq, id.as_str(), *r))
+            .collect();
+        assert_eq!(indexed, [(1, "a", Role::Admin), (2, "b", Role::Edit)]);
+        assert_eq!(list.remove("a"), Some(Role::Admin));
+        assert_eq!(list.iter().collect::<Vec<_>>(), [("b", Role::Edit)]);
     }
 
     #[test]
@@ -385,13 +415,10 @@ mod tests {
 
     #[test]
     fn pages_continue_after_the_last_item_given_even_when_it_is_gone() {
-        let index: BTreeMap<u64, String> = [(1, "a"), (3, "b"), (7, "c")]
-            .into_iter()
-            .map(|(k, v)| (k, v.to_owned()))
-            .collect();
-        assert_eq!(page(&index, 0, 2), (vec!["a", "b"], Some(7)));
-        assert_eq!(page(&index, 7, 2), (vec!["c"], None));
-        assert_eq!(page(&index, 4, 5), (vec!["c"], None));
+        let index: BTreeMap<u64, &str> = [(1, "a"), (3, "b"), (7, "c")].into_iter().collect();
+        assert_eq!(page(&index, 0, 2), (vec![&"a", &"b"], Some(7)));
+        assert_eq!(page(&index, 7, 2), (vec![&"c"], None));
+        assert_eq!(page(&index, 4, 5), (vec![&"c"], None));
         assert_eq!(page(&index, 0, 0), (vec![], Some(1)));
     }
 }

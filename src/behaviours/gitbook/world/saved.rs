@@ -67,7 +67,7 @@ impl World {
                         .everyone
                         .all
                         .iter()
-                        .map(|(seq, user)| Reached {
+                        .map(|(seq, (user, _))| Reached {
                             user: user.clone(),
                             seq: *seq,
                         })
@@ -123,13 +123,10 @@ impl World {
 fn entries(list: &Ordered<Role>) -> Vec<Entry> {
     list.by_seq
         .iter()
-        .filter_map(|(seq, id)| {
-            let role = list.get(id)?;
-            Some(Entry {
-                id: id.clone(),
-                seq: *seq,
-                role,
-            })
+        .map(|(seq, (id, role))| Entry {
+            id: id.clone(),
+            seq: *seq,
+            role: *role,
         })
         .collect()
 }
@@ -206,8 +203,8 @@ fn everyone<'d>(
             return Err(format!("{} has no role in the space", r.user));
         };
         entry.effective = effective;
-        out.all.insert(r.seq, r.user.clone());
-        out.by_role[effective.rank()].insert(r.seq, r.user.clone());
+        out.all.insert(r.seq, (r.user.clone(), effective));
+        out.by_role[effective.rank()].insert(r.seq, (r.user.clone(), effective));
         out.by_user.insert(r.user.clone(), entry);
     }
     if let Some(user) = reach.keys().find(|u| !out.by_user.contains_key(**u)) {
