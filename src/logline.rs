@@ -95,20 +95,24 @@ fn write_request(out: &mut String, now: SystemTime, line: &RequestLine<'_>) -> f
 }
 
 /// `n` in decimal, without `core::fmt`.
-fn push_number(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
+fn push_number(out: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    out.push_str(decimal(n, &mut buf));
+}
+
+/// `n` in decimal digits, written into the end of `buf`, without `core::fmt`.
+pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
     loop {
         at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
+        buf[at] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 /// `text` as `{:?}` writes it: quoted, escaped. Printable ASCII other than `"` and `\` is

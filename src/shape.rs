@@ -737,8 +737,8 @@ impl Scalar {
         if !(self.kinds == [Kind::String] && self.alternatives.is_empty()) {
             return false;
         }
-        let mut buf = [0u8; 5];
-        let digits = decimal(status, &mut buf);
+        let mut buf = [0u8; 20];
+        let digits = crate::logline::decimal(u64::from(status), &mut buf);
         if !self.accepts_text(digits) {
             return false;
         }
@@ -963,21 +963,6 @@ fn same(a: &Value, b: &Value) -> bool {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         _ => a == b,
     }
-}
-
-/// `n` in decimal digits, written into `buf`.
-fn decimal(mut n: u16, buf: &mut [u8; 5]) -> &str {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Only ASCII digits were written.
-    std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 fn status_candidates(status: u16) -> Vec<Value> {
