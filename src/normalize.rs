@@ -11,18 +11,19 @@
 //! rule), and a `oneOf`/`anyOf` with a `discriminator` gains an explicit branch selection so
 //! that a mismatch is reported on the discriminator property rather than as "matches none".
 //! A choice among fixed values written as branches (`anyOf: [{const: A, title: ...}, ...]`,
-//! OpenAPI 3.1's documented enum) becomes an `enum` of the values in the choice's place, and
-//! the view remembers where ([`Folds`]) so that its failure is still reported as the choice
-//! it was written as: the same violation, without the validator building an error, a copy of
+//! OpenAPI 3.1's documented enum) becomes an `enum` of the values in the same schema, and the
+//! view remembers where ([`Folds`]) so that its failure is still reported as the choice it
+//! was written as: the same violation, without the validator building an error, a copy of
 //! the value and locations for every branch.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
 use crate::problems::Problems;
-use crate::refs::{Resources, escape_token, pointer_join};
+use crate::refs::{Resources, pointer_join, push_token};
 
 /// Which OpenAPI dialect the document's schemas are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -520,16 +521,15 @@ impl Walk<'_> {
                     if k == "example" || k == "examples" || k == "const" || k == "enum" {
                         continue;
                     }
-                    self.pointer.push('/');
-                    self.pointer.push_str(&escape_token(k));
+                    push_token(&mut self.pointer, k);
                     self.rewrite(v);
                     self.pointer.truncate(mark);
                 }
             }
             Value::Array(items) => {
                 for (i, v) in items.iter_mut().enumerate() {
-                    self.pointer.push('/');
-                    self.pointer.push_str(&i.to_string());
+                    // Writing to a `String` cannot fail.
+                    let _ = write!(self.pointer, "/{i}");
                     self.rewrite(v);
                     self.pointer.truncate(mark);
                 }
@@ -544,10 +544,11 @@ impl Walk<'_> {
     /// violation drawn from it (keyword, place, the list of valid choices) is the same. It is
     /// checked where an `enum` is, with the cheap keywords (`jsonschema` orders keywords by
     /// cost), so it is listed before violations of keywords such as `minLength` where the
-    /// choice came after them. Where the schema has an `enum` already (or both keywords fold), the
-    /// choice keeps its keyword with one `enum` branch instead. `oneOf` is folded only when
-    /// no two values can be equal (strings, booleans and null compared as written; numbers,
-    /// arrays and objects are left alone, as `1` and `1.0` are one value to JSON Schema).
+    /// choice came after them. Where the schema has an `enum` already (or both keywords
+    /// fold), the choice keeps its keyword with one `enum` branch instead. `oneOf` is folded
+    /// only when no two values can be equal (strings, booleans and null compared as written;
+    /// numbers, arrays and objects are left alone, as `1` and `1.0` are one value to JSON
+    /// Schema).
     fn fold_fixed_choices(&mut self, map: &mut Map<String, Value>) {
         for (keyword, choice) in [("anyOf", Choice::AnyOf), ("oneOf", Choice::OneOf)] {
             let values = match map.get(keyword) {
@@ -837,7 +838,8 @@ mod tests {
             "Typed": {"anyOf": [{"const": "A", "type": "string"}, {"const": "B"}]},
             "Numbers": {"oneOf": [{"const": 1}, {"const": 2}]},
             "Twice": {"oneOf": [{"const": "a"}, {"const": "a"}]},
-            "Alone": {"anyOf": [{"const": "a"}]}
+            "Alone": {"anyOf": [{"const": "a"}]},
+            "Sl/a~sh": {"items": [{"oneOf": [{"const": "a"}, {"const": "b"}]}]}
         }}}));
         let v = validation_view(&r, View::Request);
         let s = &v.resources.root()["components"]["schemas"];
@@ -868,6 +870,12 @@ mod tests {
         assert_eq!(v.folds.choice(file, &at("Both")), Some(Choice::AnyOf));
         assert_eq!(v.folds.choice(None, &at("Role")), Some(Choice::AnyOf));
         assert_eq!(v.folds.choice(file, &at("En~1um")), None);
+        // Pointers are escaped and step into arrays as validators report them.
+        assert_eq!(
+            v.folds
+                .choice(file, "/components/schemas/Sl~1a~0sh/items/0/enum"),
+            Some(Choice::OneOf)
+        );
         assert_eq!(v.folds.choice(Some("file:///u.yaml"), &at("Role")), None);
     }
 

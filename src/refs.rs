@@ -162,10 +162,21 @@ pub fn escape_token(token: &str) -> String {
 pub fn pointer_join(pointer: &str, tokens: &[&str]) -> String {
     let mut out = pointer.to_owned();
     for t in tokens {
-        out.push('/');
-        out.push_str(&escape_token(t));
+        push_token(&mut out, t);
     }
     out
+}
+
+/// Appends `/` and one escaped token to a JSON pointer, in place.
+pub fn push_token(pointer: &mut String, token: &str) {
+    pointer.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -204,6 +215,18 @@ mod tests {
             .resolve("file:///r.json", "#/paths/~1pets~1%7Bid%7D/x")
             .unwrap();
         assert_eq!(got.value, &json!(1));
+    }
+
+    #[test]
+    fn joined_tokens_are_escaped_and_read_back() {
+        let joined = pointer_join("/paths", &["/pets/{id}", "a~b", ""]);
+        assert_eq!(joined, "/paths/~1pets~1{id}/a~0b/");
+        let r = Resources::new(
+            "file:///r.json",
+            json!({"paths": {"/pets/{id}": {"a~b": {"": 7}}}}),
+        );
+        let got = r.resolve("file:///r.json", &format!("#{joined}")).unwrap();
+        assert_eq!(got.value, &json!(7));
     }
 
     #[test]
