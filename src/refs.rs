@@ -153,11 +153,6 @@ fn strip_fragment(uri: &str) -> &str {
     uri.split_once('#').map_or(uri, |(f, _)| f)
 }
 
-/// Escapes one JSON pointer token (`~` → `~0`, `/` → `~1`).
-pub fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
 /// Appends tokens to a JSON pointer.
 pub fn pointer_join(pointer: &str, tokens: &[&str]) -> String {
     let mut out = pointer.to_owned();

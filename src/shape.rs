@@ -48,7 +48,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Number, Value, json};
 
-use crate::refs::{Located, Resources, escape_token};
+use crate::refs::{Located, Resources, push_token};
 use crate::violation::{ErrorFacts, Location, Segment, Violation};
 
 /// How deep schemas may nest (through `$ref`, `allOf` and properties) before compiling gives up:
@@ -554,13 +554,18 @@ fn fold_violations(facts: &ErrorFacts) -> String {
 }
 
 fn pointer(steps: &[Segment]) -> String {
-    steps
-        .iter()
-        .map(|s| match s {
-            Segment::Key(k) => format!("/{}", escape_token(k)),
-            Segment::Index(i) => format!("/{i}"),
-        })
-        .collect()
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(32);
+    for step in steps {
+        match step {
+            Segment::Key(k) => push_token(&mut out, k),
+            // Writing to a `String` cannot fail.
+            Segment::Index(i) => {
+                let _ = write!(out, "/{i}");
+            }
+        }
+    }
+    out
 }
 
 fn parameter(location: &Location) -> Option<&str> {
@@ -2391,5 +2396,16 @@ mod tests {
         assert!(scalars[1].write_status_digits(404, &mut out));
         assert_eq!(out, b"\"404\"");
         assert!(!scalars[6].write_status_digits(404, &mut Vec::new()));
+    }
+
+    #[test]
+    fn body_pointers_escape_their_keys() {
+        let steps = [
+            Segment::Key("a/b".into()),
+            Segment::Index(3),
+            Segment::Key("c~d".into()),
+        ];
+        assert_eq!(pointer(&steps), "/a~1b/3/c~0d");
+        assert_eq!(pointer(&[]), "");
     }
 }
