@@ -37,8 +37,16 @@ pub struct Call<'a> {
     pub body: Option<&'a Value>,
     /// The caller's user id, when the API authenticates tokens from its fixtures.
     pub caller: Option<&'a str>,
-    /// Seeds anything a behaviour generates (ids, filled-in fields), so runs repeat.
-    pub seed: u64,
+    /// The run's seed (`--seed`): `seed()` derives the operation's from it.
+    pub run_seed: u64,
+}
+
+impl Call<'_> {
+    /// Seeds anything a behaviour generates (ids, filled-in fields), so runs repeat. Worked
+    /// out when asked: most calls generate nothing.
+    pub fn seed(&self) -> u64 {
+        crate::engine::static_seed(self.run_seed, self.api, self.op, 0, "behaviour")
+    }
 }
 
 /// One location's parameter values, decoded and typed, by the names the operation declares.

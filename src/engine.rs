@@ -277,10 +277,10 @@ impl Engine {
     /// checks use this to judge traffic the mock did not answer itself.
     pub fn route_of<'p>(&self, method: &Method, path: &'p str) -> Routed<'_, 'p> {
         match self.router.find(method, path) {
-            RouteMatch::Found { op, params } => Routed::Operation {
+            RouteMatch::Found { op, values, .. } => Routed::Operation {
                 api: &self.apis[op.0],
                 op: &self.apis[op.0].operations[op.1],
-                raw_params: params.into_iter().map(|(_, v)| v).collect(),
+                raw_params: values,
             },
             RouteMatch::MethodNotAllowed { allowed, api } => Routed::MethodNotAllowed {
                 api: &self.apis[api],
@@ -389,17 +389,16 @@ impl Engine {
 
     fn route(&self, req: &MockRequest, session: &Session) -> Outcome {
         match self.router.find(&req.method, &req.path) {
-            RouteMatch::Found { op, params } => {
+            RouteMatch::Found { op, values, .. } => {
                 let api = &self.apis[op.0];
                 let operation = &api.operations[op.1];
-                let raw: Vec<&str> = params.iter().map(|(_, v)| *v).collect();
                 let mut outcome = Exchange {
                     engine: self,
                     api_index: op.0,
                     api,
                     op: operation,
                     req,
-                    raw_path_params: &raw,
+                    raw_path_params: &values,
                     session,
                 }
                 .answer();
@@ -456,13 +455,19 @@ impl Engine {
 
     /// The seed of an operation's static generated bodies.
     pub(crate) fn static_seed(&self, api: &Api, op: &Operation, status: u16, media: &str) -> u64 {
-        let mut h = Fnv::new(self.config.seed);
-        for part in [api.name.as_str(), &op.id, media] {
-            h.write(part.as_bytes());
-        }
-        h.write(&status.to_le_bytes());
-        h.finish()
+        static_seed(self.config.seed, api, op, status, media)
     }
+}
+
+/// The seed of one of an operation's generated things (a body for `status` in `media`, its
+/// headers, a behaviour's ids), from the run's seed.
+pub(crate) fn static_seed(run: u64, api: &Api, op: &Operation, status: u16, media: &str) -> u64 {
+    let mut h = Fnv::new(run);
+    for part in [api.name.as_str(), &op.id, media] {
+        h.write(part.as_bytes());
+    }
+    h.write(&status.to_le_bytes());
+    h.finish()
 }
 
 /// An error answer rendered by a catalog.

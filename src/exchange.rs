@@ -162,7 +162,7 @@ impl Exchange<'_> {
             headers: &values.headers,
             body,
             caller,
-            seed: self.engine.static_seed(self.api, self.op, 0, "behaviour"),
+            run_seed: self.engine.config().seed,
         };
         behaviour.call(part, &call)
     }

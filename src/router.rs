@@ -134,11 +134,13 @@ pub struct Router {
 
 /// What a path and method lead to.
 #[derive(Debug, PartialEq, Eq)]
-pub enum RouteMatch<'p> {
+pub enum RouteMatch<'r, 'p> {
     Found {
         op: OpRef,
-        /// (name, raw value) in template order.
-        params: Vec<(String, &'p str)>,
+        /// The path's parameter names, in template order.
+        names: &'r [String],
+        /// Their raw values, in the same order.
+        values: Vec<&'p str>,
     },
     /// The path exists, the method does not: what is allowed.
     MethodNotAllowed {
@@ -239,13 +241,12 @@ impl Router {
         })
     }
 
-    pub fn find<'p>(&self, method: &Method, path: &'p str) -> RouteMatch<'p> {
+    pub fn find<'p>(&self, method: &Method, path: &'p str) -> RouteMatch<'_, 'p> {
         let Some((entry, values)) = self.entry_of(path) else {
             return RouteMatch::NotFound {
                 api: self.home_of(path),
             };
         };
-        let params: Vec<(String, &'p str)> = entry.names.iter().cloned().zip(values).collect();
         let lookup = |m: &Method| {
             entry
                 .methods
@@ -259,7 +260,11 @@ impl Router {
                 .flatten()
         });
         match op {
-            Some(op) => RouteMatch::Found { op, params },
+            Some(op) => RouteMatch::Found {
+                op,
+                names: &entry.names,
+                values,
+            },
             None => {
                 let mut allowed: Vec<Method> =
                     entry.methods.iter().map(|(m, _)| m.clone()).collect();
@@ -357,13 +362,19 @@ mod tests {
         (r, p)
     }
 
+    /// A match's (name, raw value) pairs, in template order.
+    fn pairs<'a>(names: &'a [String], values: Vec<&'a str>) -> Vec<(&'a str, &'a str)> {
+        assert_eq!(names.len(), values.len(), "{names:?} {values:?}");
+        names.iter().map(String::as_str).zip(values).collect()
+    }
+
     #[test]
     fn a_known_path_and_method_finds_the_operation_with_raw_parameters() {
         let (r, _) = router(&[("/v1/spaces/{spaceId}/users", Method::GET)]);
         match r.find(&Method::GET, "/v1/spaces/U3BhY2U6MQ%3D%3D/users") {
-            RouteMatch::Found { op, params } => {
+            RouteMatch::Found { op, names, values } => {
                 assert_eq!(op, (0, 0));
-                assert_eq!(params, vec![("spaceId".to_owned(), "U3BhY2U6MQ%3D%3D")]);
+                assert_eq!(pairs(names, values), [("spaceId", "U3BhY2U6MQ%3D%3D")]);
             }
             other => panic!("{other:?}"),
         }
@@ -422,24 +433,18 @@ mod tests {
         ]);
         assert!(!p.has_errors(), "{p:?}");
         match r.find(&Method::GET, "/v1/compare/main...feature.x") {
-            RouteMatch::Found { op, params } => {
+            RouteMatch::Found { op, names, values } => {
                 assert_eq!(op, (0, 0));
                 assert_eq!(
-                    params,
-                    vec![
-                        ("base".to_owned(), "main"),
-                        ("head".to_owned(), "feature.x")
-                    ]
+                    pairs(names, values),
+                    [("base", "main"), ("head", "feature.x")]
                 );
             }
             other => panic!("{other:?}"),
         }
         match r.find(&Method::GET, "/v1/files/a.tar.gz") {
-            RouteMatch::Found { params, .. } => {
-                assert_eq!(
-                    params,
-                    vec![("name".to_owned(), "a"), ("ext".to_owned(), "tar.gz")]
-                );
+            RouteMatch::Found { names, values, .. } => {
+                assert_eq!(pairs(names, values), [("name", "a"), ("ext", "tar.gz")]);
             }
             other => panic!("{other:?}"),
         }

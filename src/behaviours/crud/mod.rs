@@ -207,7 +207,7 @@ impl Crud {
             return Some(Reply::empty(target.status));
         }
         let model = &self.resource(plan.resource)?.model;
-        let body = render::item_answer(&call.api.resources, target, model, item, call.seed)?;
+        let body = render::item_answer(&call.api.resources, target, model, item, call.seed())?;
         Some(Reply::ok(target.status, body))
     }
 
@@ -228,7 +228,7 @@ impl Crud {
         let taken =
             |store: &Store, key: &str| store.lists.get(&parents).is_some_and(|l| l.contains(key));
         let n = store.created + 1;
-        let seed = mix(call.seed, n);
+        let seed = mix(call.seed(), n);
         let chosen = model
             .id
             .as_ref()
@@ -365,7 +365,7 @@ impl Crud {
                     None => members.remove(name),
                 };
             }
-            let seed = mix(call.seed, store_seed(&id));
+            let seed = mix(call.seed(), store_seed(&id));
             match render::compose(&call.api.resources, model, members, seed) {
                 Ok(item) => item,
                 Err(violations) => return Some(invalid(plan, violations)),

@@ -153,6 +153,31 @@ impl Directory {
         self.teams_by_id.get(id).and_then(|&i| self.teams.get(i))
     }
 
+    /// Where `users` holds the user `id`: what a list's entry keeps, to reach the user
+    /// without a lookup.
+    pub fn user_at(&self, id: &str) -> Option<u32> {
+        self.users_by_id
+            .get(id)
+            .and_then(|&i| u32::try_from(i).ok())
+    }
+
+    /// Where `teams` holds the team `id`.
+    pub fn team_at(&self, id: &str) -> Option<u32> {
+        self.teams_by_id
+            .get(id)
+            .and_then(|&i| u32::try_from(i).ok())
+    }
+
+    /// The user at `at` in `users`.
+    pub fn user_in(&self, at: Option<u32>) -> Option<&User> {
+        self.users.get(usize::try_from(at?).ok()?)
+    }
+
+    /// The team at `at` in `teams`.
+    pub fn team_in(&self, at: Option<u32>) -> Option<&Team> {
+        self.teams.get(usize::try_from(at?).ok()?)
+    }
+
     pub fn space(&self, id: &str) -> Option<&Space> {
         self.spaces_by_id.get(id).and_then(|&i| self.spaces.get(i))
     }

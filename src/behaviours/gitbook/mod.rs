@@ -31,7 +31,7 @@ use crate::behaviour::{Access, Behaviour, Call, Installed, Reply, RestoreError, 
 use crate::fixtures::FixtureError;
 use fixtures::{Team, User};
 use paging::ListKey;
-use world::{Role, World};
+use world::{Entry, Role, World};
 
 /// Where `User.urls.location` points: the vendor's API host.
 const API_BASE: &str = "https://api.gitbook.com/v1";
@@ -76,12 +76,13 @@ impl Behaviour for GitbookBehaviour {
                     space,
                     filter: "",
                 };
-                paging::answer(call.query, &key, perms.teams.index(), |id, role, out| {
-                    let Some(team) = world.directory.team(id) else {
+                paging::answer(call.query, &key, perms.teams.index(), |entry, out| {
+                    let Some(team) = world.directory.team_in(entry.at) else {
                         return false;
                     };
                     // A team's item depends on the caller and the world: built each time.
-                    let item = permission_item(role, "team", team_json(world, team, call.caller));
+                    let member = team_json(world, team, call.caller);
+                    let item = permission_item(entry.value, "team", member);
                     serde_json::to_writer(&mut *out, &item).is_ok()
                 })
             }
@@ -298,15 +299,16 @@ fn user_json(user: &User) -> Value {
 
 /// A user list's items for `paging::answer`: `{"permission", "user"}` as `serde_json`
 /// writes `permission_item(role, "user", user_json(user))`, around the user's JSON made at
-/// load (`User::json`), for each id of the list's index (with its role) that is a user.
-fn user_items(world: &World) -> impl FnMut(&str, Role, &mut Vec<u8>) -> bool + '_ {
-    move |id, role, out| {
-        let Some(user) = world.directory.user(id) else {
+/// load (`User::json`), for each entry of the list's index (with its role and its place in
+/// the directory) that is a user.
+fn user_items(world: &World) -> impl FnMut(&Entry<Role>, &mut Vec<u8>) -> bool + '_ {
+    move |entry, out| {
+        let Some(user) = world.directory.user_in(entry.at) else {
             return false;
         };
         // Role names are lowercase words: nothing in them to escape.
         out.extend_from_slice(b"{\"permission\":\"");
-        out.extend_from_slice(role.as_str().as_bytes());
+        out.extend_from_slice(entry.value.as_str().as_bytes());
         out.extend_from_slice(b"\",\"user\":");
         out.extend_from_slice(user.json.as_bytes());
         out.push(b'}');
@@ -394,7 +396,7 @@ fn snapshot(world: &World) -> Value {
                     p.everyone
                         .index(None)
                         .values()
-                        .map(|(u, role)| json!({"user": u, "role": role.as_str()}))
+                        .map(|e| json!({"user": e.id, "role": e.value.as_str()}))
                         .collect()
                 })
                 .unwrap_or_default();

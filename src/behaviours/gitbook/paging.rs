@@ -15,7 +15,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use super::world::{Index, page};
+use super::world::{Entry, Index, page};
 use crate::behaviour::{ParamValues, Reply};
 
 /// Items per page when `limit` is not given.
@@ -85,8 +85,8 @@ fn strip_part<'r>(rest: &'r [u8], part: &str) -> Option<&'r [u8]> {
 }
 
 /// One page of `index` as the request's `page` and `limit` (in `query`) ask, or the 404 for a page token
-/// that is not this list's. `item` appends one id's item, as JSON, to the page and says
-/// whether there was one (ids without an item are left out).
+/// that is not this list's. `item` appends one entry's item, as JSON, to the page and says
+/// whether there was one (entries without an item are left out).
 ///
 /// The page is written straight to bytes (`Reply::Json`), the items' JSON by `item`: the
 /// `{items, next?, count}` object of `serde_json::to_vec` (members in that order, compact),
@@ -95,7 +95,7 @@ pub fn answer<V: Copy>(
     query: &ParamValues<'_>,
     key: &ListKey<'_>,
     index: &Index<V>,
-    mut item: impl FnMut(&str, V, &mut Vec<u8>) -> bool,
+    mut item: impl FnMut(&Entry<V>, &mut Vec<u8>) -> bool,
 ) -> Reply {
     let from = match first_item(key, query.get("page").and_then(Value::as_str)) {
         Ok(seq) => seq,
@@ -105,16 +105,16 @@ pub fn answer<V: Copy>(
         .get("limit")
         .and_then(Value::as_f64)
         .map_or(DEFAULT_LIMIT, |l| l.clamp(0.0, 1000.0).floor() as usize);
-    let (ids, next) = page(index, from, limit);
-    let mut out = Vec::with_capacity(64 + ids.len() * ITEM_SIZE_HINT);
+    let (entries, next) = page(index, from, limit);
+    let mut out = Vec::with_capacity(64 + entries.len() * ITEM_SIZE_HINT);
     out.extend_from_slice(b"{\"items\":[");
     let mut first = true;
-    for (id, value) in ids {
+    for entry in entries {
         let start = out.len();
         if !first {
             out.push(b',');
         }
-        if item(id, *value, &mut out) {
+        if item(entry, &mut out) {
             first = false;
         } else {
             out.truncate(start);

@@ -66,9 +66,20 @@ impl Role {
     }
 }
 
-/// A list's ids by sequence number, each with its value: a page reads both without looking
-/// the id up (in a space of 100,000 members that lookup missed the cache, item after item).
-pub type Index<V> = BTreeMap<u64, (String, V)>;
+/// A list's entries by sequence number: a page reads each id's value and the id's place in
+/// the directory without looking the id up (in a space of 100,000 members each lookup missed
+/// the cache, item after item).
+pub type Index<V> = BTreeMap<u64, Entry<V>>;
+
+/// One entry of a list's index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry<V> {
+    pub id: String,
+    /// Where the directory keeps the id (`Directory::user_at`, `Directory::team_at`); `None`
+    /// for an id the directory does not have.
+    pub at: Option<u32>,
+    pub value: V,
+}
 
 /// Ids in insertion order, each with a value: one of a space's lists.
 #[derive(Debug, Clone)]
@@ -95,17 +106,18 @@ impl<V: Copy> Ordered<V> {
         &self.by_seq
     }
 
-    /// Sets `id`'s value, keeping its place if it has one, else appending it with `seq`; the
-    /// previous value.
-    fn set(&mut self, id: &str, value: V, seq: u64) -> Option<V> {
-        if let Some((at, v)) = self.by_id.get_mut(id) {
-            if let Some((_, indexed)) = self.by_seq.get_mut(at) {
-                *indexed = value;
+    /// Sets `id`'s value, keeping its place if it has one, else appending it with `seq` (and
+    /// `at`, its place in the directory); the previous value.
+    fn set(&mut self, id: &str, at: Option<u32>, value: V, seq: u64) -> Option<V> {
+        if let Some((place, v)) = self.by_id.get_mut(id) {
+            if let Some(indexed) = self.by_seq.get_mut(place) {
+                indexed.value = value;
             }
             return Some(std::mem::replace(v, value));
         }
         self.by_id.insert(id.to_owned(), (seq, value));
-        self.by_seq.insert(seq, (id.to_owned(), value));
+        let id = id.to_owned();
+        self.by_seq.insert(seq, Entry { id, at, value });
         None
     }
 
@@ -117,7 +129,7 @@ impl<V: Copy> Ordered<V> {
 
     /// Every entry, in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, V)> + '_ {
-        self.by_seq.values().map(|(id, v)| (id.as_str(), *v))
+        self.by_seq.values().map(|e| (e.id.as_str(), e.value))
     }
 }
 
@@ -173,7 +185,8 @@ impl Everyone {
         self.by_user.get(user).map(|r| r.effective)
     }
 
-    fn apply(&mut self, user: &str, change: Change, seq: &mut u64) {
+    /// Applies `change` to `user` (`at` in the directory).
+    fn apply(&mut self, user: &str, at: Option<u32>, change: Change, seq: &mut u64) {
         let mut reach = match self.by_user.remove(user) {
             Some(r) => r,
             None => {
@@ -206,8 +219,13 @@ impl Everyone {
             }
             match after {
                 Some(a) => {
-                    self.by_role[a.rank()].insert(reach.seq, (user.to_owned(), a));
-                    self.all.insert(reach.seq, (user.to_owned(), a));
+                    let entry = Entry {
+                        id: user.to_owned(),
+                        at,
+                        value: a,
+                    };
+                    self.by_role[a.rank()].insert(reach.seq, entry.clone());
+                    self.all.insert(reach.seq, entry);
                 }
                 None => {
                     self.all.remove(&reach.seq);
@@ -268,17 +286,18 @@ impl World {
     /// they had. An unknown space changes nothing.
     pub fn set_user(&mut self, space: &str, user: &str, role: Option<Role>) -> Option<Role> {
         let perms = self.spaces.get_mut(space)?;
+        let at = self.directory.user_at(user);
         let previous = match role {
             Some(r) => {
                 self.seq += 1;
-                perms.users.set(user, r, self.seq)
+                perms.users.set(user, at, r, self.seq)
             }
             None => perms.users.remove(user),
         };
         if previous != role {
             perms
                 .everyone
-                .apply(user, Change::Direct(role), &mut self.seq);
+                .apply(user, at, Change::Direct(role), &mut self.seq);
         }
         previous
     }
@@ -291,7 +310,7 @@ impl World {
         let previous = match role {
             Some(r) => {
                 self.seq += 1;
-                perms.teams.set(team, r, self.seq)
+                perms.teams.set(team, directory.team_at(team), r, self.seq)
             }
             None => perms.teams.remove(team),
         };
@@ -311,6 +330,7 @@ impl World {
             for member in &t.members {
                 perms.everyone.apply(
                     member,
+                    directory.user_at(member),
                     Change::Team {
                         from: previous,
                         to: role,
@@ -338,33 +358,36 @@ mod tests {
 
     /// The ids of a list, after checking that each list holds every user's current role.
     fn everyone(e: &Everyone, role: Option<Role>) -> Vec<&str> {
-        for (id, r) in e.index(None).values() {
-            assert_eq!(e.role_of(id), Some(*r), "{id} in the list of everyone");
+        for Entry { id, value, .. } in e.index(None).values() {
+            assert_eq!(e.role_of(id), Some(*value), "{id} in the list of everyone");
         }
         for r in Role::ALL {
-            for (id, held) in e.index(Some(r)).values() {
+            for Entry { id, value, .. } in e.index(Some(r)).values() {
                 assert_eq!(
-                    (e.role_of(id), *held),
+                    (e.role_of(id), *value),
                     (Some(r), r),
                     "{id} in the list of {r:?}"
                 );
             }
         }
-        e.index(role).values().map(|(id, _)| id.as_str()).collect()
+        e.index(role).values().map(|e| e.id.as_str()).collect()
     }
 
     #[test]
     fn a_list_s_index_holds_each_id_s_current_value_in_its_place() {
         let mut list: Ordered<Role> = Ordered::default();
-        assert_eq!(list.set("a", Role::Read, 1), None);
-        assert_eq!(list.set("b", Role::Edit, 2), None);
-        assert_eq!(list.set("a", Role::Admin, 3), Some(Role::Read));
-        let indexed: Vec<(u64, &str, Role)> = list
+        assert_eq!(list.set("a", Some(7), Role::Read, 1), None);
+        assert_eq!(list.set("b", None, Role::Edit, 2), None);
+        assert_eq!(list.set("a", Some(7), Role::Admin, 3), Some(Role::Read));
+        let indexed: Vec<(u64, &str, Option<u32>, Role)> = list
             .index()
             .iter()
-            .map(|(seq, (id, r))| (*seq, id.as_str(), *r))
+            .map(|(seq, e)| (*seq, e.id.as_str(), e.at, e.value))
             .collect();
-        assert_eq!(indexed, [(1, "a", Role::Admin), (2, "b", Role::Edit)]);
+        assert_eq!(
+            indexed,
+            [(1, "a", Some(7), Role::Admin), (2, "b", None, Role::Edit)]
+        );
         assert_eq!(list.remove("a"), Some(Role::Admin));
         assert_eq!(list.iter().collect::<Vec<_>>(), [("b", Role::Edit)]);
     }
@@ -373,9 +396,10 @@ mod tests {
     fn the_highest_of_a_direct_and_a_team_role_wins_and_falls_back_when_one_goes() {
         let mut e = Everyone::default();
         let mut seq = 0;
-        e.apply("u", Change::Direct(Some(Role::Read)), &mut seq);
+        e.apply("u", None, Change::Direct(Some(Role::Read)), &mut seq);
         e.apply(
             "u",
+            None,
             Change::Team {
                 from: None,
                 to: Some(Role::Edit),
@@ -387,6 +411,7 @@ mod tests {
         assert!(everyone(&e, Some(Role::Read)).is_empty());
         e.apply(
             "u",
+            None,
             Change::Team {
                 from: Some(Role::Edit),
                 to: None,
@@ -394,7 +419,7 @@ mod tests {
             &mut seq,
         );
         assert_eq!(e.role_of("u"), Some(Role::Read));
-        e.apply("u", Change::Direct(None), &mut seq);
+        e.apply("u", None, Change::Direct(None), &mut seq);
         assert_eq!(e.role_of("u"), None);
         assert!(everyone(&e, None).is_empty());
     }
@@ -404,12 +429,12 @@ mod tests {
         let mut e = Everyone::default();
         let mut seq = 0;
         for u in ["a", "b", "c"] {
-            e.apply(u, Change::Direct(Some(Role::Read)), &mut seq);
+            e.apply(u, None, Change::Direct(Some(Role::Read)), &mut seq);
         }
-        e.apply("a", Change::Direct(Some(Role::Admin)), &mut seq);
+        e.apply("a", None, Change::Direct(Some(Role::Admin)), &mut seq);
         assert_eq!(everyone(&e, None), ["a", "b", "c"]);
-        e.apply("a", Change::Direct(None), &mut seq);
-        e.apply("a", Change::Direct(Some(Role::Read)), &mut seq);
+        e.apply("a", None, Change::Direct(None), &mut seq);
+        e.apply("a", None, Change::Direct(Some(Role::Read)), &mut seq);
         assert_eq!(everyone(&e, None), ["b", "c", "a"]);
     }
 
