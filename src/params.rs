@@ -972,6 +972,12 @@ fn decode_form(s: &str) -> Cow<'_, str> {
 }
 
 fn decode_lossy(s: &str) -> Cow<'_, str> {
+    // Most names and values have no escape: `percent_decode_str` would look for a `%` a byte
+    // at a time, then check again the UTF-8 that a `&str` is already (`contains` on bytes
+    // is a `memchr`).
+    if !s.as_bytes().contains(&b'%') {
+        return Cow::Borrowed(s);
+    }
     percent_decode_str(s).decode_utf8_lossy()
 }
 
