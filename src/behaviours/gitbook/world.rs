@@ -72,7 +72,7 @@ impl Role {
 pub type Index<V> = BTreeMap<u64, Entry<V>>;
 
 /// One entry of a list's index.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Entry<V> {
     pub id: String,
     /// Where the directory keeps the id (`Directory::user_at`, `Directory::team_at`); `None`
