@@ -324,6 +324,29 @@ fn exactly_workers_per_space_is_allowed() {
 }
 
 #[test]
+fn a_whole_number_of_workers_written_as_a_float_is_that_number() {
+    // `2.0`, `2e0` and `-0` are integers by the schema (JSON Schema's `integer` is any number
+    // without a fractional part): they are allocated as 2, 2 and 0, not refused as too many.
+    let server = Server::bundled();
+    for (written, workers) in [("2.0", 2), ("2e0", 2), ("1E0", 1), ("-0", 0), ("4.00", 4)] {
+        let session = format!("float-workers-{workers}-{}", written.len());
+        let body =
+            format!(r#"{{"spaceWorkers": [{{"spaceIdentifier": "erp-import", "workers": {written}}}]}}"#);
+        let reply = server
+            .post(ALLOCATE)
+            .header(SESSION, &session)
+            .raw_body("application/json", body.as_bytes())
+            .send();
+        reply.expect(201);
+        assert_eq!(
+            reply.json()["spaceWorkers"][2],
+            entry("erp-import", workers),
+            "{written}"
+        );
+    }
+}
+
+#[test]
 fn a_total_exactly_at_the_licence_is_allowed() {
     let server = Server::bundled();
     let alumio = Alumio::new(&server, "licence-boundary");

@@ -630,21 +630,36 @@ fn the_default_page_holds_20_items() {
 }
 
 #[test]
-fn limit_zero_gives_the_count_and_a_next_page_at_the_first_item() {
+fn limit_zero_gives_the_count_and_no_next_page() {
     let server = Server::bundled();
     let reply = as_jane(server.get(&format!("{}?limit=0", users(DOCS))), None).send();
     reply.expect(200);
-    let body = reply.json();
-    assert_eq!(body["items"], json!([]));
-    assert_eq!(body["count"], json!(3));
-    let page = body["next"]["page"].as_str().unwrap_or_default().to_owned();
-    let reply = as_jane(
-        server.get(&format!("{}?limit=1&page={page}", users(DOCS))),
-        None,
-    )
-    .send();
-    reply.expect(200);
-    assert_eq!(reply.json()["items"][0]["user"]["id"], JANE);
+    assert_eq!(reply.json(), json!({"items": [], "count": 3}));
+}
+
+#[test]
+fn a_client_following_next_with_limit_zero_stops_on_every_list() {
+    // The loop a client writes: ask, then follow `next` until there is none. With a `next`
+    // that does not move, it never ends; bounded here.
+    let server = Server::bundled();
+    for list in [users(DOCS), teams(DOCS), aggregate(DOCS)] {
+        let mut page: Option<String> = None;
+        let mut requests = 0;
+        loop {
+            requests += 1;
+            assert!(requests <= 3, "{list}: still paging after {requests} requests");
+            let path = match &page {
+                None => format!("{list}?limit=0"),
+                Some(p) => format!("{list}?limit=0&page={p}"),
+            };
+            let reply = as_jane(server.get(&path), None).send();
+            reply.expect(200);
+            match reply.json()["next"]["page"].as_str() {
+                Some(next) => page = Some(next.to_owned()),
+                None => break,
+            }
+        }
+    }
 }
 
 #[test]
@@ -964,11 +979,130 @@ fn an_unknown_token_is_a_401_and_changes_nothing() {
 }
 
 #[test]
-fn every_fixture_token_is_accepted() {
+fn every_fixture_token_is_accepted_in_a_space_its_user_can_access() {
     let server = Server::bundled();
-    for token in [JANE_TOKEN, BOB_TOKEN, "gb_api_hE1d1Gl0bEx0aDm1n0t0kEn"] {
-        server.get(&users(GLOBEX)).bearer(token).send().expect(200);
+    for (token, space) in [(JANE_TOKEN, DOCS), (BOB_TOKEN, API_REF), (HEIDI_TOKEN, GLOBEX)] {
+        server.get(&users(space)).bearer(token).send().expect(200);
     }
+}
+
+// --- who may do what ----------------------------------------------------------------------
+
+/// Heidi Karlsson: admin of the Globex organization and of its space, nothing at Acme.
+const HEIDI_TOKEN: &str = "gb_api_hE1d1Gl0bEx0aDm1n0t0kEn";
+
+/// The users of Product documentation with their roles, read as Jane.
+fn docs_users(server: &Server) -> Vec<(String, String)> {
+    user_roles(&list_all(server, &users(DOCS), 10, None))
+}
+
+#[test]
+fn another_organizations_member_finds_no_such_space_to_read_or_change() {
+    let server = Server::bundled();
+    let before = docs_users(&server);
+    for path in [users(DOCS), teams(DOCS), aggregate(DOCS)] {
+        let message = gitbook_error(&server.get(&path).bearer(HEIDI_TOKEN).send(), 404);
+        assert!(message.contains(DOCS), "{path}: {message}");
+    }
+    let attempts = [
+        server
+            .post(&invite(DOCS))
+            .bearer(HEIDI_TOKEN)
+            .json(json!({"role": "admin", "users": [GRACE]})),
+        server.delete(&user(DOCS, JANE)).bearer(HEIDI_TOKEN),
+        server
+            .patch(&user(DOCS, CAROL))
+            .bearer(HEIDI_TOKEN)
+            .json(json!({"role": "admin"})),
+        server.delete(&team(DOCS, DOCUMENTATION)).bearer(HEIDI_TOKEN),
+        server
+            .patch(&team(DOCS, DOCUMENTATION))
+            .bearer(HEIDI_TOKEN)
+            .json(json!({"role": "admin"})),
+    ];
+    for attempt in attempts {
+        gitbook_error(&attempt.send(), 404);
+    }
+    assert_eq!(docs_users(&server), before, "nothing changed");
+    assert_eq!(
+        before,
+        pairs(&[(JANE, "admin"), (BOB, "edit"), (CAROL, "read")])
+    );
+}
+
+#[test]
+fn a_member_without_admin_or_create_can_list_but_not_manage_permissions() {
+    let server = Server::bundled();
+    // Bob edits Product documentation: he sees its lists...
+    for path in [users(DOCS), teams(DOCS), aggregate(DOCS)] {
+        server.get(&path).bearer(BOB_TOKEN).send().expect(200);
+    }
+    // ...and every change is a 403 that says why, in GitBook's format.
+    let attempts = [
+        server.delete(&user(DOCS, CAROL)).bearer(BOB_TOKEN),
+        server
+            .patch(&user(DOCS, CAROL))
+            .bearer(BOB_TOKEN)
+            .json(json!({"role": "admin"})),
+        server
+            .post(&invite(DOCS))
+            .bearer(BOB_TOKEN)
+            .json(json!({"role": "admin", "users": [BOB]})),
+        server.delete(&team(DOCS, DOCUMENTATION)).bearer(BOB_TOKEN),
+    ];
+    for attempt in attempts {
+        let message = gitbook_error(&attempt.send(), 403);
+        assert!(message.contains("edit"), "{message}");
+    }
+    assert_eq!(
+        docs_users(&server),
+        pairs(&[(JANE, "admin"), (BOB, "edit"), (CAROL, "read")])
+    );
+}
+
+#[test]
+fn space_admins_and_creators_manage_permissions_without_being_organization_admins() {
+    let server = Server::bundled();
+    // Bob is admin of API reference: he manages it.
+    let reply = server
+        .post(&invite(API_REF))
+        .bearer(BOB_TOKEN)
+        .json(json!({"role": "read", "users": [IVAN]}))
+        .send();
+    assert_empty(&reply, 204);
+    // Made a creator of Product documentation by Jane, he manages that space too.
+    let reply = as_jane(server.patch(&user(DOCS, BOB)), None)
+        .json(json!({"role": "create"}))
+        .send();
+    assert_empty(&reply, 204);
+    let reply = server.delete(&user(DOCS, CAROL)).bearer(BOB_TOKEN).send();
+    assert_empty(&reply, 205);
+    assert_eq!(docs_users(&server), pairs(&[(JANE, "admin"), (BOB, "create")]));
+}
+
+#[test]
+fn an_organization_admin_manages_every_space_of_the_organization_and_no_other() {
+    let server = Server::bundled();
+    // Heidi administers Globex; she has no permission of her own in Release notes at Acme.
+    let reply = server
+        .post(&invite(GLOBEX))
+        .bearer(HEIDI_TOKEN)
+        .json(json!({"role": "edit", "users": [GRACE]}))
+        .send();
+    assert_empty(&reply, 204);
+    gitbook_error(
+        &server
+            .post(&invite(NOTES))
+            .bearer(HEIDI_TOKEN)
+            .json(json!({"role": "edit", "users": [GRACE]}))
+            .send(),
+        404,
+    );
+    // Jane administers Acme and has no permission of her own in Release notes.
+    let reply = as_jane(server.post(&invite(NOTES)), None)
+        .json(json!({"role": "read", "users": [IVAN]}))
+        .send();
+    assert_empty(&reply, 204);
 }
 
 // --- sessions and the control API ---------------------------------------------------------

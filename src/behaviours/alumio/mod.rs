@@ -205,15 +205,18 @@ fn allocate(world: &mut World, call: &Call<'_>) -> Reply {
     )
 }
 
-/// A whole number of workers; one too big for `u64` (JSON allows it) counts as `u64::MAX`,
-/// which is over any licence.
+/// A whole number of workers, however JSON writes it: `2`, `2.0`, `2e0` and `-0` are whole
+/// numbers (the schema's `integer` takes them all), so they are 2, 2, 2 and 0. One too big
+/// for `u64` (JSON allows it) counts as `u64::MAX`, which is over any licence. A negative or
+/// fractional number is not a count (the schema refuses it before this runs).
 fn workers_of(value: &Value) -> Option<u64> {
-    value.as_u64().or_else(|| {
-        value
-            .as_f64()
-            .filter(|f| *f >= 0.0 && f.fract() == 0.0)
-            .map(|_| u64::MAX)
-    })
+    if let Some(n) = value.as_u64() {
+        return Some(n);
+    }
+    let f = value.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0)?;
+    // 2^64 is exactly representable; every whole `f64` below it converts exactly.
+    const TWO_TO_64: f64 = 18_446_744_073_709_551_616.0;
+    Some(if f < TWO_TO_64 { f as u64 } else { u64::MAX })
 }
 
 fn parse_roles(items: &[Value]) -> Option<Vec<Role>> {
@@ -307,4 +310,31 @@ fn key(name: &str) -> Segment {
 
 fn body_at(steps: &[Segment]) -> Location {
     Location::Body(steps.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_numbers_of_workers_count_however_json_writes_them() {
+        for (text, expected) in [
+            ("2", Some(2)),
+            ("2.0", Some(2)),
+            ("1e0", Some(1)),
+            ("2E0", Some(2)),
+            ("-0", Some(0)),
+            ("-0.0", Some(0)),
+            ("0.5e1", Some(5)),
+            ("18446744073709551615", Some(u64::MAX)),
+            ("18446744073709551616", Some(u64::MAX)),
+            ("1e300", Some(u64::MAX)),
+            ("2.5", None),
+            ("-1", None),
+            ("\"2\"", None),
+        ] {
+            let value: Value = serde_json::from_str(text).expect("JSON");
+            assert_eq!(workers_of(&value), expected, "{text}");
+        }
+    }
 }

@@ -14,9 +14,16 @@
 //! - The aggregate list: every user with a direct permission or in a team with one, with the
 //!   highest of their roles; `role=` filters on that role.
 //!
-//! Who may do what is not documented for GitBook, so the caller (the token's user) matters
-//! only to `OrganizationTeam.permissions.admin`: true when the caller administers the team's
-//! organization. `permissions.view` is always true (the caller is looking at the team).
+//! Who may do what (`standing`): GitBook's roles page says admins and creators manage
+//! permissions at a content level, and that everyone else reads, comments, reviews or edits.
+//! So the caller (the token's user) may list a space's permissions when they can access the
+//! space at all (any effective role in it, or admin of its organization), and may invite,
+//! update or remove when their effective role is `admin` or `create`, or they administer the
+//! space's organization. GitBook publishes no status for either refusal; the mock's choice:
+//! a space the caller cannot access is the declared 404, as if it did not exist (it does
+//! not reveal which ids exist), and a member without the role gets 403 in GitBook's error
+//! format. `OrganizationTeam.permissions.admin` is true when the caller administers the
+//! team's organization; `permissions.view` is always true (the caller is looking at the team).
 
 mod fixtures;
 mod paging;
@@ -61,6 +68,9 @@ impl Behaviour for GitbookBehaviour {
         let Some(perms) = world.space(space) else {
             return Some(no_space(space));
         };
+        if standing(world, space, call.caller) == Standing::Outside {
+            return Some(no_space(space));
+        }
         let reply = match call.op_id() {
             "listUserPermissionsInSpace" => {
                 let key = ListKey {
@@ -117,6 +127,11 @@ impl Behaviour for GitbookBehaviour {
         let space = call.path_str("spaceId").unwrap_or_default();
         if world.space(space).is_none() {
             return Some(no_space(space));
+        }
+        match standing(world, space, call.caller) {
+            Standing::Outside => return Some(no_space(space)),
+            Standing::Member(role) => return Some(not_a_manager(space, role)),
+            Standing::Manager => {}
         }
         let reply = match call.op_id() {
             "inviteToSpace" => invite(world, space, call.body),
@@ -190,6 +205,51 @@ pub fn install(_api: &Api, text: &str, file: &str) -> Result<Arc<dyn Installed>,
         behaviour: GitbookBehaviour,
         initial: fixtures::load(text, file)?,
     }))
+}
+
+/// What the caller may do in a space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    /// No access to the space: it is not there for them.
+    Outside,
+    /// Access with this effective role, not enough to manage permissions.
+    Member(Role),
+    /// An admin or creator of the space, or an admin of its organization.
+    Manager,
+}
+
+/// The caller's standing in `space` (a known space): see the module's notes.
+fn standing(world: &World, space: &str, caller: Option<&str>) -> Standing {
+    let Some(caller) = caller else {
+        return Standing::Outside;
+    };
+    let directory = &world.directory;
+    let org_admin = directory
+        .space(space)
+        .and_then(|s| directory.organization(&s.organization))
+        .is_some_and(|o| o.admins.contains(caller));
+    if org_admin {
+        return Standing::Manager;
+    }
+    match world
+        .space(space)
+        .and_then(|p| p.everyone.role_of(caller))
+    {
+        Some(Role::Admin | Role::Create) => Standing::Manager,
+        Some(role) => Standing::Member(role),
+        None => Standing::Outside,
+    }
+}
+
+fn not_a_manager(space: &str, role: Role) -> Reply {
+    Reply::error(
+        403,
+        format!(
+            "You cannot manage the permissions of space `{space}`: your role in it is `{}`; \
+             it takes `admin` or `create`.",
+            role.as_str()
+        ),
+    )
 }
 
 fn no_space(space: &str) -> Reply {
@@ -487,7 +547,7 @@ tokens: []
         let cases: [(Value, &[&str], Option<u64>); 4] = [
             (json!({}), &all, None),
             (json!({"limit": 2}), &all[..2], Some(seqs[2])),
-            (json!({"limit": 0}), &[], Some(seqs[0])),
+            (json!({"limit": 0}), &[], None),
             (
                 json!({"limit": 3, "page": key.token(seqs[2])}),
                 &all[2..],

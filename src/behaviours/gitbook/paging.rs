@@ -3,7 +3,7 @@
 //!
 //! The mock's choices, where GitBook publishes none: a page holds 20 items unless `limit`
 //! says otherwise; a fractional `limit` is rounded down; `limit=0` is a page of no items that
-//! still gives `count` (and `next`, pointing at the first item, when the list is not empty).
+//! still gives `count`, and no `next` (a page of none would never move a client on).
 //! A token names the list it came from (which list, which space, which role filter) and the
 //! sequence number of the next item; a token this server did not give for this very list
 //! names no page: a 404, the status GitBook's lists declare for what is not there. (Not a 400:

@@ -344,8 +344,13 @@ impl World {
 }
 
 /// One page of `index` from sequence number `from`: the entries, and where the next page
-/// starts (`None` on the last page). `limit` 0 is a page of no items.
+/// starts (`None` on the last page). `limit` 0 is a page of no items and no next page: a
+/// next page of `limit` 0 would start where this one did, and a client following `next`
+/// would never get past it.
 pub fn page<T>(index: &BTreeMap<u64, T>, from: u64, limit: usize) -> (Vec<&T>, Option<u64>) {
+    if limit == 0 {
+        return (Vec::new(), None);
+    }
     let mut range = index.range(from..);
     let items = range.by_ref().take(limit).map(|(_, entry)| entry).collect();
     let next = range.next().map(|(seq, _)| *seq);
@@ -444,6 +449,12 @@ mod tests {
         assert_eq!(page(&index, 0, 2), (vec![&"a", &"b"], Some(7)));
         assert_eq!(page(&index, 7, 2), (vec![&"c"], None));
         assert_eq!(page(&index, 4, 5), (vec![&"c"], None));
-        assert_eq!(page(&index, 0, 0), (vec![], Some(1)));
+    }
+
+    #[test]
+    fn a_page_of_no_items_has_no_next_page_so_following_next_ends() {
+        let index: BTreeMap<u64, &str> = [(1, "a"), (3, "b")].into_iter().collect();
+        assert_eq!(page(&index, 0, 0), (vec![], None));
+        assert_eq!(page(&index, 3, 0), (vec![], None));
     }
 }
