@@ -71,6 +71,7 @@ fn engine() -> Engine {
         seed: 0,
         check_responses: false,
         fixtures: FixtureSource::Dir(dir.clone()),
+        ..EngineConfig::default()
     };
     let engine = Engine::load(&understudy::load::bundled(), config)
         .unwrap_or_else(|e| panic!("the bundled documents load: {e:?}"));

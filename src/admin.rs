@@ -1,14 +1,16 @@
 //! The control API under `/__admin/`, which no document may use: reset a session's world to
-//! the fixtures, read it whole, read and clear its journal. Every endpoint takes the
-//! `X-Understudy-Session` header like any other request. Answers are JSON; errors are RFC 9457
-//! problem details.
+//! the fixtures, read it whole, read and clear its journal (each takes the
+//! `X-Understudy-Session` header like any other request), and list or drop sessions. Answers
+//! are JSON; errors are RFC 9457 problem details. Who may call it at all is `access`'s.
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, header};
 use serde_json::{Map, Value, json};
 
+use crate::access::Denied;
 use crate::engine::{Engine, MockRequest, MockResponse, Outcome, error_outcome, push_header};
 use crate::errors::{ErrorCatalog, reason};
+use crate::state::{now_millis, valid_session_name};
 use crate::violation::ErrorFacts;
 
 /// The endpoints, for `Allow` and 404 messages.
@@ -16,9 +18,26 @@ const ENDPOINTS: &[(&str, &[Method])] = &[
     ("/__admin/reset", &[Method::POST]),
     ("/__admin/state", &[Method::GET]),
     ("/__admin/requests", &[Method::GET, Method::DELETE]),
+    ("/__admin/sessions", &[Method::GET, Method::DELETE]),
+    ("/__admin/sessions/{name}", &[Method::DELETE]),
 ];
 
+/// Where the endpoint of one named session starts.
+const ONE_SESSION: &str = "/__admin/sessions/";
+
+/// The answer to a control request `access` refused.
+pub fn denied(denied: &Denied) -> Outcome {
+    let mut outcome = problem(denied.status(), denied.detail());
+    if let Some(header) = denied.headers() {
+        outcome.response.headers.push(header);
+    }
+    outcome
+}
+
 pub fn handle(engine: &Engine, req: &MockRequest) -> Outcome {
+    if let Some(name) = req.path.strip_prefix(ONE_SESSION) {
+        return one_session(engine, req, name.trim_end_matches('/'));
+    }
     let path = req.path.trim_end_matches('/');
     let Some((_, methods)) = ENDPOINTS.iter().find(|(p, _)| *p == path) else {
         let known: Vec<&str> = ENDPOINTS.iter().map(|(p, _)| *p).collect();
@@ -40,6 +59,9 @@ pub fn handle(engine: &Engine, req: &MockRequest) -> Outcome {
         let mut outcome = problem(405, format!("{} is not allowed on {path}.", req.method));
         push_header(&mut outcome.response, header::ALLOW, &allow);
         return outcome;
+    }
+    if path == "/__admin/sessions" {
+        return sessions(engine, &req.method);
     }
     let session = match engine.session_of(req) {
         Ok(s) => s,
@@ -72,6 +94,91 @@ pub fn handle(engine: &Engine, req: &MockRequest) -> Outcome {
     }
 }
 
+/// `GET /__admin/sessions`: every session with when it was last used; `DELETE`: drops every
+/// named one.
+fn sessions(engine: &Engine, method: &Method) -> Outcome {
+    let sessions = engine.sessions();
+    if *method == Method::DELETE {
+        let dropped = sessions.remove_named();
+        tracing::info!(
+            dropped,
+            "dropped every named session (DELETE /__admin/sessions)"
+        );
+        return empty(204);
+    }
+    let now = now_millis();
+    let listed: Vec<Value> = sessions
+        .all()
+        .iter()
+        .map(|s| {
+            let last = s.last_used();
+            json!({
+                "name": s.name,
+                "default": s.name.is_empty(),
+                "lastUsed": rfc3339_millis(last),
+                "idleMs": now.saturating_sub(last),
+                "requests": s.journal_len(),
+            })
+        })
+        .collect();
+    json_answer(json!({
+        "maxSessions": sessions.max_named(),
+        "named": listed.len().saturating_sub(1),
+        "sessions": listed,
+    }))
+}
+
+/// `DELETE /__admin/sessions/NAME` (the name percent-encoded as in any path).
+fn one_session(engine: &Engine, req: &MockRequest, raw: &str) -> Outcome {
+    if req.method != Method::DELETE {
+        let mut outcome = problem(
+            405,
+            format!("{} is not allowed on {ONE_SESSION}NAME.", req.method),
+        );
+        push_header(&mut outcome.response, header::ALLOW, "DELETE");
+        return outcome;
+    }
+    let name = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+    if !valid_session_name(&name) {
+        return problem(
+            400,
+            "A session name is 1 to 128 visible ASCII characters (the default session cannot \
+             be dropped: POST /__admin/reset resets it)."
+                .to_owned(),
+        );
+    }
+    if engine.sessions().remove(&name) {
+        tracing::info!(session = %name, "dropped a session (DELETE /__admin/sessions/NAME)");
+        empty(204)
+    } else {
+        problem(404, format!("There is no session named {name:?}."))
+    }
+}
+
+/// Milliseconds since the Unix epoch as an RFC 3339 UTC time (`2026-12-06T13:02:08.123Z`).
+fn rfc3339_millis(millis: u64) -> String {
+    let secs = millis / 1000;
+    let days = secs / 86_400;
+    let rest = secs % 86_400;
+    // Days to a civil date (Howard Hinnant's `civil_from_days`), for days since 1970-01-01.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        millis % 1000
+    )
+}
+
 fn problem(status: u16, detail: String) -> Outcome {
     let facts = ErrorFacts::new(status, reason(status), detail);
     error_outcome(&ErrorCatalog::default(), facts, Vec::new(), false)
@@ -102,5 +209,30 @@ fn outcome(response: MockResponse) -> Outcome {
         operation: None,
         violations: std::sync::Arc::default(),
         response_violations: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_written_in_rfc_3339_utc() {
+        // Known instants: the epoch, a leap day, the last millisecond of a leap year, and
+        // the first of 2027 (1,798,761,600 s after the epoch).
+        assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            rfc3339_millis(1_735_689_599_999),
+            "2024-12-31T23:59:59.999Z"
+        );
+        assert_eq!(
+            rfc3339_millis(1_798_761_600_000),
+            "2027-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            rfc3339_millis(1_796_562_128_123),
+            "2026-12-06T13:02:08.123Z"
+        );
     }
 }

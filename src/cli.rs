@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::access::{AccessConfig, Cors};
 use crate::checks::{Check, Checker, RequestSummary, UnknownCheck};
 use crate::contract::{self, CheckConfig, ExtraHeader, Progress};
 use crate::engine::{Engine, EngineConfig};
@@ -170,8 +171,60 @@ pub struct ServeArgs {
     /// documents or fixtures, stops startup and is left as it is.
     #[arg(long, value_name = "FILE")]
     pub state_file: Option<PathBuf>,
+    /// Most named sessions (X-Understudy-Session) kept at once; a new name past this takes
+    /// the place of the session idle the longest, whose world is dropped.
+    #[arg(long, value_name = "N", default_value_t = crate::state::MAX_SESSIONS)]
+    pub max_sessions: usize,
+    #[command(flatten)]
+    pub access: AccessArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// The serve flags for who may reach the server.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Access")]
+pub struct AccessArgs {
+    /// Require `Authorization: Bearer TOKEN` on the control API (/__admin/).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "UNDERSTUDY_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
+    /// Another host name the server answers to (besides localhost and its own IP
+    /// addresses); repeatable or comma-separated; `*` for any. Requests naming other hosts
+    /// get 421 (on the control API always, on the APIs when listening on loopback).
+    #[arg(long = "allow-host", value_name = "NAME", value_delimiter = ',')]
+    pub allow_hosts: Vec<String>,
+    /// Which web origins may read the APIs' answers: `any`, `off`, or origins separated by
+    /// commas (http://localhost:3000,https://app.test). The control API never allows any.
+    #[arg(long, value_name = "any|off|ORIGIN,...", default_value = "any")]
+    pub cors: Cors,
+}
+
+impl AccessArgs {
+    fn config(&self, listen: IpAddr) -> anyhow::Result<AccessConfig> {
+        if self
+            .admin_token
+            .as_deref()
+            .is_some_and(|t| t.trim().is_empty())
+        {
+            bail!("--admin-token (or UNDERSTUDY_ADMIN_TOKEN) must not be empty");
+        }
+        Ok(AccessConfig {
+            listen,
+            allowed_hosts: self
+                .allow_hosts
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
+            admin_token: self.admin_token.clone(),
+            cors: self.cors.clone(),
+        })
+    }
 }
 
 /// The serve flags for limits and timeouts; defaults are [`ServerConfig::default`]'s.
@@ -399,6 +452,9 @@ fn check(args: &CheckArgs) -> anyhow::Result<Ending> {
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let server_config = args.limits.config()?;
+    if args.max_sessions == 0 {
+        bail!("--max-sessions must be more than 0");
+    }
     let config = EngineConfig {
         seed: args.seed,
         check_responses: args.check_responses,
@@ -406,7 +462,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             Some(dir) => FixtureSource::Dir(dir.clone()),
             None => FixtureSource::Bundled,
         },
+        max_sessions: args.max_sessions,
+        access: args.access.config(args.host)?,
     };
+    if let Some(warning) = exposure_warning(args.host, config.access.admin_token.is_some()) {
+        tracing::warn!(host = %args.host, "{warning}");
+    }
     let engine = Arc::new(load_engine(&args.specs.sources(), config)?);
     let state_file = args.state_file.clone();
     if let Some(path) = &state_file {
@@ -449,6 +510,18 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What to warn of when listening on `host`: an address other machines can reach, with the
+/// control API open to them (no admin token).
+fn exposure_warning(host: IpAddr, admin_token: bool) -> Option<String> {
+    (!host.is_loopback() && !admin_token).then(|| {
+        format!(
+            "listening on {host}, which other machines can reach, with no admin token: anyone \
+             who reaches this port can read and reset every session through /__admin/; give \
+             --admin-token (or UNDERSTUDY_ADMIN_TOKEN)"
+        )
+    })
+}
+
 /// Loads the state file into `engine` before the server listens; a refused file is an error.
 fn load_state(engine: &Engine, path: &std::path::Path) -> anyhow::Result<()> {
     match engine.load_state(path)? {
@@ -456,11 +529,22 @@ fn load_state(engine: &Engine, path: &std::path::Path) -> anyhow::Result<()> {
             path = %path.display(),
             "no state file yet: starting from the fixtures (it is written at shutdown)"
         ),
-        Loaded::Sessions(sessions) => tracing::info!(
-            path = %path.display(),
-            sessions,
-            "loaded {sessions} session(s) from the state file"
-        ),
+        Loaded::Sessions { restored, dropped } => {
+            tracing::info!(
+                path = %path.display(),
+                sessions = restored,
+                "loaded {restored} session(s) from the state file"
+            );
+            if dropped > 0 {
+                tracing::warn!(
+                    path = %path.display(),
+                    dropped,
+                    max_sessions = engine.sessions().max_named(),
+                    "left out the {dropped} session(s) used the longest ago: the state file \
+                     has more named sessions than --max-sessions"
+                );
+            }
+        }
     }
     Ok(())
 }
@@ -531,6 +615,65 @@ mod tests {
             Command::Serve(args) => args,
             other => panic!("not serve: {other:?}"),
         }
+    }
+
+    #[test]
+    fn listening_where_other_machines_reach_without_an_admin_token_is_warned_of() {
+        let ip = |text: &str| text.parse::<IpAddr>().expect("an address");
+        for open in ["0.0.0.0", "::", "192.168.1.20"] {
+            let warning = exposure_warning(ip(open), false).expect("a warning");
+            assert!(warning.contains("--admin-token"), "{warning}");
+            assert_eq!(
+                exposure_warning(ip(open), true),
+                None,
+                "{open} with a token"
+            );
+        }
+        for local in ["127.0.0.1", "127.0.0.2", "::1"] {
+            assert_eq!(exposure_warning(ip(local), false), None, "{local}");
+        }
+    }
+
+    #[test]
+    fn access_flags_become_the_access_configuration() {
+        let args = serve_args(&[
+            "--allow-host=Mock.Internal,other.test",
+            "--allow-host=third.test",
+            "--cors=http://localhost:3000",
+            "--admin-token=s3cret",
+            "--max-sessions=7",
+        ]);
+        assert_eq!(args.max_sessions, 7);
+        let access = args
+            .access
+            .config(IpAddr::from([0, 0, 0, 0]))
+            .expect("valid");
+        assert_eq!(
+            access.allowed_hosts,
+            ["mock.internal", "other.test", "third.test"]
+        );
+        assert_eq!(access.admin_token.as_deref(), Some("s3cret"));
+        assert_eq!(
+            access.cors,
+            Cors::Origins(vec!["http://localhost:3000".to_owned()])
+        );
+        let defaults = serve_args(&[]);
+        assert_eq!(defaults.max_sessions, crate::state::MAX_SESSIONS);
+        assert_eq!(
+            defaults
+                .access
+                .config(IpAddr::from([127, 0, 0, 1]))
+                .expect("valid")
+                .cors,
+            Cors::Any
+        );
+        assert!(
+            serve_args(&["--admin-token= "])
+                .access
+                .config(IpAddr::from([127, 0, 0, 1]))
+                .is_err()
+        );
+        assert!(Cli::try_parse_from(["understudy", "serve", "--cors=ftp://x"]).is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 
+use crate::access::AccessConfig;
 use crate::admin;
 use crate::api::{Api, Operation};
 use crate::behaviour::Installed;
@@ -100,6 +101,11 @@ pub struct EngineConfig {
     pub check_responses: bool,
     /// Where the bundled APIs' starting worlds come from.
     pub fixtures: FixtureSource,
+    /// Most named sessions kept at once; a new one past this takes the place of the one
+    /// idle the longest.
+    pub max_sessions: usize,
+    /// Who may reach the control API and the served APIs, and CORS (see `access`).
+    pub access: AccessConfig,
 }
 
 impl Default for EngineConfig {
@@ -108,6 +114,8 @@ impl Default for EngineConfig {
             seed: 0,
             check_responses: cfg!(debug_assertions),
             fixtures: FixtureSource::Bundled,
+            max_sessions: MAX_SESSIONS,
+            access: AccessConfig::default(),
         }
     }
 }
@@ -223,8 +231,8 @@ impl Engine {
         Ok(Engine {
             apis,
             router,
+            sessions: Sessions::new(behaviours, config.max_sessions),
             config,
-            sessions: Sessions::new(behaviours),
             fixture_texts,
             dynamic: AtomicU64::new(0),
         })
@@ -295,14 +303,20 @@ impl Engine {
     pub fn handle(&self, req: &MockRequest) -> Outcome {
         let started = std::time::Instant::now();
         if req.path == "/__admin" || req.path.starts_with("/__admin/") {
-            let mut outcome = admin::handle(self, req);
-            add_cors(&req.headers, &mut outcome.response);
-            return outcome;
+            // For the local user only: never CORS headers, and never a web page's request.
+            return match self.config.access.control(&req.headers) {
+                Ok(()) => admin::handle(self, req),
+                Err(denied) => admin::denied(&denied),
+            };
+        }
+        if let Err(denied) = self.config.access.api(&req.headers) {
+            // Not this server's host (a DNS rebinding): no session is touched, no CORS.
+            return self.refusal(req, denied.status(), denied.detail());
         }
         let session = match self.session_of(req) {
             Ok(s) => s,
             Err(mut outcome) => {
-                add_cors(&req.headers, &mut outcome.response);
+                self.add_cors(&req.headers, &mut outcome.response);
                 return *outcome;
             }
         };
@@ -310,7 +324,7 @@ impl Engine {
         if req.method == Method::HEAD {
             outcome.response.body = Bytes::new();
         }
-        add_cors(&req.headers, &mut outcome.response);
+        self.add_cors(&req.headers, &mut outcome.response);
         if let Some(first) = outcome.response_violations.first() {
             // Visible to the client, so a test suite notices a mock that breaks its spec.
             let note = format!("{}; first: {first}", outcome.response_violations.len());
@@ -349,27 +363,22 @@ impl Engine {
                 }
             },
         };
-        self.sessions.get(name).map_err(|_| {
-            let facts = ErrorFacts::new(
-                429,
-                reason(429),
-                format!("This server keeps at most {MAX_SESSIONS} sessions; reuse a session name."),
-            );
-            Box::new(error_outcome(
-                &ErrorCatalog::default(),
-                facts,
-                Vec::new(),
-                false,
-            ))
-        })
+        Ok(self.sessions.get(name))
     }
 
     /// Answers a request the server could not read whole (a body over the limit), in the
     /// error format of the operation it was meant for.
     pub fn reject(&self, req: &MockRequest, status: u16, detail: String) -> Outcome {
+        let mut outcome = self.refusal(req, status, detail);
+        self.add_cors(&req.headers, &mut outcome.response);
+        outcome
+    }
+
+    /// [`Engine::reject`] without CORS headers.
+    fn refusal(&self, req: &MockRequest, status: u16, detail: String) -> Outcome {
         let facts = ErrorFacts::new(status, reason(status), detail).with_instance(req.path.clone());
         let check = self.config.check_responses;
-        let mut outcome = match self.router.find(&req.method, &req.path) {
+        match self.router.find(&req.method, &req.path) {
             RouteMatch::Found { op, .. } => {
                 let operation = &self.apis[op.0].operations[op.1];
                 let mut o = error_outcome(&operation.errors, facts, Vec::new(), check);
@@ -382,9 +391,7 @@ impl Engine {
             RouteMatch::NotFound { api: None } => {
                 error_outcome(&ErrorCatalog::default(), facts, Vec::new(), check)
             }
-        };
-        add_cors(&req.headers, &mut outcome.response);
-        outcome
+        }
     }
 
     fn route(&self, req: &MockRequest, session: &Session) -> Outcome {
@@ -407,7 +414,8 @@ impl Engine {
             }
             RouteMatch::MethodNotAllowed { allowed, api } => {
                 if req.method == Method::OPTIONS {
-                    return preflight(req, &allowed);
+                    let cors = self.config.access.cors_allows(&req.headers);
+                    return preflight(req, &allowed, cors);
                 }
                 let allow = allowed
                     .iter()
@@ -451,6 +459,13 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// CORS headers on a served API's answer, as `--cors` says.
+    fn add_cors(&self, request_headers: &HeaderMap, response: &mut MockResponse) {
+        self.config
+            .access
+            .cors_headers(request_headers, &mut response.headers);
     }
 
     /// The seed of an operation's static generated bodies.
@@ -507,8 +522,9 @@ pub(crate) fn render_error(catalog: &ErrorCatalog, facts: &ErrorFacts, check: bo
     }
 }
 
-/// `OPTIONS` on a known path: a CORS preflight answer, or the list of methods.
-fn preflight(req: &MockRequest, allowed: &[Method]) -> Outcome {
+/// `OPTIONS` on a known path: a CORS preflight answer (when `cors` lets the request's origin
+/// read the API), or the list of methods.
+fn preflight(req: &MockRequest, allowed: &[Method], cors: bool) -> Outcome {
     let allow = allowed
         .iter()
         .map(Method::as_str)
@@ -520,9 +536,10 @@ fn preflight(req: &MockRequest, allowed: &[Method]) -> Outcome {
         body: Bytes::new(),
     };
     push_header(&mut response, header::ALLOW, &allow);
-    if req
-        .headers
-        .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    if cors
+        && req
+            .headers
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
     {
         push_header(&mut response, header::ACCESS_CONTROL_ALLOW_METHODS, &allow);
         let requested = req
@@ -544,21 +561,6 @@ fn preflight(req: &MockRequest, allowed: &[Method]) -> Outcome {
         violations: Arc::default(),
         response_violations: Vec::new(),
     }
-}
-
-/// Browsers may read every answer: the mock stands in for an API a front end calls.
-fn add_cors(request_headers: &HeaderMap, response: &mut MockResponse) {
-    let Some(origin) = request_headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return;
-    };
-    let origin = origin.to_owned();
-    push_header(response, header::ACCESS_CONTROL_ALLOW_ORIGIN, &origin);
-    push_header(response, header::ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
-    push_header(response, header::ACCESS_CONTROL_EXPOSE_HEADERS, "*");
-    push_header(response, header::VARY, "Origin");
 }
 
 pub(crate) fn push_header(response: &mut MockResponse, name: HeaderName, value: &str) {

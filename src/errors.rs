@@ -26,7 +26,7 @@ use crate::violation::{ErrorFacts, Location, Violation};
 
 /// The error statuses the server itself can answer with.
 pub const EMITTED: &[u16] = &[
-    400, 401, 403, 404, 405, 406, 408, 409, 413, 414, 415, 422, 429, 431, 500, 501, 503,
+    400, 401, 403, 404, 405, 406, 408, 409, 413, 414, 415, 421, 422, 429, 431, 500, 501, 503,
 ];
 
 /// How one error status is rendered.
@@ -504,6 +504,7 @@ fn status_names(status: u16) -> &'static [&'static str] {
             "requestentitytoolarge",
         ],
         415 => &["unsupportedmediatype"],
+        421 => &["misdirected"],
         422 => &["unprocessable", "validationerror", "validationfailed"],
         429 => &["toomanyrequests", "ratelimit"],
         500 => &[

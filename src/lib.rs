@@ -12,8 +12,10 @@
 //!   routed request: credentials, parameters, body, `Accept`, behaviour or static answer.
 //! - `state`: sessions of the world and their journals; `behaviour`: what operations do to it
 //!   (`behaviours`: the bundled APIs' own, and CRUD for any other); `fixtures`: where worlds
-//!   start; `admin`: `/__admin/` (reset, state, journal); `persist`: the state file, every
-//!   session's world saved at shutdown and loaded at start.
+//!   start; `admin`: `/__admin/` (reset, state, journal, sessions); `persist`: the state
+//!   file, every session's world saved at shutdown and loaded at start.
+//! - `access`: who may reach the mock: `Host` checks, the control API's `Origin` and admin
+//!   token, CORS for the served APIs.
 //! - `negotiate`: `Accept` and `Content-Type` matching.
 //! - `violation`: what broke where; `shape` renders it in any API's error schema.
 //! - `generate`: deterministic data from a schema, for answers without examples.
@@ -29,6 +31,7 @@
 //!   APIs, OpenAPI links, inferred CRUD) for `use_after_free` and `ensure_resource_availability`.
 //! - `server`: the hyper edge; `cli`: the command line (`serve`, `routes`, `validate`, `check`).
 
+pub mod access;
 pub mod admin;
 pub mod api;
 pub mod behaviour;

@@ -7,8 +7,13 @@
 //! ```json
 //! {"understudy_state": 1,
 //!  "apis": [{"name": "gitbook", "fingerprint": "fnv1a64:..."}],
-//!  "sessions": [{"name": "", "worlds": [{"api": "gitbook", "world": {...}}]}]}
+//!  "sessions": [{"name": "", "last_used": 1796000000000,
+//!                "worlds": [{"api": "gitbook", "world": {...}}]}]}
 //! ```
+//!
+//! `last_used` (milliseconds since the Unix epoch; files of earlier builds lack it) keeps the
+//! order in which sessions are dropped when the bound (`--max-sessions`) is reached; a file
+//! with more named sessions than the bound loads the most recently used of them.
 //!
 //! A fingerprint covers the API's name, its document (every file, as loaded) and its fixture
 //! text: a file saved for other documents or fixtures is *foreign* and refused, because its
@@ -30,7 +35,7 @@ use serde_json::Value;
 
 use crate::api::Api;
 use crate::engine::{Engine, Fnv};
-use crate::state::{MAX_SESSIONS, Session, valid_session_name};
+use crate::state::{Session, valid_session_name};
 
 /// The member that marks a state file; its value is the format version.
 pub const FORMAT_MARKER: &str = "understudy_state";
@@ -91,8 +96,9 @@ pub enum StateFileError {
 pub enum Loaded {
     /// No file yet: the worlds are the fixtures' (saving creates the file).
     Missing,
-    /// This many sessions were restored.
-    Sessions(usize),
+    /// Sessions were restored: this many, and this many more were left out, those used the
+    /// longest ago, to keep within the bound on sessions.
+    Sessions { restored: usize, dropped: usize },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -115,6 +121,9 @@ struct ApiPrint {
 struct SavedSession {
     /// Empty for the default session.
     name: String,
+    /// When a request last named the session, in milliseconds since the Unix epoch.
+    #[serde(default)]
+    last_used: u64,
     /// One per served API, in the served order; `null` for an API without a behaviour.
     worlds: Vec<SavedWorld>,
 }
@@ -185,6 +194,7 @@ pub fn save(engine: &Engine, path: &Path) -> Result<usize, StateFileError> {
         }
         sessions.push(SavedSession {
             name: session.name.clone(),
+            last_used: session.last_used(),
             worlds,
         });
     }
@@ -229,8 +239,11 @@ pub fn load(engine: &Engine, path: &Path) -> Result<Loaded, StateFileError> {
     Ok(match sessions {
         Some(sessions) => {
             let count = sessions.len();
-            engine.sessions().replace(sessions);
-            Loaded::Sessions(count)
+            let dropped = engine.sessions().replace(sessions);
+            Loaded::Sessions {
+                restored: count - dropped,
+                dropped,
+            }
         }
         None => Loaded::Missing,
     })
@@ -264,12 +277,6 @@ fn parse(engine: &Engine, path: &Path, bytes: &[u8]) -> Result<Vec<Session>, Sta
             path: path.to_owned(),
             reason: foreign_reason(&file.apis, &expected),
         });
-    }
-    if file.sessions.len() > MAX_SESSIONS {
-        return Err(corrupt(format!(
-            "{} sessions; a server keeps at most {MAX_SESSIONS}",
-            file.sessions.len()
-        )));
     }
     let behaviours = engine.sessions().behaviours();
     let mut names = std::collections::HashSet::new();
@@ -306,7 +313,7 @@ fn parse(engine: &Engine, path: &Path, bytes: &[u8]) -> Result<Vec<Session>, Sta
             };
             parts.push(part);
         }
-        sessions.push(Session::restored(&name, parts));
+        sessions.push(Session::restored(&name, parts, saved.last_used));
     }
     Ok(sessions)
 }

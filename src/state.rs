@@ -3,14 +3,19 @@
 //!
 //! A request without `X-Understudy-Session` uses the default session; a named session is
 //! created from the fixtures on first use, so test suites sharing a server never see each
-//! other's writes.
+//! other's writes. A server keeps a bounded number of named sessions: when a new name comes
+//! and the bound is reached, the session idle the longest is dropped to make room (and the
+//! log says so), so a forgotten crowd of names can never lock new ones out. The default
+//! session is never dropped.
 //!
 //! Implementation rationale: `std::sync` locks, never held across `.await` (the engine is
 //! synchronous); the session map's mutex is held only to find or insert an `Arc<Session>`.
 //! Each API's world has an `RwLock`: reads share it, writes are in-memory and short.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 // A seeded hash much quicker than SipHash: every request looks its session up.
 use foldhash::HashMap;
@@ -22,7 +27,8 @@ use crate::violation::Violation;
 /// The header that names a session.
 pub const SESSION_HEADER: &str = "x-understudy-session";
 
-/// How many sessions one server keeps; past this, new names are refused.
+/// How many named sessions a server keeps by default (`--max-sessions`); past this, a new
+/// name takes the place of the session idle the longest.
 pub const MAX_SESSIONS: usize = 1024;
 
 /// How many requests a session's journal keeps (the oldest are dropped).
@@ -37,6 +43,8 @@ pub struct Session {
     /// Each API's part of the world, by API index.
     parts: Vec<Option<RwLock<Box<AnyWorld>>>>,
     journal: Mutex<Journal>,
+    /// When a request last named this session, in milliseconds since the Unix epoch.
+    last_used: AtomicU64,
 }
 
 impl Session {
@@ -48,17 +56,38 @@ impl Session {
                 .map(|b| b.as_ref().map(|b| RwLock::new(b.fresh())))
                 .collect(),
             journal: Mutex::new(Journal::default()),
+            last_used: AtomicU64::new(now_millis()),
         }
     }
 
     /// A session with the given worlds (by API index; `None` for APIs without a behaviour),
-    /// as the state file restores it, with an empty journal.
-    pub fn restored(name: &str, parts: Vec<Option<Box<AnyWorld>>>) -> Session {
+    /// last used at `last_used` (milliseconds since the Unix epoch), as the state file
+    /// restores it, with an empty journal.
+    pub fn restored(name: &str, parts: Vec<Option<Box<AnyWorld>>>, last_used: u64) -> Session {
         Session {
             name: name.to_owned(),
             parts: parts.into_iter().map(|p| p.map(RwLock::new)).collect(),
             journal: Mutex::new(Journal::default()),
+            last_used: AtomicU64::new(last_used),
         }
+    }
+
+    /// When a request last named this session, in milliseconds since the Unix epoch.
+    pub fn last_used(&self) -> u64 {
+        self.last_used.load(Ordering::Relaxed)
+    }
+
+    fn touch(&self) {
+        self.last_used.store(now_millis(), Ordering::Relaxed);
+    }
+
+    /// How many requests the journal holds.
+    pub fn journal_len(&self) -> usize {
+        self.journal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entries
+            .len()
     }
 
     /// The world part of API `api`.
@@ -106,25 +135,31 @@ pub struct Sessions {
     behaviours: Behaviours,
     /// Every request looks its session up here: existing ones under a shared lock.
     map: RwLock<HashMap<String, Arc<Session>>>,
+    /// Most named sessions kept at once (the default one is not counted).
+    max_named: usize,
 }
 
-/// A new session was refused: the server keeps `MAX_SESSIONS` at most.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TooManySessions;
-
 impl Sessions {
-    pub fn new(behaviours: Behaviours) -> Sessions {
+    /// Sessions of worlds made by `behaviours`, keeping at most `max_named` named sessions
+    /// (at least one) besides the default one.
+    pub fn new(behaviours: Behaviours, max_named: usize) -> Sessions {
         let default = Arc::new(Session::new("", &behaviours));
         let mut map = HashMap::default();
         map.insert(String::new(), default);
         Sessions {
             behaviours,
             map: RwLock::new(map),
+            max_named: max_named.max(1),
         }
     }
 
     pub fn behaviours(&self) -> &Behaviours {
         &self.behaviours
+    }
+
+    /// Most named sessions kept at once.
+    pub fn max_named(&self) -> usize {
+        self.max_named
     }
 
     /// Every session, the default one first, then by name.
@@ -136,11 +171,19 @@ impl Sessions {
     }
 
     /// Replaces every session with `sessions` (the state file's); the default session is
-    /// made from the fixtures when `sessions` has none. Sessions past `MAX_SESSIONS` and
-    /// repeated names are the caller's to refuse.
-    pub fn replace(&self, sessions: Vec<Session>) {
-        let mut fresh: HashMap<String, Arc<Session>> = sessions
+    /// made from the fixtures when `sessions` has none. Repeated names are the caller's to
+    /// refuse. When there are more named sessions than the bound, those used the longest ago
+    /// are left out; how many.
+    pub fn replace(&self, sessions: Vec<Session>) -> usize {
+        let (mut named, default): (Vec<Session>, Vec<Session>) =
+            sessions.into_iter().partition(|s| !s.name.is_empty());
+        // Most recently used first; a stable sort keeps the file's order among equals.
+        named.sort_by_key(|s| std::cmp::Reverse(s.last_used()));
+        let dropped = named.len().saturating_sub(self.max_named);
+        named.truncate(self.max_named);
+        let mut fresh: HashMap<String, Arc<Session>> = default
             .into_iter()
+            .chain(named)
             .map(|s| (s.name.clone(), Arc::new(s)))
             .collect();
         fresh
@@ -148,28 +191,71 @@ impl Sessions {
             .or_insert_with(|| Arc::new(Session::new("", &self.behaviours)));
         let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
         *map = fresh;
+        dropped
     }
 
     /// The session named `name` (the empty name is the default session), created from the
-    /// fixtures on first use.
-    pub fn get(&self, name: &str) -> Result<Arc<Session>, TooManySessions> {
+    /// fixtures on first use, and marked as used now. A new name when the bound is reached
+    /// takes the place of the named session idle the longest, whose world is dropped.
+    pub fn get(&self, name: &str) -> Arc<Session> {
         {
             let map = self.map.read().unwrap_or_else(|p| p.into_inner());
             if let Some(s) = map.get(name) {
-                return Ok(s.clone());
+                s.touch();
+                return s.clone();
             }
         }
         let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = map.get(name) {
-            return Ok(s.clone());
+            s.touch();
+            return s.clone();
         }
-        if map.len() >= MAX_SESSIONS {
-            return Err(TooManySessions);
+        // The default session is always in the map, so `name` is a new named one here.
+        if map.len() > self.max_named {
+            let idlest = map
+                .values()
+                .filter(|s| !s.name.is_empty())
+                .min_by_key(|s| s.last_used())
+                .map(|s| s.name.clone());
+            if let Some(evicted) = idlest.and_then(|n| map.remove(&n)) {
+                tracing::info!(
+                    session = %evicted.name,
+                    idle_ms = now_millis().saturating_sub(evicted.last_used()),
+                    for_session = %name,
+                    max_sessions = self.max_named,
+                    "dropped the session idle the longest to make room for a new one"
+                );
+            }
         }
         let session = Arc::new(Session::new(name, &self.behaviours));
         map.insert(name.to_owned(), session.clone());
-        Ok(session)
+        session
     }
+
+    /// Drops the named session `name` (not the default one, which is reset instead);
+    /// whether there was one.
+    pub fn remove(&self, name: &str) -> bool {
+        if name.is_empty() {
+            return false;
+        }
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        map.remove(name).is_some()
+    }
+
+    /// Drops every named session; how many there were.
+    pub fn remove_named(&self) -> usize {
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        let before = map.len();
+        map.retain(|name, _| name.is_empty());
+        before - map.len()
+    }
+}
+
+/// Milliseconds since the Unix epoch (0 on a clock set before it).
+pub fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// One received request, as the journal tells it.
@@ -244,8 +330,8 @@ mod tests {
 
     #[test]
     fn the_journal_keeps_the_newest_entries_newest_last() {
-        let sessions = Sessions::new(vec![]);
-        let s = sessions.get("").unwrap();
+        let sessions = Sessions::new(vec![], MAX_SESSIONS);
+        let s = sessions.get("");
         for i in 0..(JOURNAL_CAPACITY as u16 + 5) {
             s.record(entry(i));
         }
@@ -261,15 +347,59 @@ mod tests {
     }
 
     #[test]
-    fn sessions_are_created_once_and_bounded_in_number() {
-        let sessions = Sessions::new(vec![]);
-        let a = sessions.get("a").unwrap();
-        assert!(Arc::ptr_eq(&a, &sessions.get("a").unwrap()));
-        for i in 0..MAX_SESSIONS {
-            let _ = sessions.get(&format!("s{i}"));
+    fn sessions_are_created_once_and_marked_when_used() {
+        let sessions = Sessions::new(vec![], 4);
+        let a = sessions.get("a");
+        assert!(Arc::ptr_eq(&a, &sessions.get("a")));
+        a.last_used.store(5, Ordering::Relaxed);
+        sessions.get("a");
+        assert!(a.last_used() > 5, "using a session marks it");
+    }
+
+    #[test]
+    fn a_new_session_past_the_bound_takes_the_place_of_the_one_idle_the_longest() {
+        let sessions = Sessions::new(vec![], 3);
+        for (name, used) in [("a", 30), ("b", 10), ("c", 20)] {
+            sessions.get(name).last_used.store(used, Ordering::Relaxed);
         }
-        assert_eq!(sessions.get("one-too-many").err(), Some(TooManySessions));
-        assert!(sessions.get("a").is_ok(), "existing sessions stay usable");
+        sessions.get("").last_used.store(1, Ordering::Relaxed);
+        sessions.get("d");
+        let names: Vec<String> = sessions.all().iter().map(|s| s.name.clone()).collect();
+        assert_eq!(names, ["", "a", "c", "d"], "b was idle the longest");
+        // 1,000 new names on a bound of 3: each gets a session, the bound holds.
+        for i in 0..1000 {
+            assert_eq!(sessions.get(&format!("n{i}")).name, format!("n{i}"));
+        }
+        let names: Vec<String> = sessions.all().iter().map(|s| s.name.clone()).collect();
+        assert_eq!(names.len(), 4, "{names:?}");
+        assert_eq!(names[0], "", "the default session is never dropped");
+    }
+
+    #[test]
+    fn a_named_session_can_be_dropped_but_not_the_default_one() {
+        let sessions = Sessions::new(vec![], 8);
+        sessions.get("a");
+        sessions.get("b");
+        assert!(sessions.remove("a"));
+        assert!(!sessions.remove("a"));
+        assert!(!sessions.remove(""));
+        assert_eq!(sessions.remove_named(), 1);
+        let names: Vec<String> = sessions.all().iter().map(|s| s.name.clone()).collect();
+        assert_eq!(names, [""]);
+    }
+
+    #[test]
+    fn replacing_keeps_the_most_recently_used_sessions_within_the_bound() {
+        let sessions = Sessions::new(vec![], 2);
+        let saved = vec![
+            Session::restored("old", vec![], 1),
+            Session::restored("", vec![], 0),
+            Session::restored("newest", vec![], 30),
+            Session::restored("newer", vec![], 20),
+        ];
+        assert_eq!(sessions.replace(saved), 1);
+        let names: Vec<String> = sessions.all().iter().map(|s| s.name.clone()).collect();
+        assert_eq!(names, ["", "newer", "newest"]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{CONNECTION, HeaderValue};
+use http::header::{CONNECTION, HOST, HeaderValue};
 use http::{HeaderMap, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
@@ -19,17 +19,37 @@ use crate::engine::{Engine, MockRequest, MockResponse, Outcome};
 /// Why a request is answered at the edge instead of by the engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Refusal {
-    UriTooLong { len: usize, max: usize },
-    TooManyHeaders { count: usize, max: usize },
-    HeadersTooLarge { bytes: usize, max: usize },
-    BodyTooLarge { max: usize },
-    BodyTooSlow { timeout: Duration },
+    /// HTTP/1.1 without `Host`: RFC 9112 section 3.2 has the server answer 400.
+    NoHost,
+    /// More than one `Host` line (also RFC 9112's 400).
+    RepeatedHost {
+        count: usize,
+    },
+    UriTooLong {
+        len: usize,
+        max: usize,
+    },
+    TooManyHeaders {
+        count: usize,
+        max: usize,
+    },
+    HeadersTooLarge {
+        bytes: usize,
+        max: usize,
+    },
+    BodyTooLarge {
+        max: usize,
+    },
+    BodyTooSlow {
+        timeout: Duration,
+    },
     BodyUnreadable(String),
 }
 
 impl Refusal {
     fn status(&self) -> u16 {
         match self {
+            Refusal::NoHost | Refusal::RepeatedHost { .. } => 400,
             Refusal::UriTooLong { .. } => 414,
             Refusal::TooManyHeaders { .. } | Refusal::HeadersTooLarge { .. } => 431,
             Refusal::BodyTooLarge { .. } => 413,
@@ -40,6 +60,10 @@ impl Refusal {
 
     fn detail(&self) -> String {
         match self {
+            Refusal::NoHost => "An HTTP/1.1 request must carry a Host header.".to_owned(),
+            Refusal::RepeatedHost { count } => {
+                format!("The request has {count} Host headers; it must have one.")
+            }
             Refusal::UriTooLong { len, max } => format!(
                 "The request target is {len} bytes long; the limit is {}.",
                 show_size(*max)
@@ -72,14 +96,16 @@ pub(super) async fn serve(
 ) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
+    let mut headers = parts.headers;
+    let host = check_host(parts.version, &parts.uri, &mut headers);
     let mut mock_request = MockRequest {
         method: parts.method,
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
-        headers: parts.headers,
+        headers,
         body: Bytes::new(),
     };
-    let read = match check_head(config, &parts.uri, &mock_request.headers) {
+    let read = match host.and_then(|()| check_head(config, &parts.uri, &mock_request.headers)) {
         Err(refusal) => Err(refusal),
         Ok(()) => read_body(config, &mock_request.headers, body).await,
     };
@@ -124,6 +150,25 @@ fn answer(engine: &Engine, req: &MockRequest) -> Outcome {
             )
         }
     }
+}
+
+/// The request's `Host`, as RFC 9112 section 3.2 has it: exactly one in HTTP/1.1 (none is
+/// fine in HTTP/1.0), and, when the target is in absolute form (`GET http://host/path`),
+/// the target's authority in its place, since the server must then ignore the header.
+fn check_host(version: http::Version, uri: &Uri, headers: &mut HeaderMap) -> Result<(), Refusal> {
+    let count = headers.get_all(HOST).iter().count();
+    if count > 1 {
+        return Err(Refusal::RepeatedHost { count });
+    }
+    if count == 0 && version == http::Version::HTTP_11 {
+        return Err(Refusal::NoHost);
+    }
+    if let Some(authority) = uri.authority()
+        && let Ok(value) = HeaderValue::from_str(authority.as_str())
+    {
+        headers.insert(HOST, value);
+    }
+    Ok(())
 }
 
 /// The request head against the limits: target length, then header count and size.
@@ -354,5 +399,37 @@ mod tests {
         assert!(r.detail().contains("250 ms"), "{}", r.detail());
         assert_eq!(Refusal::UriTooLong { len: 2, max: 1 }.status(), 414);
         assert_eq!(Refusal::BodyUnreadable("x".into()).status(), 400);
+    }
+
+    #[test]
+    fn http_1_1_needs_exactly_one_host_and_http_1_0_may_go_without() {
+        use http::Version;
+        let (uri, mut headers) = head("/", &[]);
+        assert_eq!(
+            check_host(Version::HTTP_11, &uri, &mut headers),
+            Err(Refusal::NoHost)
+        );
+        assert_eq!(check_host(Version::HTTP_10, &uri, &mut headers), Ok(()));
+        let (uri, mut headers) = head("/", &[("host", "a"), ("host", "b")]);
+        for version in [Version::HTTP_10, Version::HTTP_11] {
+            assert_eq!(
+                check_host(version, &uri, &mut headers),
+                Err(Refusal::RepeatedHost { count: 2 })
+            );
+        }
+        let (uri, mut headers) = head("/", &[("host", "localhost:4010")]);
+        assert_eq!(check_host(Version::HTTP_11, &uri, &mut headers), Ok(()));
+        assert_eq!(headers["host"], "localhost:4010");
+        assert_eq!(Refusal::NoHost.status(), 400);
+    }
+
+    #[test]
+    fn an_absolute_form_target_s_authority_stands_in_for_the_host_header() {
+        let (uri, mut headers) = head("http://evil.test:4010/v1", &[("host", "127.0.0.1")]);
+        assert_eq!(
+            check_host(http::Version::HTTP_11, &uri, &mut headers),
+            Ok(())
+        );
+        assert_eq!(headers["host"], "evil.test:4010");
     }
 }

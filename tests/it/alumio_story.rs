@@ -330,8 +330,9 @@ fn a_whole_number_of_workers_written_as_a_float_is_that_number() {
     let server = Server::bundled();
     for (written, workers) in [("2.0", 2), ("2e0", 2), ("1E0", 1), ("-0", 0), ("4.00", 4)] {
         let session = format!("float-workers-{workers}-{}", written.len());
-        let body =
-            format!(r#"{{"spaceWorkers": [{{"spaceIdentifier": "erp-import", "workers": {written}}}]}}"#);
+        let body = format!(
+            r#"{{"spaceWorkers": [{{"spaceIdentifier": "erp-import", "workers": {written}}}]}}"#
+        );
         let reply = server
             .post(ALLOCATE)
             .header(SESSION, &session)
@@ -617,6 +618,7 @@ impl FixtureDir {
             seed: 0,
             check_responses: true,
             fixtures: FixtureSource::Dir(self.0.clone()),
+            ..EngineConfig::default()
         }
     }
 }

@@ -205,6 +205,7 @@ fn config_with_fixture(tag: &str, yaml: &str) -> EngineConfig {
         seed: 0,
         check_responses: true,
         fixtures: FixtureSource::Dir(dir),
+        ..EngineConfig::default()
     }
 }
 
@@ -647,7 +648,10 @@ fn a_client_following_next_with_limit_zero_stops_on_every_list() {
         let mut requests = 0;
         loop {
             requests += 1;
-            assert!(requests <= 3, "{list}: still paging after {requests} requests");
+            assert!(
+                requests <= 3,
+                "{list}: still paging after {requests} requests"
+            );
             let path = match &page {
                 None => format!("{list}?limit=0"),
                 Some(p) => format!("{list}?limit=0&page={p}"),
@@ -981,7 +985,11 @@ fn an_unknown_token_is_a_401_and_changes_nothing() {
 #[test]
 fn every_fixture_token_is_accepted_in_a_space_its_user_can_access() {
     let server = Server::bundled();
-    for (token, space) in [(JANE_TOKEN, DOCS), (BOB_TOKEN, API_REF), (HEIDI_TOKEN, GLOBEX)] {
+    for (token, space) in [
+        (JANE_TOKEN, DOCS),
+        (BOB_TOKEN, API_REF),
+        (HEIDI_TOKEN, GLOBEX),
+    ] {
         server.get(&users(space)).bearer(token).send().expect(200);
     }
 }
@@ -1014,7 +1022,9 @@ fn another_organizations_member_finds_no_such_space_to_read_or_change() {
             .patch(&user(DOCS, CAROL))
             .bearer(HEIDI_TOKEN)
             .json(json!({"role": "admin"})),
-        server.delete(&team(DOCS, DOCUMENTATION)).bearer(HEIDI_TOKEN),
+        server
+            .delete(&team(DOCS, DOCUMENTATION))
+            .bearer(HEIDI_TOKEN),
         server
             .patch(&team(DOCS, DOCUMENTATION))
             .bearer(HEIDI_TOKEN)
@@ -1077,7 +1087,10 @@ fn space_admins_and_creators_manage_permissions_without_being_organization_admin
     assert_empty(&reply, 204);
     let reply = server.delete(&user(DOCS, CAROL)).bearer(BOB_TOKEN).send();
     assert_empty(&reply, 205);
-    assert_eq!(docs_users(&server), pairs(&[(JANE, "admin"), (BOB, "create")]));
+    assert_eq!(
+        docs_users(&server),
+        pairs(&[(JANE, "admin"), (BOB, "create")])
+    );
 }
 
 #[test]

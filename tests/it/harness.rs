@@ -99,6 +99,7 @@ impl Server {
             server: self,
             method: method.to_owned(),
             path: path.to_owned(),
+            host: self.addr.to_string(),
             headers: Vec::new(),
             body: Vec::new(),
         }
@@ -140,11 +141,19 @@ pub struct Req<'s> {
     server: &'s Server,
     method: String,
     path: String,
+    /// The `Host` header: the server's address unless a test says otherwise.
+    host: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
 impl Req<'_> {
+    /// Sends `host` as the `Host` header instead of the server's address.
+    pub fn host(mut self, host: &str) -> Self {
+        self.host = host.to_owned();
+        self
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
@@ -184,7 +193,7 @@ impl Req<'_> {
         stream.set_write_timeout(Some(Duration::from_secs(10))).ok();
         let mut head = format!(
             "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            self.method, self.path, self.server.addr
+            self.method, self.path, self.host
         );
         for (k, v) in &self.headers {
             head.push_str(&format!("{k}: {v}\r\n"));

@@ -92,12 +92,13 @@ fn closed_within(stream: &mut TcpStream, wait: Duration) -> bool {
 }
 
 fn get_head(path: &str, extra: &str) -> Vec<u8> {
-    format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n{extra}\r\n").into_bytes()
+    format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{extra}\r\n")
+        .into_bytes()
 }
 
 fn post(path: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
     let mut out = format!(
-        "POST {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: {content_type}\r\n\
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: {content_type}\r\n\
          Content-Length: {}\r\n\r\n",
         body.len()
     )
@@ -158,7 +159,7 @@ fn a_declared_length_over_the_limit_is_refused_before_the_body_is_sent() {
     let server = Server::bundled();
     // No body follows: the answer comes from the head alone (the default limit is 1 MiB).
     let head = format!(
-        "POST {ASSIGN} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+        "POST {ASSIGN} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
          Expect: 100-continue\r\nContent-Length: {}\r\n\r\n",
         1024 * 1024 + 1
     );
@@ -183,7 +184,7 @@ fn a_chunked_body_over_the_limit_is_a_413() {
     let server = Server::bundled_with(tight());
     let chunk = "x".repeat(700);
     let request = format!(
-        "POST {ASSIGN} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\
+        "POST {ASSIGN} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
          Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n\
          2bc\r\n{chunk}\r\n2bc\r\n{chunk}\r\n0\r\n\r\n"
     );
@@ -287,7 +288,7 @@ fn raw_bytes_that_are_not_utf8_in_the_target_are_a_bare_400_and_others_are_serve
     // hyper refuses such a request line before the mock sees it: its own 400, no body.
     let mut request = format!("GET {GITBOOK_USERS}?limit=").into_bytes();
     request.extend_from_slice(&[0xFF, 0xFE]);
-    request.extend_from_slice(b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    request.extend_from_slice(b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     let mut stream = connect(server.addr);
     stream.write_all(&request).unwrap();
     let mut raw = Vec::new();
@@ -300,7 +301,7 @@ fn raw_bytes_that_are_not_utf8_in_the_target_are_a_bare_400_and_others_are_serve
 #[test]
 fn a_header_parameter_that_is_not_utf8_is_a_400_naming_it() {
     let server = Server::docs(&["strict.yaml"]);
-    let mut request = b"GET /strict/orders HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\
+    let mut request = b"GET /strict/orders HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
                         X-Request-Id: "
         .to_vec();
     request.extend_from_slice(&[0xFF, 0xFE, b'a']);
@@ -325,7 +326,7 @@ fn header_values_that_are_not_utf8_never_hurt_the_server() {
         "X-Understudy-Session",
     ] {
         let mut request = format!(
-            "POST {ASSIGN} HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: 2\r\n\
+            "POST {ASSIGN} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 2\r\n\
              {}{name}: ",
             if name == "Content-Type" {
                 ""
@@ -599,7 +600,7 @@ fn a_body_sent_too_slowly_is_a_408_in_the_apis_format_and_the_connection_closes(
     let mut stream = connect(server.addr);
     let started = Instant::now();
     let head = format!(
-        "POST {ASSIGN} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+        "POST {ASSIGN} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
          Content-Length: 100\r\n\r\n{{\"users\""
     );
     stream.write_all(head.as_bytes()).unwrap();
@@ -621,7 +622,7 @@ fn trickle(addr: SocketAddr, bytes: usize) -> Option<Duration> {
     // Before connecting: the server's clock starts when it accepts.
     let started = Instant::now();
     let mut stream = connect(addr);
-    let head = format!("GET {GITBOOK_USERS} HTTP/1.1\r\nHost: t\r\nX-Slow: ");
+    let head = format!("GET {GITBOOK_USERS} HTTP/1.1\r\nHost: localhost\r\nX-Slow: ");
     let mut text = head.into_bytes();
     text.resize(bytes, b'a');
     for byte in text {
@@ -676,7 +677,7 @@ fn an_idle_keep_alive_connection_outlives_the_header_timeout_and_closes_after_th
     let server = Server::bundled_with(tight());
     let mut stream = connect(server.addr);
     let request = format!(
-        "GET {GITBOOK_USERS} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\r\n"
+        "GET {GITBOOK_USERS} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\r\n"
     );
     stream.write_all(request.as_bytes()).unwrap();
     read_one(&mut stream).expect(200);
@@ -696,7 +697,7 @@ fn reads_nothing(addr: SocketAddr) -> TcpStream {
     let stream = connect(addr);
     let mut writer = stream.try_clone().expect("clone the socket");
     let request = format!(
-        "GET {GITBOOK_USERS} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\r\n"
+        "GET {GITBOOK_USERS} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\r\n"
     );
     let many = request.repeat(10_000);
     // Its writes block too once the server stops reading; they end when it closes.
@@ -719,7 +720,7 @@ fn served_behind_a_client_that_reads_nothing(
     let started = Instant::now();
     let mut other = connect(server.addr);
     let request = format!(
-        "GET {GITBOOK_USERS} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\r\n"
+        "GET {GITBOOK_USERS} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\r\n"
     );
     other.write_all(request.as_bytes()).unwrap();
     other.set_read_timeout(Some(wait)).ok();
@@ -773,7 +774,7 @@ fn connections_over_the_limit_wait_until_one_is_free() {
         ..tight()
     });
     let request = format!(
-        "GET {GITBOOK_USERS} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\r\n"
+        "GET {GITBOOK_USERS} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\r\n"
     );
     let mut held: Vec<TcpStream> = (0..2)
         .map(|_| {
@@ -879,7 +880,7 @@ impl Drop for Binary {
 fn start_slow_upload(addr: SocketAddr, length: usize) -> TcpStream {
     let mut stream = connect(addr);
     let head = format!(
-        "POST {ASSIGN} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+        "POST {ASSIGN} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
          Expect: 100-continue\r\nContent-Length: {length}\r\n\r\n"
     );
     stream.write_all(head.as_bytes()).unwrap();
@@ -913,7 +914,7 @@ fn on_sigterm_the_request_in_flight_is_answered_new_connections_are_refused_and_
     let mut upload = start_slow_upload(server.addr, body.len());
     let mut idle = connect(server.addr);
     let request = format!(
-        "GET {GITBOOK_USERS} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\r\n"
+        "GET {GITBOOK_USERS} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\r\n"
     );
     idle.write_all(request.as_bytes()).unwrap();
     read_one(&mut idle).expect(200);
@@ -944,4 +945,45 @@ fn on_sigterm_a_request_still_running_after_the_grace_period_is_dropped_and_it_e
         closed_within(&mut upload, PATIENCE),
         "the connection outlived the server"
     );
+}
+
+// --- Host ---------------------------------------------------------------------------------
+
+#[test]
+fn an_http_1_1_request_without_host_is_a_400_in_the_apis_format() {
+    let server = Server::bundled_with(ServerConfig::default());
+    let request = format!(
+        "GET {GITBOOK_USERS} HTTP/1.1\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\
+         Connection: close\r\n\r\n"
+    );
+    let reply = exchange(server.addr, request.as_bytes());
+    let message = gitbook_error(&reply, 400);
+    assert!(message.contains("Host"), "{message}");
+    // Two Host lines are as bad, whatever the version.
+    for version in ["HTTP/1.1", "HTTP/1.0"] {
+        let request = format!(
+            "GET {GITBOOK_USERS} {version}\r\nHost: localhost\r\nHost: localhost\r\n\
+             Authorization: Bearer {GITBOOK_TOKEN}\r\nConnection: close\r\n\r\n"
+        );
+        gitbook_error(&exchange(server.addr, request.as_bytes()), 400);
+    }
+    // HTTP/1.0 may go without.
+    let request =
+        format!("GET {GITBOOK_USERS} HTTP/1.0\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\r\n");
+    exchange(server.addr, request.as_bytes()).expect(200);
+}
+
+#[test]
+fn an_absolute_form_target_is_judged_by_its_own_host() {
+    let server = Server::bundled_with(ServerConfig::default());
+    let request = format!(
+        "GET http://rebind.evil.test{GITBOOK_USERS} HTTP/1.1\r\nHost: localhost\r\n\
+         Authorization: Bearer {GITBOOK_TOKEN}\r\nConnection: close\r\n\r\n"
+    );
+    gitbook_error(&exchange(server.addr, request.as_bytes()), 421);
+    let request = format!(
+        "GET http://localhost{GITBOOK_USERS} HTTP/1.1\r\nHost: localhost\r\n\
+         Authorization: Bearer {GITBOOK_TOKEN}\r\nConnection: close\r\n\r\n"
+    );
+    exchange(server.addr, request.as_bytes()).expect(200);
 }

@@ -190,7 +190,7 @@ impl Edge {
     /// A normal request on a new connection gets a 200 with the space's users.
     fn still_serves(&self) -> Result<(), String> {
         let request = format!(
-            "GET /v1/spaces/sPaCe4Docs01/permissions/users HTTP/1.1\r\nHost: t\r\n\
+            "GET /v1/spaces/sPaCe4Docs01/permissions/users HTTP/1.1\r\nHost: localhost\r\n\
              Authorization: Bearer {GITBOOK_TOKEN}\r\nConnection: close\r\n\r\n"
         );
         let exchange = self.exchange(&Input {
@@ -387,7 +387,7 @@ const FRAGMENTS: &[&str] = &[
     "\n",
     "\r",
     "\r\n\r\n",
-    "Host: t\r\n",
+    "Host: localhost\r\n",
     "Content-Length: ",
     "Transfer-Encoding: chunked\r\n",
     "Expect: 100-continue\r\n",
@@ -462,7 +462,7 @@ impl Request {
     /// On the wire, its body framed by `Content-Length`, or chunked in pieces of `chunks`.
     fn wire(&self, chunks: Option<&[usize]>) -> Vec<u8> {
         let mut out = format!(
-            "{} {} HTTP/1.1\r\nHost: understudy\r\n",
+            "{} {} HTTP/1.1\r\nHost: localhost\r\n",
             self.method, self.target
         );
         for (name, value) in &self.headers {
@@ -911,8 +911,8 @@ fn a_stray_percent_in_a_path_gets_a_404_whose_instance_fits_the_problem_schema_r
     // `instance` unescaped, which is no URI reference, so the answer broke Arize's `Problem`.
     let edge = Edge::new();
     let input = Input {
-        bytes: b"GET /__admin/state HTTP/1.1\r\nHost: understudy\r\nContent-Length: 0\r\n\r\n\
-                 DELETE /v2/spac%es/aa/users/aaaaaaaa HTTP/1.1\r\nHost: understudy\r\n\
+        bytes: b"GET /__admin/state HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n\
+                 DELETE /v2/spac%es/aa/users/aaaaaaaa HTTP/1.1\r\nHost: localhost\r\n\
                  Authorization: Bearer arize-key\r\nContent-Length: 0\r\n\r\n"
             .to_vec(),
         pieces: vec![1],

@@ -122,6 +122,7 @@ fn engine(sources: Vec<Source>, fixtures: FixtureSource) -> Engine {
         seed: 0,
         check_responses: true,
         fixtures,
+        ..EngineConfig::default()
     };
     Engine::load(&sources, config).unwrap_or_else(|e| panic!("documents failed to load: {e:?}"))
 }
@@ -210,7 +211,10 @@ fn restart_changes_nothing(
     }
     assert_eq!(
         restarted.load_state(file).expect("the state loads"),
-        Loaded::Sessions(2)
+        Loaded::Sessions {
+            restored: 2,
+            dropped: 0
+        }
     );
     let compare = |steps: &[Step]| {
         for s in steps {
@@ -415,7 +419,10 @@ fn a_missing_file_leaves_the_fixtures_and_saving_creates_it() {
     assert_eq!(e.save_state(&file).expect("saved"), 1);
     assert_eq!(
         bundled().load_state(&file).expect("loads"),
-        Loaded::Sessions(1)
+        Loaded::Sessions {
+            restored: 1,
+            dropped: 0
+        }
     );
 }
 
@@ -588,7 +595,13 @@ fn a_temporary_file_left_by_a_crashed_save_does_not_confuse_loading() {
     std::fs::write(temp_path(&file), b"{\"understudy_state\": 1, \"apis\": [").expect("write");
     std::fs::write(dir.path(".state.json.1.tmp"), b"{").expect("write");
     let e = bundled();
-    assert_eq!(e.load_state(&file).expect("loads"), Loaded::Sessions(1));
+    assert_eq!(
+        e.load_state(&file).expect("loads"),
+        Loaded::Sessions {
+            restored: 1,
+            dropped: 0
+        }
+    );
     assert_eq!(state(&e, None), state(&saved, None));
     e.save_state(&file).expect("a save replaces the leftover");
     assert!(!temp_path(&file).exists());
@@ -798,4 +811,80 @@ fn the_binary_saves_on_sigterm_loads_at_start_and_refuses_a_corrupt_file() {
         "{stderr}"
     );
     assert_eq!(std::fs::read(&file).expect("the file"), corrupt);
+}
+
+#[test]
+fn a_file_with_more_sessions_than_the_bound_loads_the_most_recently_used() {
+    let dir = Scratch::new("bound");
+    let file = dir.path("state.json");
+    let e = bundled();
+    let names = ["s1", "s2", "s3", "s4", "s5"];
+    for name in names {
+        run(
+            &e,
+            &[(
+                step("POST", "/v1/spaces/sPaCeNotes03/permissions")
+                    .session(name)
+                    .token(GITBOOK)
+                    .json(json!({"role": "read", "users": ["SXZhbk9ybG92"]})),
+                204,
+            )],
+        );
+        std::thread::sleep(std::time::Duration::from_millis(3));
+    }
+    let used: Vec<(String, u64)> = e
+        .sessions()
+        .all()
+        .iter()
+        .map(|s| (s.name.clone(), s.last_used()))
+        .collect();
+    assert_eq!(e.save_state(&file).expect("saved"), 6);
+
+    let small = Engine::load(
+        &understudy::load::bundled(),
+        EngineConfig {
+            check_responses: true,
+            max_sessions: 2,
+            ..EngineConfig::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        small.load_state(&file).expect("loads within the bound"),
+        Loaded::Sessions {
+            restored: 3,
+            dropped: 3
+        }
+    );
+    let kept: Vec<(String, u64)> = small
+        .sessions()
+        .all()
+        .iter()
+        .map(|s| (s.name.clone(), s.last_used()))
+        .collect();
+    // The default session and the two used last, each with its last use as saved.
+    let expected: Vec<(String, u64)> = used
+        .iter()
+        .filter(|(name, _)| ["", "s4", "s5"].contains(&name.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(kept, expected);
+    same_worlds(&e, &small, Some("s5"));
+    // Past the bound again, the session idle the longest (s4) makes room.
+    run(
+        &small,
+        &[(
+            step("GET", "/v1/spaces/sPaCeNotes03/permissions/users")
+                .session("s6")
+                .token(GITBOOK),
+            200,
+        )],
+    );
+    let names: Vec<String> = small
+        .sessions()
+        .all()
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    assert_eq!(names, ["", "s5", "s6"]);
 }

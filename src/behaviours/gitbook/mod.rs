@@ -231,10 +231,7 @@ fn standing(world: &World, space: &str, caller: Option<&str>) -> Standing {
     if org_admin {
         return Standing::Manager;
     }
-    match world
-        .space(space)
-        .and_then(|p| p.everyone.role_of(caller))
-    {
+    match world.space(space).and_then(|p| p.everyone.role_of(caller)) {
         Some(Role::Admin | Role::Create) => Standing::Manager,
         Some(role) => Standing::Member(role),
         None => Standing::Outside,

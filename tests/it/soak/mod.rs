@@ -63,6 +63,18 @@ const MAX_BODY: usize = 64 * 1024;
 const PATIENCE: Duration = Duration::from_secs(60);
 
 const GITBOOK_TOKEN: &str = "gb_api_jAnEdOe0aDm1nAcMe0t0kEn";
+/// Heidi, admin of Globex: the one who manages (and sees) Globex's space.
+const GLOBEX_TOKEN: &str = "gb_api_hE1d1Gl0bEx0aDm1n0t0kEn";
+
+/// The token of an organization admin of `space`'s organization: one who may read and
+/// change its permissions whatever the writes before did.
+fn gitbook_token(space: &str) -> &'static str {
+    if space == "sPaCeGlobex1" {
+        GLOBEX_TOKEN
+    } else {
+        GITBOOK_TOKEN
+    }
+}
 const ARIZE_TOKEN: &str = "arize-key";
 
 fn soak_time() -> Duration {

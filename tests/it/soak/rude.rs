@@ -232,7 +232,7 @@ pub(super) fn read_pages(
         if let Some(p) = &page {
             path.push_str(&format!("&page={p}"));
         }
-        let req = request("GET", &path, Some(GITBOOK_TOKEN), None);
+        let req = request("GET", &path, Some(gitbook_token(space)), None);
         let (status, body) = send(client, &req, tally).ok_or(format!("GET {path}: no answer"))?;
         if status != 200 {
             return Err(format!("GET {path}: {status}; {body}"));
@@ -257,7 +257,7 @@ pub(super) fn connect(addr: SocketAddr) -> std::io::Result<TcpStream> {
 
 pub(super) fn list_head() -> String {
     format!(
-        "GET /v1/spaces/sPaCe4Docs01/permissions/users?limit=2 HTTP/1.1\r\nHost: soak\r\n\
+        "GET /v1/spaces/sPaCe4Docs01/permissions/users?limit=2 HTTP/1.1\r\nHost: localhost\r\n\
          Authorization: Bearer {GITBOOK_TOKEN}\r\n\r\n"
     )
 }
@@ -266,7 +266,7 @@ pub(super) fn list_head() -> String {
 pub(super) fn invalid_write() -> Vec<u8> {
     let body = r#"{"users": [{"email": "nope", "roles": ["ROLE_X"]}]}"#;
     format!(
-        "POST /api/v1/spaces/default/assign_users HTTP/1.1\r\nHost: soak\r\n\
+        "POST /api/v1/spaces/default/assign_users HTTP/1.1\r\nHost: localhost\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
@@ -396,7 +396,7 @@ pub(super) fn slow_step(addr: SocketAddr, rng: &mut Rng, tally: &mut Tally) {
             // The head in five pieces, 20 ms apart: well within the header timeout, with room
             // for a loaded machine.
             let head = format!(
-                "GET /v1/spaces/sPaCe4Docs01/permissions/users HTTP/1.1\r\nHost: soak\r\n\
+                "GET /v1/spaces/sPaCe4Docs01/permissions/users HTTP/1.1\r\nHost: localhost\r\n\
                  Connection: close\r\nAuthorization: Bearer {GITBOOK_TOKEN}\r\n\r\n"
             );
             for piece in head.as_bytes().chunks(head.len().div_ceil(5)) {

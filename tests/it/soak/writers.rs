@@ -129,7 +129,7 @@ impl GitbookWriter {
                 };
                 let body = json!({"role": role, list: [member]});
                 (
-                    request("POST", &base, Some(GITBOOK_TOKEN), Some(body)),
+                    request("POST", &base, Some(gitbook_token(space)), Some(body)),
                     204,
                     role,
                 )
@@ -137,13 +137,13 @@ impl GitbookWriter {
             2 => {
                 let present = known.clone().flatten().is_some();
                 let body = json!({"role": role});
-                let req = request("PATCH", &item, Some(GITBOOK_TOKEN), Some(body));
+                let req = request("PATCH", &item, Some(gitbook_token(space)), Some(body));
                 let after = if present { Some(role) } else { None };
                 (req, if present { 204 } else { 404 }, after)
             }
             _ => {
                 let present = known.clone().flatten().is_some();
-                let req = request("DELETE", &item, Some(GITBOOK_TOKEN), None);
+                let req = request("DELETE", &item, Some(gitbook_token(space)), None);
                 (req, if present { 205 } else { 204 }, None)
             }
         };
