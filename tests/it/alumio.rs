@@ -664,7 +664,7 @@ fn a_get_on_the_allocation_is_a_405_allowing_post() {
     assert!(!allow.split(", ").any(|m| m == "GET"), "Allow: {allow}");
 }
 
-// --- Behaviour the reference decides (space-apis.md, "Alumio", "Behaviour") ---------------------
+// --- Behaviour the reference decides (docs/vendors.md, "Alumio") ---------------------
 
 #[test]
 fn assigning_users_to_an_unknown_space_is_a_404() {

@@ -4,7 +4,7 @@
 //! What the vendor documents: the two operations, their schemas, `Error` with a string
 //! `status` and Symfony-style violations (`propertyPath`), the licence figures `workers` and
 //! `workersPerSpace`, space identifiers matching `^[a-z0-9-]+$`, a `default` space, no
-//! declared security. Everything below is the mock's own choice (`space-apis.md` leaves room):
+//! declared security. Everything below is the mock's own choice (`docs/vendors.md` says which):
 //!
 //! - assign_users: each listed user gets exactly the listed roles (added when new, roles
 //!   replaced when present). Emails are compared without case; a user keeps the spelling it was

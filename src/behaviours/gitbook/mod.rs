@@ -1,5 +1,5 @@
 //! GitBook: users and teams with a role in a space (`/v1/spaces/{spaceId}/permissions...`),
-//! over the world of `fixtures/gitbook.yaml`, as `shared/reference/space-apis.md` says.
+//! over the world of `fixtures/gitbook.yaml`, as `docs/vendors.md` says.
 //!
 //! - `inviteToSpace` is an upsert for every listed user and team (a current member gets the
 //!   new role and keeps their place in the lists); `role: null` (guest) removes the explicit
