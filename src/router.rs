@@ -672,6 +672,8 @@ pub fn common_prefix<'a>(routes: impl IntoIterator<Item = &'a str>) -> String {
 }
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn router(routes: &[(&str, Method)]) -> (Router, Problems) {
@@ -1145,8 +1147,6 @@ mod tests {
                 shared.chain(free).collect()
             })
     }
-
-    use proptest::prelude::*;
 
     proptest! {
         // Cases are cheap (a few microseconds), and the ones where branches meet are rare.
