@@ -562,3 +562,80 @@ fn a_body_over_the_limit_is_a_413_in_the_apis_error_format() {
             .contains("limit")
     );
 }
+
+/// A document whose one path has `n` parameters, `/a/{p1}/.../{pn}`, each an integer that
+/// must equal its place, so that only values read in order are accepted.
+fn many_parameters(n: usize) -> (String, String) {
+    let template: String = (1..=n).map(|i| format!("/{{p{i}}}")).collect();
+    let parameters: String = (1..=n)
+        .map(|i| {
+            format!(
+                "      - {{name: p{i}, in: path, required: true, \
+                 schema: {{type: integer, minimum: {i}, maximum: {i}}}}}\n"
+            )
+        })
+        .collect();
+    let doc = format!(
+        "openapi: 3.1.0\n\
+         info: {{title: many, version: '1'}}\n\
+         servers: [{{url: /many}}]\n\
+         paths:\n  \
+           /a{template}:\n    \
+             parameters:\n{parameters}    \
+             get:\n      \
+               operationId: getMany\n      \
+               responses:\n        \
+                 '200':\n          \
+                   description: ok\n          \
+                   content: {{application/json: {{schema: {{type: object}}}}}}\n"
+    );
+    (doc, format!("/many/a{template}"))
+}
+
+#[test]
+fn a_path_with_30_parameters_is_listed_by_routes_and_served_with_every_value_in_place() {
+    let (doc, route) = many_parameters(30);
+    let file = std::env::temp_dir().join(format!(
+        "understudy-documents-{}-30-parameters.yaml",
+        std::process::id()
+    ));
+    std::fs::write(&file, &doc).expect("a temporary document");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_understudy"))
+        .arg("routes")
+        .arg("--spec")
+        .arg(&file)
+        .output()
+        .expect("the understudy binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("GET") && l.contains(&route) && l.contains("getMany")),
+        "{stdout}"
+    );
+
+    let s = Server::start(
+        vec![Source::File(file.clone())],
+        EngineConfig {
+            seed: 0,
+            check_responses: true,
+            ..Default::default()
+        },
+    );
+    let values: Vec<String> = (1..=30).map(|i| i.to_string()).collect();
+    s.get(&format!("/many/a/{}", values.join("/")))
+        .send()
+        .expect(200);
+    // Two values swapped: the path is found, its parameters are not valid.
+    let mut swapped = values.clone();
+    swapped.swap(0, 29);
+    s.get(&format!("/many/a/{}", swapped.join("/")))
+        .send()
+        .expect(400);
+    s.get(&format!("/many/a/{}", values[..29].join("/")))
+        .send()
+        .expect(404);
+    let _ = std::fs::remove_file(&file);
+}
