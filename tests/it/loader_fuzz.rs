@@ -8,6 +8,10 @@
 //!   message, and proptest prints the case (document and mutations) and saves its seed.
 //! - **Bounded.** Each case loads within [`CASE_BOUND`]; the slowest case is reported.
 //!
+//! A document that loads then has the static answer of every response made (its example,
+//! else generated data) and its headers: what the first requests would make and keep, so
+//! that the fuzz reaches `generate` with the same schemas.
+//!
 //! The mutations: keys deleted; values replaced with values of the wrong type (null,
 //! booleans, numbers, strings, arrays, objects), huge numbers (±1e308, `u64::MAX`, 2^53+1,
 //! fractions where integers belong) and very long strings; `$ref`s to themselves, to their
@@ -1290,7 +1294,10 @@ fn load(case: &Case) -> Result<Loaded, String> {
         .spawn(move || {
             let started = Instant::now();
             let outcome = std::panic::catch_unwind(|| match Engine::load(&sources, config) {
-                Ok(_) => true,
+                Ok(engine) => {
+                    first_answers(&engine);
+                    true
+                }
                 Err(f) => {
                     if std::env::var_os("UNDERSTUDY_FUZZ_PROBLEMS").is_some()
                         && let Some(p) = f.iter().flat_map(|f| f.problems.iter()).next()
@@ -1311,6 +1318,22 @@ fn load(case: &Case) -> Result<Loaded, String> {
     };
     drop(dir);
     result
+}
+
+/// What the first requests of a loaded document make once and keep: every response's static
+/// body (its example, else generated data) and headers. Not loading as such, but the same
+/// schemas' first use, made eagerly here so that the fuzz reaches `generate`.
+fn first_answers(engine: &Engine) {
+    for api in engine.apis() {
+        for op in &api.operations {
+            for response in &op.responses {
+                let _ = response.header_values(&api.resources, 0);
+                for media in &response.media {
+                    let _ = media.static_answer(&api.resources, 0);
+                }
+            }
+        }
+    }
 }
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
@@ -1438,4 +1461,33 @@ fn a_chain_of_components_a_few_hundred_long_loads() {
     if let Err(problems) = loads("chain", &doc) {
         panic!("{problems:#?}");
     }
+}
+
+#[test]
+fn an_error_schema_with_a_huge_min_length_neither_hangs_loading_nor_the_first_answers() {
+    // The first case the fuzz found (shrunk): `links.yaml` with its `Problem` error schema's
+    // `type` member given `minLength: 2^53+1`. Loading padded the member one character at a
+    // time, and so did the first generated answer.
+    let seed = corpus()
+        .iter()
+        .find(|s| s.name == "links")
+        .expect("links.yaml");
+    let mut doc = seed.value.clone();
+    let member =
+        "/components/responses/Problem/content/application~1problem+json/schema/properties/type";
+    doc.pointer_mut(member)
+        .and_then(Value::as_object_mut)
+        .expect("the Problem schema's `type`")
+        .insert("minLength".to_owned(), json!(9_007_199_254_740_993_u64));
+    let started = Instant::now();
+    let engine = Engine::load(
+        &[Source::Text {
+            name: "links".to_owned(),
+            text: doc.to_string(),
+        }],
+        EngineConfig::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    first_answers(&engine);
+    assert!(started.elapsed() < CASE_BOUND, "{:?}", started.elapsed());
 }
