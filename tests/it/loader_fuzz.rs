@@ -58,6 +58,8 @@ const BATCH: u32 = 500;
 const CASE_BOUND: Duration = Duration::from_secs(10);
 /// The stack each case loads on: a main thread's.
 const STACK: usize = 8 * 1024 * 1024;
+/// The stack the first answers are made on: a tokio worker thread's.
+const WORKER_STACK: usize = 2 * 1024 * 1024;
 
 /// The most `{parameters}` a generated path gets. 40 is the aim; the router of this branch
 /// panics from 26 on (matchit's "Too many route parameters"), which is being fixed on the
@@ -468,6 +470,35 @@ const ODD_MEDIA: &[&str] = &[
     "APPLICATION/JSON",
 ];
 
+/// How each schema of a chain holds the next.
+#[derive(Debug, Clone, Copy)]
+enum Link {
+    /// A bare `$ref`: a chain of references, followed hop by hop.
+    Ref,
+    /// A required property: a value as deep as the chain.
+    Property,
+    /// `allOf: [$ref]`: one schema merged from the whole chain.
+    AllOf,
+    /// `anyOf: [$ref, null]`: a choice at every level.
+    AnyOf,
+    /// `items`: arrays in arrays.
+    Items,
+}
+
+impl Link {
+    fn wrap(self, next: Value) -> Value {
+        match self {
+            Link::Ref => next,
+            Link::Property => {
+                json!({"type": "object", "required": ["next"], "properties": {"next": next}})
+            }
+            Link::AllOf => json!({"allOf": [next], "description": "link"}),
+            Link::AnyOf => json!({"anyOf": [next, {"type": "null"}]}),
+            Link::Items => json!({"type": "array", "minItems": 1, "items": next}),
+        }
+    }
+}
+
 /// How a deep schema nests.
 #[derive(Debug, Clone, Copy)]
 enum Nest {
@@ -508,9 +539,8 @@ enum Mutation {
     /// A schema nested this deep put in a schema's place.
     Deep(Pick, Nest, usize),
     /// `components/schemas/chain0..len`, each holding the next, referenced from a schema's
-    /// place; `nested` puts each inside the last (through `properties`), else each is a bare
-    /// `$ref` to the next.
-    Chain(Pick, usize, bool),
+    /// place.
+    Chain(Pick, usize, Link),
     Server(&'static str, Option<(Junk, bool)>),
     Media(Pick, &'static str),
     /// A parameter's field.
@@ -521,6 +551,10 @@ enum Mutation {
     Copy(Pick, Pick),
     /// The `openapi` version: a 3.1 document read as 3.0 and the other way round.
     Version(&'static str),
+    /// One element of an array appended again: the same id twice, the same parameter twice.
+    Duplicate(Pick, Pick),
+    /// One string set to another string of the file: a reference to the wrong thing.
+    Retext(Pick, Pick),
 }
 
 /// A schema keyword and a value for it.
@@ -789,7 +823,12 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         2 => (path_key, prop::option::of(index())).prop_map(|(k, i)| Mutation::Path(k, i)),
         1 => (index(), nest, prop_oneof![1usize..60, 60usize..300])
             .prop_map(|(i, n, d)| Mutation::Deep(i, n, d)),
-        1 => (index(), 1usize..300, any::<bool>()).prop_map(|(i, n, b)| Mutation::Chain(i, n, b)),
+        1 => (
+            index(),
+            1usize..300,
+            prop::sample::select(vec![Link::Ref, Link::Property, Link::AllOf, Link::AnyOf, Link::Items])
+        )
+            .prop_map(|(i, n, l)| Mutation::Chain(i, n, l)),
         1 => (
             prop::sample::select(ODD_SERVERS),
             prop::option::of((junk(), any::<bool>()))
@@ -800,6 +839,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         6 => (index(), keyword()).prop_map(|(i, k)| Mutation::Keyword(i, k)),
         2 => (index(), index()).prop_map(|(a, b)| Mutation::Copy(a, b)),
         1 => prop::sample::select(VERSIONS).prop_map(Mutation::Version),
+        1 => (index(), index()).prop_map(|(a, e)| Mutation::Duplicate(a, e)),
+        2 => (index(), index()).prop_map(|(a, b)| Mutation::Retext(a, b)),
     ]
 }
 
@@ -1016,7 +1057,7 @@ impl Mutation {
                 }
                 set_at(doc, &p, schema);
             }
-            Mutation::Chain(i, len, nested) => {
+            Mutation::Chain(i, len, link) => {
                 let places = schema_places(doc);
                 let Some(p) = pick(&places, i).map(str::to_owned) else {
                     return;
@@ -1044,10 +1085,8 @@ impl Mutation {
                     let next = json!({"$ref": format!("#/components/schemas/chain{}", n + 1)});
                     let schema = if n + 1 == *len {
                         json!({"type": "integer", "minimum": 0})
-                    } else if *nested {
-                        json!({"type": "object", "required": ["next"], "properties": {"next": next}})
                     } else {
-                        next
+                        link.wrap(next)
                     };
                     schemas.insert(format!("chain{n}"), schema);
                 }
@@ -1096,6 +1135,25 @@ impl Mutation {
                 {
                     let b = b.to_owned();
                     set_at(doc, &b, value);
+                }
+            }
+            Mutation::Duplicate(array, element) => {
+                let arrays =
+                    pointers_where(doc, |_, v| v.as_array().is_some_and(|a| !a.is_empty()));
+                if let Some(p) = pick(&arrays, array).map(str::to_owned)
+                    && let Some(Value::Array(items)) = doc.pointer_mut(&p)
+                {
+                    let copy = items[element.index(items.len())].clone();
+                    items.push(copy);
+                }
+            }
+            Mutation::Retext(to, from) => {
+                let texts = pointers_where(doc, |_, v| v.is_string());
+                if let (Some(a), Some(b)) = (pick(&texts, to), pick(&texts, from))
+                    && let Some(value) = doc.pointer(b).cloned()
+                {
+                    let a = a.to_owned();
+                    set_at(doc, &a, value);
                 }
             }
             Mutation::Version(v) => {
@@ -1170,6 +1228,8 @@ fn case() -> impl Strategy<Value = Case> {
         (pick(), junk()).prop_map(|(i, j)| Mutation::Replace(i, j)),
         (pick(), prop::sample::select(KEYS), junk()).prop_map(|(i, k, j)| Mutation::Set(i, k, j)),
         (pick(), pick()).prop_map(|(a, b)| Mutation::Copy(a, b)),
+        (pick(), pick()).prop_map(|(a, e)| Mutation::Duplicate(a, e)),
+        (pick(), pick()).prop_map(|(a, b)| Mutation::Retext(a, b)),
     ];
     let any_document = (
         0..corpus().len(),
@@ -1295,7 +1355,7 @@ fn load(case: &Case) -> Result<Loaded, String> {
             let started = Instant::now();
             let outcome = std::panic::catch_unwind(|| match Engine::load(&sources, config) {
                 Ok(engine) => {
-                    first_answers(&engine);
+                    first_answers_on_a_worker(&engine);
                     true
                 }
                 Err(f) => {
@@ -1334,6 +1394,21 @@ fn first_answers(engine: &Engine) {
             }
         }
     }
+}
+
+/// [`first_answers`] on a thread with the stack of a server's worker thread (tokio's 2 MiB),
+/// where answers are made; a panic there is this thread's.
+fn first_answers_on_a_worker(engine: &Engine) {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .stack_size(WORKER_STACK)
+            .spawn_scoped(scope, || first_answers(engine));
+        match worker.map(|w| w.join()) {
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Ok(Ok(())) => {}
+            Err(e) => panic!("no worker thread: {e}"),
+        }
+    });
 }
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
@@ -1456,7 +1531,7 @@ fn a_chain_of_components_a_few_hundred_long_loads() {
     let mut doc = corpus()[0].value.clone();
     let first = schema_places(&doc).len();
     assert!(first > 0);
-    Mutation::Chain(Pick(0), 300, true).apply(&mut doc);
+    Mutation::Chain(Pick(0), 300, Link::Property).apply(&mut doc);
     assert!(doc.pointer("/components/schemas/chain299").is_some());
     if let Err(problems) = loads("chain", &doc) {
         panic!("{problems:#?}");
