@@ -1189,6 +1189,79 @@ struct Case {
     with_bundled: bool,
     /// Loaded from a file (its `$ref`s may then read files) rather than given as text.
     as_file: bool,
+    /// Written as YAML, then changed as text (`None`: written as JSON).
+    yaml: Option<Vec<TextMutation>>,
+}
+
+/// A change to a document's YAML text: what only YAML can say (anchors, aliases, merge keys,
+/// tags, several documents), and text cut short.
+#[derive(Debug, Clone)]
+enum TextMutation {
+    Prefix(&'static str),
+    Append(&'static str),
+    /// Cut at this fraction (in thousandths) of the text.
+    Truncate(u16),
+}
+
+const YAML_PREFIXES: &[&str] = &[
+    "\u{feff}",
+    "%YAML 1.2\n---\n",
+    "--- !tagged\n",
+    "---\n",
+    "# comment\n",
+    "\t",
+    "x: &anchor\n",
+];
+
+const YAML_APPENDS: &[&str] = &[
+    "\n---\nsecond: document\n",
+    "\nlol: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\nlol2: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+     lol3: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nlol4: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+     lol5: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nlol6: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+    "\nloop: &l [*l]\n",
+    "\n<<: {x-merged: 1}\n",
+    "\n<<: [{x-a: 1}, {x-b: 2}]\n",
+    "\n<<: scalar\n",
+    "\nx-bin: !!binary aGVsbG8=\n",
+    "\nx-int: !!int nope\n",
+    "\n? [complex, key]\n: value\n",
+    "\n? {a: 1}\n: value\n",
+    "\n1.5: float key\n",
+    "\n~: null key\n",
+    "\nnull: null key\n",
+    "\nopenapi: 3.1.0\n",
+    "\nx-unknown-alias: *nope\n",
+    "\nx-deep: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\
+     [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]\
+     ]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\
+     ]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+    "\nx-tab:\t1\n",
+    "\n\u{0}\n",
+    "\nx-emoji: 🦀\n",
+];
+
+impl TextMutation {
+    fn apply(&self, text: &mut String) {
+        match self {
+            TextMutation::Prefix(p) => text.insert_str(0, p),
+            TextMutation::Append(a) => text.push_str(a),
+            TextMutation::Truncate(at) => {
+                let mut end = text.len() * usize::from(*at) / 1000;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.truncate(end);
+            }
+        }
+    }
+}
+
+fn text_mutation() -> impl Strategy<Value = TextMutation> {
+    prop_oneof![
+        1 => prop::sample::select(YAML_PREFIXES).prop_map(TextMutation::Prefix),
+        3 => prop::sample::select(YAML_APPENDS).prop_map(TextMutation::Append),
+        1 => (0u16..1000).prop_map(TextMutation::Truncate),
+    ]
 }
 
 impl Case {
@@ -1217,6 +1290,7 @@ impl fmt::Debug for Case {
             .field("fixture_mutations", &self.fixture_mutations)
             .field("with_bundled", &self.with_bundled)
             .field("as_file", &self.as_file)
+            .field("yaml", &self.yaml)
             .finish()
     }
 }
@@ -1238,15 +1312,17 @@ fn case() -> impl Strategy<Value = Case> {
         prop::option::weighted(0.3, prop::collection::vec(fixture_mutation.clone(), 1..=4)),
         prop::bool::weighted(0.1),
         prop::bool::weighted(0.2),
+        prop::option::weighted(0.25, prop::collection::vec(text_mutation(), 0..=3)),
     )
         .prop_map(
-            |(seed, name, mutations, fixture_mutations, with_bundled, as_file)| Case {
+            |(seed, name, mutations, fixture_mutations, with_bundled, as_file, yaml)| Case {
                 seed,
                 name,
                 mutations,
                 fixture_mutations,
                 with_bundled,
                 as_file,
+                yaml,
             },
         );
     // A bundled document barely changed, so that it loads and its fixtures are what the
@@ -1263,6 +1339,7 @@ fn case() -> impl Strategy<Value = Case> {
             fixture_mutations: Some(fixture_mutations),
             with_bundled: false,
             as_file: false,
+            yaml: None,
         });
     prop_oneof![4 => any_document, 1 => fixtures]
 }
@@ -1298,7 +1375,16 @@ impl Drop for CaseDir {
 /// than [`CASE_BOUND`].
 fn load(case: &Case) -> Result<Loaded, String> {
     let name = case.name();
-    let text = serde_json::to_string(&case.document()).map_err(|e| e.to_string())?;
+    let text = match &case.yaml {
+        None => serde_json::to_string(&case.document()).map_err(|e| e.to_string())?,
+        Some(changes) => {
+            let mut text = serde_yaml_ng::to_string(&case.document()).map_err(|e| e.to_string())?;
+            for change in changes {
+                change.apply(&mut text);
+            }
+            text
+        }
+    };
     let mut dir = None;
     let mut case_dir = || -> Result<PathBuf, String> {
         if dir.is_none() {
@@ -1330,7 +1416,8 @@ fn load(case: &Case) -> Result<Loaded, String> {
                     .map_err(|e| e.to_string())?;
             }
         }
-        let path = root.join("docs").join(format!("{name}.json"));
+        let extension = if case.yaml.is_some() { "yaml" } else { "json" };
+        let path = root.join("docs").join(format!("{name}.{extension}"));
         std::fs::write(&path, &text).map_err(|e| e.to_string())?;
         Source::File(path)
     } else {
