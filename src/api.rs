@@ -24,8 +24,9 @@ pub const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-/// How many of an example's violations a warning lists.
+/// How many of an example's violations a warning lists, and how much of each it says.
 const EXAMPLE_VIOLATIONS_SHOWN: usize = 3;
+const EXAMPLE_VIOLATION_CHARS: usize = 120;
 
 /// A compiled parameter.
 #[derive(Debug)]
@@ -734,7 +735,7 @@ impl<'a> Builder<'a, '_> {
                 let mut list: Vec<String> = violations
                     .iter()
                     .take(EXAMPLE_VIOLATIONS_SHOWN)
-                    .map(|v| excerpt_n(&v.to_string(), 120))
+                    .map(|v| excerpt_n(&v.to_string(), EXAMPLE_VIOLATION_CHARS))
                     .collect();
                 if violations.len() > EXAMPLE_VIOLATIONS_SHOWN {
                     list.push(format!(

@@ -2,16 +2,8 @@
 //! their relative `$ref`s reach, and the bundled documents embedded in the binary.
 //!
 //! Documents are untrusted (understudy runs in CI on documents from pull requests), so a
-//! `$ref` reads only files inside the folders a [`RefPolicy`] allows, judged on canonical
-//! paths, and no message quotes a referenced file's text.
-//!
-//! # Implementation rationale
-//!
-//! A target is canonicalized before anything else (symlinks resolved, `..` gone) and judged
-//! component by component (`Path::starts_with`), so neither a symlink nor `../../..` nor a
-//! folder whose name merely starts like an allowed one gets out; a target that does not
-//! exist cannot be canonicalized and is reported as unreadable, never judged by string
-//! prefix. The file read is the canonical path that was judged.
+//! `$ref` reads only files inside the folders a [`RefPolicy`] allows (see `ref_policy`), and
+//! no message quotes a referenced file's text: a broken one is reported by position only.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,7 +12,10 @@ use serde_json::Value;
 use url::Url;
 
 use crate::problems::Problems;
+use crate::ref_policy::{AccessError, Readable};
 use crate::refs::{RefError, Resources};
+
+pub use crate::ref_policy::{RefPolicy, RefPolicyError};
 
 /// Where a document comes from.
 #[derive(Debug, Clone)]
@@ -81,133 +76,14 @@ impl Source {
     }
 }
 
-/// Which folders a document's `$ref`s may read files from: always the root document's own
-/// folder and the working directory (so a monorepo's `../common/errors.yaml` works when run
-/// from the repository root), plus the folders given here (`--allow-ref-dir`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RefPolicy {
-    /// Canonical paths of the extra folders.
-    extra: Vec<PathBuf>,
-}
-
-/// A folder that cannot be allowed for `$ref`s.
-#[derive(Debug, thiserror::Error)]
-pub enum RefPolicyError {
-    #[error("{}: {source}", dir.display())]
-    Unusable {
-        dir: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{} is not a folder", dir.display())]
-    NotAFolder { dir: PathBuf },
-}
-
-impl RefPolicy {
-    /// The default folders plus `dirs`, each of which must be an existing folder.
-    pub fn allowing<P: AsRef<Path>>(
-        dirs: impl IntoIterator<Item = P>,
-    ) -> Result<RefPolicy, RefPolicyError> {
-        let mut extra = Vec::new();
-        for dir in dirs {
-            let dir = dir.as_ref();
-            let canonical = dir
-                .canonicalize()
-                .map_err(|source| RefPolicyError::Unusable {
-                    dir: dir.to_owned(),
-                    source,
-                })?;
-            if !canonical.is_dir() {
-                return Err(RefPolicyError::NotAFolder {
-                    dir: dir.to_owned(),
-                });
-            }
-            extra.push(canonical);
-        }
-        Ok(RefPolicy { extra })
-    }
-
-    /// The extra folders, canonical.
-    pub fn extra_dirs(&self) -> &[PathBuf] {
-        &self.extra
-    }
-
-    /// The folders a document whose root file is `root` may read, found now (the working
-    /// directory is the one of this load).
-    fn folders_for(&self, root: &Path) -> Folders {
-        let document = std::path::absolute(root)
-            .ok()
-            .and_then(|p| p.parent().map(Path::to_owned))
-            .and_then(|dir| dir.canonicalize().ok());
-        let cwd = std::env::current_dir()
-            .ok()
-            .and_then(|dir| dir.canonicalize().ok());
-        Folders {
-            document,
-            cwd,
-            extra: self.extra.clone(),
-        }
-    }
-}
-
-/// The canonical folders one document may read.
-#[derive(Debug)]
-struct Folders {
-    document: Option<PathBuf>,
-    cwd: Option<PathBuf>,
-    extra: Vec<PathBuf>,
-}
-
-impl Folders {
-    fn allow(&self, canonical: &Path) -> bool {
-        self.document
-            .iter()
-            .chain(&self.cwd)
-            .chain(&self.extra)
-            .any(|dir| canonical.starts_with(dir))
-    }
-
-    /// The folders as a refusal lists them.
-    fn describe(&self) -> String {
-        let mut names: Vec<String> = Vec::new();
-        if let Some(d) = &self.document {
-            names.push(d.display().to_string());
-        }
-        if let Some(d) = &self.cwd {
-            names.push(format!("the working directory {}", d.display()));
-        }
-        names.extend(self.extra.iter().map(|d| d.display().to_string()));
-        names.join(", ")
-    }
-}
-
-/// Why a referenced file was not loaded. None of these quotes the file's text: a refused
-/// file is never read, and a broken one is only located.
+/// Why a referenced file was not loaded. Neither quotes the file's text: a refused file is
+/// never read, and a broken one is only located.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RefFileError {
-    #[error(
-        "`$ref` to {}{} is outside the folders documents may read ({folders}); \
-         --allow-ref-dir adds one",
-        path.display(),
-        resolved_note(path, canonical)
-    )]
-    Outside {
-        path: PathBuf,
-        canonical: PathBuf,
-        folders: String,
-    },
-    #[error("`$ref` to {}: cannot read it: {reason}", path.display())]
-    Unreadable { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Access(#[from] AccessError),
     #[error("`$ref` to {}: {syntax}", path.display())]
     Malformed { path: PathBuf, syntax: String },
-}
-
-/// ` (which is /real/path)` when a symlink or `..` made the path another one.
-fn resolved_note(path: &Path, canonical: &Path) -> String {
-    if path == canonical {
-        String::new()
-    } else {
-        format!(" (which is {})", canonical.display())
-    }
 }
 
 /// Reads a document and the files it references, within the folders `policy` allows.
@@ -221,8 +97,8 @@ pub fn load(source: &Source, policy: &RefPolicy, problems: &mut Problems) -> Opt
             return None;
         }
     };
-    let (root, folders) = match source {
-        Source::File(p) => (read_root(p, &uri, problems)?, Some(policy.folders_for(p))),
+    let (root, readable) = match source {
+        Source::File(p) => (read_root(p, &uri, problems)?, Some(policy.readable_for(p))),
         Source::Bundled { text, .. } => (parse_root(text, &uri, problems)?, None),
         Source::Text { text, .. } => (parse_root(text, &uri, problems)?, None),
     };
@@ -269,7 +145,7 @@ pub fn load(source: &Source, policy: &RefPolicy, problems: &mut Problems) -> Opt
                 );
                 continue;
             };
-            let Some(folders) = &folders else {
+            let Some(readable) = &readable else {
                 problems.error(
                     &file_uri,
                     &pointer,
@@ -277,7 +153,7 @@ pub fn load(source: &Source, policy: &RefPolicy, problems: &mut Problems) -> Opt
                 );
                 continue;
             };
-            match read_referenced(&path, folders) {
+            match read_referenced(&path, readable) {
                 Ok(value) => {
                     resources.insert(target.clone(), value);
                     pending.push(target);
@@ -293,26 +169,9 @@ pub fn load(source: &Source, policy: &RefPolicy, problems: &mut Problems) -> Opt
     Some(resources)
 }
 
-/// Reads a file a `$ref` names, if `folders` allow it.
-fn read_referenced(path: &Path, folders: &Folders) -> Result<Value, RefFileError> {
-    let unreadable = |reason: String| RefFileError::Unreadable {
-        path: path.to_owned(),
-        reason,
-    };
-    let canonical = path.canonicalize().map_err(|e| unreadable(e.to_string()))?;
-    if !folders.allow(&canonical) {
-        return Err(RefFileError::Outside {
-            path: path.to_owned(),
-            canonical,
-            folders: folders.describe(),
-        });
-    }
-    // A FIFO or a device inside an allowed folder would block the loader or never end.
-    let meta = std::fs::metadata(&canonical).map_err(|e| unreadable(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(unreadable("it is not a regular file".to_owned()));
-    }
-    let text = std::fs::read_to_string(&canonical).map_err(|e| unreadable(e.to_string()))?;
+/// Reads and parses a file a `$ref` names, if `readable` allows it.
+fn read_referenced(path: &Path, readable: &Readable) -> Result<Value, RefFileError> {
+    let text = readable.read(path)?;
     parse_text(&text).map_err(|e| RefFileError::Malformed {
         path: path.to_owned(),
         syntax: e.located(),
@@ -703,20 +562,6 @@ mod tests {
         let relative = s.root_to("../common/shared.yaml#/Pet");
         assert!(load_errors(&relative, &policy).is_empty());
         assert_eq!(policy.extra_dirs().len(), 1);
-    }
-
-    #[test]
-    fn an_allowed_folder_must_exist_and_be_a_folder() {
-        let s = Scratch::new("policy");
-        let file = s.write("file.yaml", "{}");
-        assert!(matches!(
-            RefPolicy::allowing([s.0.join("nope")]),
-            Err(RefPolicyError::Unusable { .. })
-        ));
-        assert!(matches!(
-            RefPolicy::allowing([file]),
-            Err(RefPolicyError::NotAFolder { .. })
-        ));
     }
 
     #[test]
