@@ -185,15 +185,16 @@ fn registry(resources: &Resources) -> Result<Registry<'_>, String> {
 fn compile_message(e: &ValidationError<'_>) -> String {
     let what = match e.kind() {
         ValidationErrorKind::Referencing(r) => return format!("{UNRESOLVED}: {r}"),
-        kind => match describe(kind, e, &Folds::default()) {
-            // The catch-all sentence embeds the validator's message; bound it.
-            ("schema", message) => excerpt_n(&message, 120),
-            (keyword, message) => format!(
-                "`{keyword}`: {} (found: {})",
-                message.trim_end_matches('.'),
+        kind => {
+            let (keyword, message) = describe(kind, e, &Folds::default());
+            // The sentences quote the meta-schema's values, but the catch-all and the
+            // `propertyNames` one embed the validator's message, which quotes the schema.
+            let message = excerpt_n(message.trim_end_matches('.'), 120);
+            format!(
+                "`{keyword}`: {message} (found: {})",
                 excerpt_value(e.instance())
-            ),
-        },
+            )
+        }
     };
     let at = e.schema_path().as_str();
     if at.is_empty() {
