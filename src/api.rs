@@ -9,10 +9,10 @@ use http::Method;
 use serde_json::Value;
 
 use crate::errors::{ErrorCatalog, ErrorCatalogBuilder};
-use crate::load::{self, Source};
+use crate::load::{self, RefPolicy, Source};
 use crate::normalize::{self, Dialect, View};
 use crate::params::{ParamIn, ParamPlan};
-use crate::problems::{LoadError, Problems};
+use crate::problems::{LoadError, Problems, excerpt, excerpt_n};
 use crate::refs::{Resources, pointer_join};
 use crate::respond::{HeaderCheck, ResponseMedia, ResponseSpec, StatusKey};
 use crate::schemas::{CompiledSchema, SchemaCompiler, SchemaLoc};
@@ -23,6 +23,10 @@ use crate::violation::{Location, Segment};
 pub const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
+
+/// How many of an example's violations a warning lists, and how much of each it says.
+const EXAMPLE_VIOLATIONS_SHOWN: usize = 3;
+const EXAMPLE_VIOLATION_CHARS: usize = 120;
 
 /// A compiled parameter.
 #[derive(Debug)]
@@ -101,11 +105,35 @@ pub struct Api {
 }
 
 impl Api {
-    /// Loads and compiles a document. Every error found is in the `LoadError`.
+    /// Loads and compiles a document whose `$ref`s may read files in its own folder and the
+    /// working directory. Every error found is in the `LoadError`.
     pub fn load(source: &Source) -> Result<Api, LoadError> {
+        Api::load_with(source, &RefPolicy::default())
+    }
+
+    /// Loads every source under one policy; fails with every problem of every document that
+    /// cannot be served.
+    pub fn load_all(sources: &[Source], policy: &RefPolicy) -> Result<Vec<Api>, Vec<LoadError>> {
+        let mut apis = Vec::new();
+        let mut failures = Vec::new();
+        for source in sources {
+            match Api::load_with(source, policy) {
+                Ok(api) => apis.push(api),
+                Err(e) => failures.push(e),
+            }
+        }
+        if failures.is_empty() {
+            Ok(apis)
+        } else {
+            Err(failures)
+        }
+    }
+
+    /// Loads and compiles a document whose `$ref`s may read the files `policy` allows.
+    pub fn load_with(source: &Source, policy: &RefPolicy) -> Result<Api, LoadError> {
         let name = source.name();
         let mut problems = Problems::default();
-        let Some(mut resources) = load::load(source, &mut problems) else {
+        let Some(mut resources) = load::load(source, policy, &mut problems) else {
             return Err(LoadError {
                 name,
                 problems: problems.all().to_vec(),
@@ -175,7 +203,8 @@ fn dialect_of(root: &Value) -> Result<Dialect, String> {
         Some(v) if v.starts_with("3.0.") || v == "3.0" => Ok(Dialect::Oas30),
         Some(v) if v.starts_with("3.1.") || v == "3.1" => Ok(Dialect::Oas31),
         Some(v) => Err(format!(
-            "OpenAPI {v} is not supported: understudy serves 3.0.x and 3.1.x documents"
+            "OpenAPI {} is not supported: understudy serves 3.0.x and 3.1.x documents",
+            excerpt(v)
         )),
         None if root.get("swagger").is_some() => {
             Err("Swagger 2.0 documents are not supported: convert to OpenAPI 3 first".to_owned())
@@ -210,7 +239,10 @@ fn mount_of(root: &Value, file: &str, problems: &mut Problems) -> String {
         problems.error(
             file,
             "/servers/0/url",
-            format!("server URL `{url}` uses a variable that is not defined"),
+            format!(
+                "server URL `{}` uses a variable that is not defined",
+                excerpt(&url)
+            ),
         );
     }
     let path = match url.split_once("://") {
@@ -267,11 +299,15 @@ impl<'a> Builder<'a, '_> {
                         .and_then(|v| v.pointer(&decoded))
                         .is_none()
                     {
-                        self.problems.error(
-                            &file,
-                            &format!("{pointer}/$ref"),
-                            format!("`{reference}` points to nothing"),
-                        );
+                        let at = format!("{pointer}/$ref");
+                        // A file that was refused or broken is already reported here.
+                        if !self.problems.has_error_at(&file, &at) {
+                            self.problems.error(
+                                &file,
+                                &at,
+                                format!("`{}` points to nothing", excerpt(reference)),
+                            );
+                        }
                         return None;
                     }
                     file = f.to_owned();
@@ -348,7 +384,10 @@ impl<'a> Builder<'a, '_> {
                         self.problems.error(
                             &item.file,
                             &pointer_join(&op_ptr, &["operationId"]),
-                            format!("operationId `{}` is also used at {previous}", op.id),
+                            format!(
+                                "operationId `{}` is also used at {previous}",
+                                excerpt(&op.id)
+                            ),
                         );
                     }
                     operations.push(op);
@@ -454,8 +493,9 @@ impl<'a> Builder<'a, '_> {
                     &p.file,
                     &p.pointer,
                     format!(
-                        "path parameter `{}` does not appear in `{template}`",
-                        plan.name
+                        "path parameter `{}` does not appear in `{}`",
+                        excerpt(&plan.name),
+                        excerpt(template)
                     ),
                 );
             }
@@ -476,7 +516,10 @@ impl<'a> Builder<'a, '_> {
                 self.problems.error(
                     &item.file,
                     &item.pointer,
-                    format!("`{{{name}}}` in the path has no path parameter declared for it"),
+                    format!(
+                        "`{{{}}}` in the path has no path parameter declared for it",
+                        excerpt(&name)
+                    ),
                 );
             }
         }
@@ -546,7 +589,10 @@ impl<'a> Builder<'a, '_> {
                 self.problems.error(
                     file,
                     &here,
-                    format!("`{key}` is not a status code, a range like `4XX`, or `default`"),
+                    format!(
+                        "`{}` is not a status code, a range like `4XX`, or `default`",
+                        excerpt(&key)
+                    ),
                 );
                 continue;
             };
@@ -685,7 +731,18 @@ impl<'a> Builder<'a, '_> {
         }
         for (which, violations) in bad {
             if !violations.is_empty() {
-                let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+                // Violations quote the example and the schema's values: a few, each bounded.
+                let mut list: Vec<String> = violations
+                    .iter()
+                    .take(EXAMPLE_VIOLATIONS_SHOWN)
+                    .map(|v| excerpt_n(&v.to_string(), EXAMPLE_VIOLATION_CHARS))
+                    .collect();
+                if violations.len() > EXAMPLE_VIOLATIONS_SHOWN {
+                    list.push(format!(
+                        "and {} more",
+                        violations.len() - EXAMPLE_VIOLATIONS_SHOWN
+                    ));
+                }
                 self.problems.warning(
                     file,
                     &format!("{media_ptr}/{which}"),

@@ -13,7 +13,7 @@ use crate::checks::{Check, Checker, RequestSummary, UnknownCheck};
 use crate::contract::{self, CheckConfig, ExtraHeader, Progress};
 use crate::engine::{Engine, EngineConfig};
 use crate::fixtures::FixtureSource;
-use crate::load::{self, Source};
+use crate::load::{self, RefPolicy, Source};
 use crate::persist::Loaded;
 use crate::recording;
 use crate::report::Report;
@@ -144,6 +144,11 @@ pub struct SpecArgs {
     /// each document is mounted at the path of its first server URL.
     #[arg(long = "spec", value_name = "FILE")]
     pub specs: Vec<PathBuf>,
+    /// A folder whose files the documents' `$ref`s may read, besides each document's own
+    /// folder and the working directory (nothing else is read: a `$ref` to a file outside
+    /// them is refused, symlinks and `..` resolved first). Repeatable.
+    #[arg(long = "allow-ref-dir", value_name = "DIR")]
+    pub allow_ref_dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -308,6 +313,20 @@ impl SpecArgs {
             self.specs.iter().cloned().map(Source::File).collect()
         }
     }
+
+    /// The folders `$ref`s may read; a missing or non-folder `--allow-ref-dir` is refused.
+    fn ref_policy(&self) -> anyhow::Result<RefPolicy> {
+        RefPolicy::allowing(&self.allow_ref_dirs).context("--allow-ref-dir")
+    }
+
+    /// Loads the documents these flags name and routes them.
+    fn engine(&self, config: EngineConfig) -> anyhow::Result<Engine> {
+        let config = EngineConfig {
+            refs: self.ref_policy()?,
+            ..config
+        };
+        load_engine(&self.sources(), config)
+    }
 }
 
 /// Warnings logged per document at startup; the rest are counted.
@@ -351,7 +370,7 @@ fn load_engine(sources: &[Source], config: EngineConfig) -> anyhow::Result<Engin
 }
 
 fn routes(args: &SpecArgs) -> anyhow::Result<()> {
-    let engine = load_engine(&args.sources(), EngineConfig::default())?;
+    let engine = args.engine(EngineConfig::default())?;
     for api in engine.apis() {
         for op in &api.operations {
             println!("{:<7} {:<55} {}", op.method.as_str(), op.route, op.id);
@@ -361,7 +380,7 @@ fn routes(args: &SpecArgs) -> anyhow::Result<()> {
 }
 
 fn validate(args: &ValidateArgs) -> anyhow::Result<Ending> {
-    let engine = load_engine(&args.specs.sources(), EngineConfig::default())?;
+    let engine = args.specs.engine(EngineConfig::default())?;
     // Every recording is read before any is checked: a bad one stops the run (exit 2).
     let mut recordings = Vec::new();
     for path in &args.recordings {
@@ -412,7 +431,7 @@ fn seconds(what: &str, secs: f64) -> anyhow::Result<std::time::Duration> {
 }
 
 fn check(args: &CheckArgs) -> anyhow::Result<Ending> {
-    let engine = load_engine(&args.specs.sources(), EngineConfig::default())?;
+    let engine = args.specs.engine(EngineConfig::default())?;
     let mut headers = if args.specs.specs.is_empty() {
         contract::bundled_credentials()
     } else {
@@ -464,11 +483,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         max_sessions: args.max_sessions,
         access: args.access.config(args.host)?,
+        // `SpecArgs::engine` sets `refs` from --allow-ref-dir.
+        ..EngineConfig::default()
     };
     if let Some(warning) = exposure_warning(args.host, config.access.admin_token.is_some()) {
         tracing::warn!(host = %args.host, "{warning}");
     }
-    let engine = Arc::new(load_engine(&args.specs.sources(), config)?);
+    let engine = Arc::new(args.specs.engine(config)?);
     let state_file = args.state_file.clone();
     if let Some(path) = &state_file {
         load_state(&engine, path)?;
@@ -709,6 +730,31 @@ mod tests {
         assert_eq!(config.write_timeout.as_millis(), 500);
         assert!(config.shutdown_grace.is_zero());
         assert_eq!(config.max_connections, 3);
+    }
+
+    #[test]
+    fn allow_ref_dir_is_repeatable_and_shared_by_every_command_that_loads_documents() {
+        let here = env!("CARGO_MANIFEST_DIR");
+        let args = serve_args(&["--allow-ref-dir", here, "--allow-ref-dir=tests"]);
+        assert_eq!(args.specs.allow_ref_dirs.len(), 2);
+        for command in ["routes", "validate", "check"] {
+            let mut argv = vec!["understudy", command, "--allow-ref-dir", here];
+            argv.extend(match command {
+                "validate" => &["x.har"][..],
+                "check" => &["--url", "http://127.0.0.1:1"][..],
+                _ => &[][..],
+            });
+            assert!(Cli::try_parse_from(&argv).is_ok(), "{command}");
+        }
+    }
+
+    #[test]
+    fn an_allow_ref_dir_that_is_not_a_folder_stops_the_command() {
+        let args = serve_args(&["--allow-ref-dir", "/no/such/folder/understudy"]);
+        let e = args.specs.ref_policy().unwrap_err();
+        let text = format!("{e:#}");
+        assert!(text.contains("--allow-ref-dir"), "{text}");
+        assert!(text.contains("/no/such/folder/understudy"), "{text}");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::behaviour::Installed;
 use crate::errors::{ErrorCatalog, reason};
 use crate::exchange::Exchange;
 use crate::fixtures::{self, FixtureSource};
-use crate::load::Source;
+use crate::load::{RefPolicy, Source};
 use crate::persist::{self, Loaded, StateFileError};
 use crate::problems::{LoadError, Problem, Problems};
 use crate::router::{RouteMatch, RouteSpec, Router, common_prefix};
@@ -106,6 +106,8 @@ pub struct EngineConfig {
     pub max_sessions: usize,
     /// Who may reach the control API and the served APIs, and CORS (see `access`).
     pub access: AccessConfig,
+    /// Which files the documents' `$ref`s may read (see `ref_policy`).
+    pub refs: RefPolicy,
 }
 
 impl Default for EngineConfig {
@@ -116,6 +118,7 @@ impl Default for EngineConfig {
             fixtures: FixtureSource::Bundled,
             max_sessions: MAX_SESSIONS,
             access: AccessConfig::default(),
+            refs: RefPolicy::default(),
         }
     }
 }
@@ -133,18 +136,9 @@ pub struct Engine {
 
 impl Engine {
     /// Loads every source; fails with every problem of every document that cannot be served.
+    /// Their `$ref`s read only the files `config.refs` allows.
     pub fn load(sources: &[Source], config: EngineConfig) -> Result<Engine, Vec<LoadError>> {
-        let mut apis = Vec::new();
-        let mut failures = Vec::new();
-        for source in sources {
-            match Api::load(source) {
-                Ok(api) => apis.push(api),
-                Err(e) => failures.push(e),
-            }
-        }
-        if !failures.is_empty() {
-            return Err(failures);
-        }
+        let apis = Api::load_all(sources, &config.refs)?;
         Engine::new(apis, config).map_err(|e| vec![e])
     }
 

@@ -172,6 +172,10 @@ const HARD_DEPTH_EXTRA: usize = 16;
 const MAX_DEPTH_CAP: usize = 32;
 /// Subschema generations one call may perform; bounds pathological retry trees.
 const WORK_BUDGET: usize = 200_000;
+/// The most characters, items or properties a generated value must have. A schema asking for
+/// more (`minLength: 9007199254740993`) is answered with an error rather than with all the
+/// time and memory of the process.
+const MAX_SIZE: usize = 10_000;
 /// Attempts at a value that some check (uniqueness, `not`, `oneOf` exclusivity) rejected.
 const RETRIES: usize = 8;
 /// Rounds of picking `anyOf`/`oneOf` branches, whose own branches may hold more choices.
@@ -256,6 +260,18 @@ impl<'a> Generator<'a, '_> {
             at: Self::at(ctx, Some(eff)),
             reason: reason.into(),
         }
+    }
+
+    /// `Err` when `keyword` asks for a value bigger than [`MAX_SIZE`].
+    fn sized(ctx: &Ctx<'_>, eff: &Merged<'a>, keyword: &str, n: usize) -> Result<(), GenError> {
+        if n > MAX_SIZE {
+            return Err(Self::unsat(
+                ctx,
+                eff,
+                format!("`{keyword}: {n}` asks for more than understudy generates ({MAX_SIZE})"),
+            ));
+        }
+        Ok(())
     }
 
     // ----- merging -------------------------------------------------------------------------
@@ -657,6 +673,7 @@ impl<'a> Generator<'a, '_> {
     }
 
     fn gen_string(&mut self, eff: &Merged<'a>, ctx: &Ctx<'_>) -> Result<Value, GenError> {
+        Self::sized(ctx, eff, "minLength", eff.min_len)?;
         let (min, max) = (eff.min_len, eff.max_len);
         if max.is_some_and(|m| m < min) {
             return Err(Self::unsat(ctx, eff, "`minLength` is above `maxLength`"));
@@ -803,6 +820,8 @@ impl<'a> Generator<'a, '_> {
     }
 
     fn gen_array(&mut self, eff: &Merged<'a>, ctx: &Ctx<'_>) -> Result<Value, GenError> {
+        Self::sized(ctx, eff, "minItems", eff.min_items)?;
+        Self::sized(ctx, eff, "minContains", eff.min_contains.unwrap_or(0))?;
         let mut lo = eff.min_items;
         let mut hi = eff.max_items.unwrap_or(usize::MAX);
         for b in &eff.arr {
@@ -908,6 +927,7 @@ impl<'a> Generator<'a, '_> {
         forced: &[(&'a str, Value)],
         ctx: &Ctx<'_>,
     ) -> Result<Value, GenError> {
+        Self::sized(ctx, eff, "minProperties", eff.min_props)?;
         let past = ctx.depth >= self.max_depth();
         let mut declared: Vec<&'a str> = Vec::new();
         for b in &eff.obj {
@@ -1737,6 +1757,50 @@ mod tests {
             let err = gen_named(&r, name, &opts(1)).expect_err(name);
             assert!(format!("{err:?}").starts_with(kind), "{name}: {err:?}");
         }
+    }
+
+    #[test]
+    fn a_schema_asking_for_a_huge_value_is_an_error_not_a_hang() {
+        // Found by the loader fuzz (making the static answers of a loaded document): a
+        // `minLength` of 2^53+1 padded a string character by character without end, and
+        // `minItems` or `minProperties` of u64::MAX overflowed the count of tries.
+        let d = json!({"components": {"schemas": {
+            "LongString": {"type": "string", "minLength": 9_007_199_254_740_993_u64},
+            "ManyItems": {"type": "array", "minItems": u64::MAX},
+            "ManyContained": {"type": "array", "contains": {"type": "integer"},
+                              "minContains": 1_000_000},
+            "ManyProperties": {"type": "object", "minProperties": u64::MAX},
+            "Nested": {"type": "object", "required": ["a"], "properties": {
+                "a": {"$ref": "#/components/schemas/LongString"}}}}}});
+        let r = Resources::new(URI, d);
+        for name in [
+            "LongString",
+            "ManyItems",
+            "ManyContained",
+            "ManyProperties",
+            "Nested",
+        ] {
+            let err = gen_named(&r, name, &opts(1)).expect_err(name);
+            assert!(
+                err.to_string().contains("more than understudy generates"),
+                "{name}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_of_the_largest_generated_size_is_made() {
+        let d = json!({"components": {"schemas": {
+            "S": {"type": "string", "minLength": MAX_SIZE},
+            "A": {"type": "array", "minItems": 500, "items": {"type": "integer"}}}}});
+        let r = Resources::new(URI, d);
+        let s = gen_named(&r, "S", &opts(1)).expect("a long string");
+        assert_eq!(s.as_str().map(|s| s.chars().count()), Some(MAX_SIZE));
+        let a = gen_named(&r, "A", &opts(1)).expect("many items");
+        assert!(
+            a.as_array().is_some_and(|a| (500..=502).contains(&a.len())),
+            "{a}"
+        );
     }
 
     #[test]

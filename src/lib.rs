@@ -2,7 +2,8 @@
 //!
 //! How a request flows, one module each:
 //!
-//! - `load`: reads YAML/JSON documents and the files their `$ref`s reach (`refs` resolves).
+//! - `load`: reads YAML/JSON documents and the files their `$ref`s reach (`refs` resolves),
+//!   inside the folders `ref_policy` allows.
 //! - `normalize`: rewrites every schema to JSON Schema 2020-12, warns about unknown keywords.
 //! - `api`: compiles a document into operations (`params` plans, `schemas` validators,
 //!   `respond` responses, `security` requirements, `errors` formats); `problems` collects
@@ -56,6 +57,7 @@ pub mod pattern_gen;
 pub mod persist;
 pub mod problems;
 pub mod recording;
+pub mod ref_policy;
 pub mod refs;
 pub mod report;
 pub mod respond;

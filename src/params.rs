@@ -19,6 +19,7 @@ use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
 use crate::negotiate::is_json;
+use crate::problems::{excerpt, excerpt_value};
 use crate::refs::Resources;
 use crate::violation::{Location, Segment, Violation};
 
@@ -337,19 +338,29 @@ impl ParamPlan {
             .and_then(Value::as_str)
             .ok_or("a parameter has no `name`")?
             .to_owned();
+        // Messages quote the document's values only in part.
+        let quoted = excerpt(&name);
         let location = match param.get("in").and_then(Value::as_str) {
             Some(s) => ParamIn::parse(s).ok_or_else(|| {
-                format!("parameter `{name}`: `in: {s}` is not one of path, query, header, cookie")
+                format!(
+                    "parameter `{quoted}`: `in: {}` is not one of path, query, header, cookie",
+                    excerpt(s)
+                )
             })?,
-            None => return Err(format!("parameter `{name}` has no `in`")),
+            None => return Err(format!("parameter `{quoted}` has no `in`")),
         };
         let style = match param.get("style") {
             None => location.default_style(),
-            Some(Value::String(s)) => Style::parse(s)
-                .ok_or_else(|| format!("parameter `{name}`: `{s}` is not a known style"))?,
+            Some(Value::String(s)) => Style::parse(s).ok_or_else(|| {
+                format!(
+                    "parameter `{quoted}`: `{}` is not a known style",
+                    excerpt(s)
+                )
+            })?,
             Some(other) => {
                 return Err(format!(
-                    "parameter `{name}`: `style` must be a string, not {other}"
+                    "parameter `{quoted}`: `style` must be a string, not {}",
+                    excerpt_value(other)
                 ));
             }
         };
@@ -357,7 +368,7 @@ impl ParamPlan {
         if !allowed.contains(&style) {
             let list: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
             return Err(format!(
-                "parameter `{name}` in {}: style `{}` is not allowed there (use {})",
+                "parameter `{quoted}` in {}: style `{}` is not allowed there (use {})",
                 location.as_str(),
                 style.as_str(),
                 list.join(", ")
@@ -368,7 +379,8 @@ impl ParamPlan {
             Some(Value::Bool(b)) => *b,
             Some(other) => {
                 return Err(format!(
-                    "parameter `{name}`: `explode` must be true or false, not {other}"
+                    "parameter `{quoted}`: `explode` must be true or false, not {}",
+                    excerpt_value(other)
                 ));
             }
         };
@@ -2257,5 +2269,27 @@ mod tests {
             let p = color("path", "simple", false, array_schema());
             prop_assert_eq!(p.from_path(&raw.join(",")).unwrap(), json!(items));
         }
+    }
+
+    #[test]
+    fn a_parameters_wrong_values_are_quoted_only_in_part() {
+        let r = Resources::new("file:///t.yaml", json!({}));
+        let long = "n".repeat(500);
+        let explode = json!({"k": "v".repeat(5000)});
+        let err = ParamPlan::compile(
+            &r,
+            "file:///t.yaml",
+            &json!({"name": long, "in": "query", "explode": explode}),
+        )
+        .unwrap_err();
+        assert!(err.contains("`explode` must be true or false"), "{err}");
+        assert!(err.len() < 200, "{err}");
+        let err = ParamPlan::compile(
+            &r,
+            "file:///t.yaml",
+            &json!({"name": "q", "in": "query", "style": [long]}),
+        )
+        .unwrap_err();
+        assert!(err.len() < 200, "{err}");
     }
 }

@@ -10,20 +10,30 @@ use std::collections::HashMap;
 use serde_json::Value;
 use url::Url;
 
-/// Why a `$ref` could not be followed.
+use crate::problems::excerpt;
+
+/// Why a `$ref` could not be followed. Messages quote the reference (and the pointer it
+/// holds) only in part: a document's text is no more trusted in a `$ref` than elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RefError {
-    #[error("`{reference}` is not a valid reference: {reason}")]
+    #[error("`{}` is not a valid reference: {reason}", excerpt(reference))]
     BadUri { reference: String, reason: String },
-    #[error("`{reference}` points to a file that was not loaded ({file})")]
+    #[error(
+        "`{}` points to a file that was not loaded ({file})",
+        excerpt(reference)
+    )]
     UnknownFile { reference: String, file: String },
-    #[error("`{reference}` points to nothing: no value at `{pointer}` in {file}")]
+    #[error(
+        "`{}` points to nothing: no value at `{}` in {file}",
+        excerpt(reference),
+        excerpt(pointer)
+    )]
     NoTarget {
         reference: String,
         file: String,
         pointer: String,
     },
-    #[error("`{reference}` is part of a reference cycle")]
+    #[error("`{}` is part of a reference cycle", excerpt(reference))]
     Cycle { reference: String },
 }
 

@@ -18,6 +18,7 @@ use jsonschema::{Draft, Registry, ValidationError, Validator};
 use serde_json::{Value, json};
 
 use crate::normalize::{Choice, Folds, ValidationView, View};
+use crate::problems::{excerpt_n, excerpt_value};
 use crate::refs::Resources;
 use crate::violation::{Location, Segment, Violation};
 
@@ -178,17 +179,28 @@ fn registry(resources: &Resources) -> Result<Registry<'_>, String> {
         .map_err(|e| format!("the document's schemas cannot be indexed: {e}"))
 }
 
+/// Why a schema does not compile. The validator's own message quotes the schema (the
+/// instance it checked against the meta-schema) whole, and a `$ref` may have made that
+/// schema a file's entire text: the schema is quoted only as an excerpt.
 fn compile_message(e: &ValidationError<'_>) -> String {
-    match e.kind() {
-        ValidationErrorKind::Referencing(r) => format!("{UNRESOLVED}: {r}"),
-        _ => {
-            let at = e.schema_path().as_str();
-            if at.is_empty() {
-                format!("the schema is not valid: {e}")
-            } else {
-                format!("the schema is not valid at {at}: {e}")
-            }
+    let what = match e.kind() {
+        ValidationErrorKind::Referencing(r) => return format!("{UNRESOLVED}: {r}"),
+        kind => {
+            let (keyword, message) = describe(kind, e, &Folds::default());
+            // The sentences quote the meta-schema's values, but the catch-all and the
+            // `propertyNames` one embed the validator's message, which quotes the schema.
+            let message = excerpt_n(message.trim_end_matches('.'), 120);
+            format!(
+                "`{keyword}`: {message} (found: {})",
+                excerpt_value(e.instance())
+            )
         }
+    };
+    let at = e.schema_path().as_str();
+    if at.is_empty() {
+        format!("the schema is not valid: {what}")
+    } else {
+        format!("the schema is not valid at {at}: {what}")
     }
 }
 
@@ -675,5 +687,19 @@ mod tests {
             .compile(&SchemaLoc::new("file:///t.yaml", "/s"), View::Request)
             .unwrap_err();
         assert!(err.contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn a_schema_that_is_a_files_whole_text_is_quoted_only_in_part() {
+        // What a `$ref` to a file of plain text gives: the text, as one YAML string.
+        let text = format!("SECRET {}", "x".repeat(5000));
+        let r = Resources::new("file:///t.yaml", json!({ "s": text }));
+        let mut c = SchemaCompiler::new(&r, &r).unwrap();
+        let err = c
+            .compile(&SchemaLoc::new("file:///t.yaml", "/s"), View::Request)
+            .unwrap_err();
+        assert!(err.contains("`type`"), "{err}");
+        assert!(err.contains("(found: SECRET xxx"), "{err}");
+        assert!(err.len() < 200, "{err}");
     }
 }

@@ -7,7 +7,7 @@ use http::HeaderMap;
 use serde_json::Value;
 
 use crate::params::Pair;
-use crate::problems::Problems;
+use crate::problems::{Problems, excerpt};
 
 /// How a scheme carries its credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +93,8 @@ impl Security {
                         file,
                         &format!("{pointer}/{i}"),
                         format!(
-                            "security scheme `{name}` is not defined in components.securitySchemes"
+                            "security scheme `{}` is not defined in components.securitySchemes",
+                            excerpt(name)
                         ),
                     ),
                 }

@@ -55,6 +55,11 @@ use crate::violation::{ErrorFacts, Location, Segment, Violation};
 /// a schema that deep is a cycle, not an error format.
 const MAX_DEPTH: usize = 32;
 
+/// The most characters or items a member is padded to (`minLength`, `minItems`). A schema
+/// that asks for more is no error format: compiling fails and the caller falls back, where
+/// filling it would take the loader's time and memory (`minLength: 9007199254740993`).
+const MAX_FILL: u64 = 10_000;
+
 /// Stands in for timestamps the facts do not carry: a constant keeps answers reproducible.
 const EPOCH: &str = "1970-01-01T00:00:00Z";
 const EPOCH_DATE: &str = "1970-01-01";
@@ -884,9 +889,11 @@ impl Scalar {
                     Some(max) => s.chars().take(max).collect(),
                     None => s,
                 };
-                while self.min_length.is_some_and(|m| s.chars().count() < m) {
-                    s.push('.');
-                }
+                // `min_length` is at most `MAX_FILL` (see `Compiler::scalar`).
+                let short = self
+                    .min_length
+                    .map_or(0, |m| m.saturating_sub(s.chars().count()));
+                s.extend(std::iter::repeat_n('.', short));
                 Value::String(s)
             }
             Value::Number(n) => {
@@ -1154,6 +1161,16 @@ struct Compiler<'a> {
     resources: &'a Resources,
 }
 
+/// `Err` when a member must be padded past [`MAX_FILL`].
+fn fillable(keyword: &str, bound: Option<u64>) -> Result<(), String> {
+    match bound {
+        Some(n) if n > MAX_FILL => Err(format!(
+            "`{keyword}: {n}` asks for more than an error body is padded to ({MAX_FILL})"
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl<'a> Compiler<'a> {
     fn flatten(&self, schemas: &[Located<'a>], depth: usize) -> Result<Flat<'a>, String> {
         let mut flat = Flat::default();
@@ -1306,6 +1323,7 @@ impl<'a> Compiler<'a> {
             .map(|alt| self.scalar(alt, depth + 1))
             .collect::<Result<_, _>>()?;
         let len = |n: Option<u64>| n.and_then(|n| usize::try_from(n).ok());
+        fillable("minLength", flat.min_length)?;
         Ok(Scalar {
             kinds: flat
                 .types
@@ -1412,6 +1430,7 @@ impl<'a> Compiler<'a> {
                         scalar.is_text().then(|| ItemPlan::Text(Box::new(scalar)))
                     };
                     let count = |n: Option<u64>| n.and_then(|n| usize::try_from(n).ok());
+                    fillable("minItems", sub.min_items)?;
                     match item {
                         Some(item) => Some(Fill::List(ListPlan {
                             item,
@@ -1471,6 +1490,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// A small value valid against `flat` (short of `pattern`s and most `format`s).
+    /// Fails when the value could not be small (see [`MAX_FILL`]).
     fn minimal(&self, flat: &Flat<'a>, depth: usize) -> Result<Value, String> {
         if depth > MAX_DEPTH {
             return Err("the schema nests too deeply (a reference cycle?)".to_owned());
@@ -1521,6 +1541,7 @@ impl<'a> Compiler<'a> {
                 Value::Object(out)
             }
             Kind::Array => {
+                fillable("minItems", flat.min_items)?;
                 let count = flat.min_items.unwrap_or(0);
                 let item = self.minimal(&self.flatten(&flat.items, depth + 1)?, depth + 1)?;
                 Value::Array((0..count).map(|_| item.clone()).collect())
@@ -1534,12 +1555,12 @@ impl<'a> Compiler<'a> {
                     Some("email") => "user@example.com".to_owned(),
                     _ => String::new(),
                 };
-                while flat
+                fillable("minLength", flat.min_length)?;
+                let short = flat
                     .min_length
-                    .is_some_and(|m| (s.chars().count() as u64) < m)
-                {
-                    s.push('x');
-                }
+                    .map_or(0, |m| m.saturating_sub(s.chars().count() as u64));
+                // At most `MAX_FILL`, checked just above.
+                s.extend(std::iter::repeat_n('x', short as usize));
                 Value::String(s)
             }
             Kind::Integer | Kind::Number => {
@@ -2407,5 +2428,42 @@ mod tests {
         ];
         assert_eq!(pointer(&steps), "/a~1b/3/c~0d");
         assert_eq!(pointer(&[]), "");
+    }
+
+    #[test]
+    fn an_error_schema_asking_for_a_huge_member_is_refused_not_filled() {
+        // Found by the loader fuzz: `minLength: 2^53+1` on a required member padded a string
+        // one character at a time (counting it again each time) and never ended; `minItems`
+        // of `u64::MAX` would have asked for that many items.
+        for member in [
+            json!({"type": "string", "minLength": 9_007_199_254_740_993_u64}),
+            json!({"type": "array", "minItems": u64::MAX, "items": {"type": "integer"}}),
+            json!({"type": "array", "minItems": MAX_FILL + 1,
+                   "items": {"type": "object", "properties": {"message": {"type": "string"}}}}),
+        ] {
+            let doc = json!({"E": {"type": "object", "required": ["title", "extra"],
+                "properties": {"title": {"type": "string"}, "extra": member}}});
+            let err = compile(&doc, "/E", None).expect_err("too big to fill");
+            assert!(err.contains("asks for more than"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_member_padded_to_its_bound_is_as_long_as_the_bound() {
+        let doc = json!({"E": {"type": "object", "required": ["title", "code"], "properties": {
+            "title": {"type": "string", "minLength": 300},
+            "code": {"type": "string", "minLength": MAX_FILL}}}});
+        let facts = ErrorFacts::new(404, "Not Found", "Nothing here.");
+        let body = render(&doc, "/E", None, &facts);
+        assert_eq!(body["title"].as_str().map(|t| t.chars().count()), Some(300));
+        assert!(
+            body["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Not Found."))
+        );
+        assert_eq!(
+            body["code"].as_str().map(|t| t.chars().count() as u64),
+            Some(MAX_FILL)
+        );
     }
 }

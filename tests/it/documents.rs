@@ -639,3 +639,184 @@ fn a_path_with_30_parameters_is_listed_by_routes_and_served_with_every_value_in_
         .expect(404);
     let _ = std::fs::remove_file(&file);
 }
+
+// --- `$ref`s of untrusted documents -------------------------------------------------------
+
+/// Written in every file the tests below must never see printed.
+const MARKER: &str = "SECRET-MARKER-b41d-never-print-me";
+
+/// A folder under the system's temporary folder (outside the working directory of the
+/// tests, the crate), removed when dropped: `docs/` holds the document.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        let dir =
+            std::env::temp_dir().join(format!("understudy-documents-{}-{tag}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("docs")).expect("a scratch folder");
+        // Canonical, so that the paths the messages name are the ones asserted on.
+        Scratch(dir.canonicalize().expect("a canonical scratch folder"))
+    }
+
+    fn write(&self, rel: &str, text: &str) -> std::path::PathBuf {
+        let path = self.0.join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("a folder");
+        std::fs::write(&path, text).expect("a scratch file");
+        path
+    }
+
+    /// `docs/api.yaml`, whose one response schema is `$ref: target`.
+    fn document(&self, target: &str) -> std::path::PathBuf {
+        self.write(
+            "docs/api.yaml",
+            &format!(
+                "openapi: 3.1.0\ninfo: {{title: t, version: '1'}}\npaths:\n  /pets:\n    get:\n      \
+                 responses:\n        '200':\n          description: ok\n          content:\n            \
+                 application/json:\n              schema: {{$ref: '{target}'}}\n"
+            ),
+        )
+    }
+
+    /// A secret outside `docs/`: a schema (so that, were it read, the document would load)
+    /// carrying the marker.
+    fn secret(&self) -> std::path::PathBuf {
+        self.write(
+            "secret/secret.yaml",
+            &format!("Pet: {{type: object, description: {MARKER}}}\n"),
+        )
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const SCHEMA_REF: &str = "/paths/~1pets/get/responses/200/content/application~1json/schema/$ref";
+
+/// Runs the real binary's `routes` in `cwd`; (exit code, stdout, stderr).
+fn routes_in(cwd: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_understudy"))
+        .current_dir(cwd)
+        .arg("routes")
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_ref_outside_the_documents_folders_is_refused_by_pointer_and_path_without_its_content() {
+    let s = Scratch::new("outside");
+    let secret = s.secret();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&secret, s.0.join("docs/link.yaml")).expect("a symlink");
+    let absolute = format!("{}#/Pet", secret.display());
+    let mut targets = vec![
+        (absolute.as_str(), secret.clone()),
+        ("../secret/secret.yaml#/Pet", secret.clone()),
+        ("/etc/passwd", "/etc/passwd".into()),
+        (
+            "../../../../../../../../../../etc/passwd",
+            "/etc/passwd".into(),
+        ),
+    ];
+    if cfg!(unix) {
+        targets.push(("link.yaml#/Pet", s.0.join("docs/link.yaml")));
+    }
+    for (target, path) in targets {
+        let problems = load_errors(vec![Source::File(s.document(target))]);
+        let refusal = problems
+            .iter()
+            .find(|p| p.pointer == SCHEMA_REF)
+            .unwrap_or_else(|| panic!("{target}: no problem at the $ref: {problems:#?}"));
+        let shown = refusal.to_string();
+        assert!(shown.contains("outside the folders"), "{target}: {shown}");
+        assert!(
+            shown.contains(&format!("`$ref` to {}", path.display())),
+            "{target}: {shown}"
+        );
+        assert!(shown.contains("--allow-ref-dir"), "{target}: {shown}");
+        for p in &problems {
+            let text = p.to_string();
+            assert!(!text.contains(MARKER), "{target}: {text}");
+            assert!(!text.contains("root:x:0"), "{target}: {text}");
+        }
+    }
+}
+
+#[test]
+fn an_allowed_folder_lets_the_same_ref_load() {
+    let s = Scratch::new("allowed");
+    let secret = s.secret();
+    let doc = s.document(&format!("{}#/Pet", secret.display()));
+    let policy = understudy::load::RefPolicy::allowing([s.0.join("secret")]).expect("a folder");
+    let api = understudy::api::Api::load_with(&Source::File(doc.clone()), &policy);
+    assert!(api.is_ok(), "{:?}", api.err());
+    let secret_dir = s.0.join("secret").display().to_string();
+    let spec = doc.display().to_string();
+    let (code, stdout, stderr) =
+        routes_in(&s.0, &["--spec", &spec, "--allow-ref-dir", &secret_dir]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("/pets"), "{stdout}");
+}
+
+#[test]
+fn a_sibling_folder_ref_loads_when_run_from_their_common_parent() {
+    let s = Scratch::new("monorepo");
+    s.write("common/pet.yaml", "Pet: {type: object}\n");
+    s.document("../common/pet.yaml#/Pet");
+    let (code, stdout, stderr) = routes_in(&s.0, &["--spec", "docs/api.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("/pets"), "{stdout}");
+    // From the document's own folder, `../common` is outside both allowed folders.
+    let (code, _, stderr) = routes_in(&s.0.join("docs"), &["--spec", "api.yaml"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("outside the folders"), "{stderr}");
+}
+
+#[test]
+fn the_binary_refuses_an_outside_ref_with_exit_2_and_prints_none_of_the_file() {
+    let s = Scratch::new("binary");
+    let secret = s.secret();
+    for target in [
+        format!("{}#/Pet", secret.display()),
+        "/etc/passwd".to_owned(),
+    ] {
+        s.document(&target);
+        let (code, stdout, stderr) = routes_in(&s.0.join("docs"), &["--spec", "api.yaml"]);
+        assert_eq!(code, 2, "{target}: {stderr}");
+        assert!(stderr.contains(SCHEMA_REF), "{target}: {stderr}");
+        assert!(stderr.contains("outside the folders"), "{target}: {stderr}");
+        for out in [&stdout, &stderr] {
+            assert!(!out.contains(MARKER), "{target}: {out}");
+            assert!(!out.contains("root:x:0"), "{target}: {out}");
+        }
+    }
+}
+
+#[test]
+fn a_readable_file_that_is_not_a_schema_is_quoted_only_in_part() {
+    // An `.env`-like file beside the document: readable, but its text must not be printed
+    // whole when it turns out not to be what the `$ref` needs.
+    let s = Scratch::new("plain");
+    s.write(
+        "docs/settings.env",
+        &format!("API_TOKEN=tok_{} {MARKER}\n", "z".repeat(80)),
+    );
+    s.write("docs/broken.yaml", &format!("a: !!int {MARKER}\n"));
+    for target in ["settings.env", "broken.yaml#/a"] {
+        let problems = load_errors(vec![Source::File(s.document(target))]);
+        assert!(!problems.is_empty());
+        for p in &problems {
+            let text = p.to_string();
+            assert!(!text.contains(MARKER), "{target}: {text}");
+        }
+    }
+}

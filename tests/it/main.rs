@@ -13,6 +13,8 @@
 //!   mock (generated requests, single and in sequences, judged by the contract checks).
 //! - `validate`: `understudy validate` over the recordings in `tests/recordings/` and over
 //!   traffic recorded from the mock itself; reports and exit codes.
+//! - `loader_fuzz`: mutated documents (and fixtures) through the whole loader: `Ok` or `Err`,
+//!   never a panic, each within a time bound.
 //! - `limits`: bad input, size limits, timeouts and shutdown never hurt the server.
 //! - `raw_fuzz`: arbitrary and mutated request bytes through the HTTP edge, in memory: no
 //!   crash, no 5xx, every connection ended in time, the server still serving.
@@ -37,6 +39,7 @@ mod gitbook;
 mod gitbook_story;
 mod harness;
 mod limits;
+mod loader_fuzz;
 mod mock_props;
 mod raw_fuzz;
 mod soak;
