@@ -63,7 +63,7 @@ pub fn handle(engine: &Engine, req: &MockRequest) -> Outcome {
     if path == "/__admin/sessions" {
         return sessions(engine, &req.method);
     }
-    let session = match engine.session_of(req) {
+    let session = match engine.session_of(req, std::time::Instant::now()) {
         Ok(s) => s,
         Err(outcome) => return *outcome,
     };

@@ -307,7 +307,7 @@ impl Engine {
             // Not this server's host (a DNS rebinding): no session is touched, no CORS.
             return self.refusal(req, denied.status(), denied.detail());
         }
-        let session = match self.session_of(req) {
+        let session = match self.session_of(req, started) {
             Ok(s) => s,
             Err(mut outcome) => {
                 self.add_cors(&req.headers, &mut outcome.response);
@@ -336,8 +336,13 @@ impl Engine {
         outcome
     }
 
-    /// The session a request names in `X-Understudy-Session` (the default one without it).
-    pub(crate) fn session_of(&self, req: &MockRequest) -> Result<Arc<Session>, Box<Outcome>> {
+    /// The session a request names in `X-Understudy-Session` (the default one without it),
+    /// marked as used at `at`.
+    pub(crate) fn session_of(
+        &self,
+        req: &MockRequest,
+        at: std::time::Instant,
+    ) -> Result<Arc<Session>, Box<Outcome>> {
         let name = match req.headers.get(&SESSION) {
             None => "",
             Some(v) => match v.to_str() {
@@ -357,7 +362,7 @@ impl Engine {
                 }
             },
         };
-        Ok(self.sessions.get(name))
+        Ok(self.sessions.get_at(name, at))
     }
 
     /// Answers a request the server could not read whole (a body over the limit), in the

@@ -15,7 +15,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 // A seeded hash much quicker than SipHash: every request looks its session up.
 use foldhash::HashMap;
@@ -77,8 +77,11 @@ impl Session {
         self.last_used.load(Ordering::Relaxed)
     }
 
-    fn touch(&self) {
-        self.last_used.store(now_millis(), Ordering::Relaxed);
+    fn touch(&self, now: u64) {
+        // Most requests of a busy session land in the same millisecond: no store then.
+        if self.last_used.load(Ordering::Relaxed) != now {
+            self.last_used.store(now, Ordering::Relaxed);
+        }
     }
 
     /// How many requests the journal holds.
@@ -133,10 +136,35 @@ impl Session {
 /// Every session of one server.
 pub struct Sessions {
     behaviours: Behaviours,
-    /// Every request looks its session up here: existing ones under a shared lock.
-    map: RwLock<HashMap<String, Arc<Session>>>,
-    /// Most named sessions kept at once (the default one is not counted).
+    /// The default session, reached without hashing a name: most requests name none.
+    default: RwLock<Arc<Session>>,
+    /// Every named session: existing ones are found under a shared lock.
+    named: RwLock<HashMap<String, Arc<Session>>>,
+    /// Most named sessions kept at once.
     max_named: usize,
+    clock: Clock,
+}
+
+/// Wall-clock milliseconds from a monotonic instant: the request's own `Instant` (read
+/// anyway to time it) tells when a session was last used, without another clock read.
+struct Clock {
+    anchor: Instant,
+    anchor_millis: u64,
+}
+
+impl Clock {
+    fn new() -> Clock {
+        Clock {
+            anchor: Instant::now(),
+            anchor_millis: now_millis(),
+        }
+    }
+
+    fn millis(&self, at: Instant) -> u64 {
+        let since = at.saturating_duration_since(self.anchor).as_millis();
+        self.anchor_millis
+            .saturating_add(u64::try_from(since).unwrap_or(u64::MAX))
+    }
 }
 
 impl Sessions {
@@ -144,12 +172,12 @@ impl Sessions {
     /// (at least one) besides the default one.
     pub fn new(behaviours: Behaviours, max_named: usize) -> Sessions {
         let default = Arc::new(Session::new("", &behaviours));
-        let mut map = HashMap::default();
-        map.insert(String::new(), default);
         Sessions {
             behaviours,
-            map: RwLock::new(map),
+            default: RwLock::new(default),
+            named: RwLock::new(HashMap::default()),
             max_named: max_named.max(1),
+            clock: Clock::new(),
         }
     }
 
@@ -164,10 +192,25 @@ impl Sessions {
 
     /// Every session, the default one first, then by name.
     pub fn all(&self) -> Vec<Arc<Session>> {
-        let map = self.map.read().unwrap_or_else(|p| p.into_inner());
-        let mut all: Vec<Arc<Session>> = map.values().cloned().collect();
-        all.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut named: Vec<Arc<Session>> = self
+            .named
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        named.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut all = Vec::with_capacity(named.len() + 1);
+        all.push(self.default());
+        all.extend(named);
         all
+    }
+
+    fn default(&self) -> Arc<Session> {
+        self.default
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Replaces every session with `sessions` (the state file's); the default session is
@@ -181,16 +224,16 @@ impl Sessions {
         named.sort_by_key(|s| std::cmp::Reverse(s.last_used()));
         let dropped = named.len().saturating_sub(self.max_named);
         named.truncate(self.max_named);
-        let mut fresh: HashMap<String, Arc<Session>> = default
+        let fresh: HashMap<String, Arc<Session>> = named
             .into_iter()
-            .chain(named)
             .map(|s| (s.name.clone(), Arc::new(s)))
             .collect();
-        fresh
-            .entry(String::new())
-            .or_insert_with(|| Arc::new(Session::new("", &self.behaviours)));
-        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
-        *map = fresh;
+        let default = default
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Session::new("", &self.behaviours));
+        *self.default.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(default);
+        *self.named.write().unwrap_or_else(|p| p.into_inner()) = fresh;
         dropped
     }
 
@@ -198,29 +241,38 @@ impl Sessions {
     /// fixtures on first use, and marked as used now. A new name when the bound is reached
     /// takes the place of the named session idle the longest, whose world is dropped.
     pub fn get(&self, name: &str) -> Arc<Session> {
+        self.get_at(name, Instant::now())
+    }
+
+    /// [`Sessions::get`], marking the session as used at `at` (the request's arrival).
+    pub fn get_at(&self, name: &str, at: Instant) -> Arc<Session> {
+        let now = self.clock.millis(at);
+        if name.is_empty() {
+            let session = self.default();
+            session.touch(now);
+            return session;
+        }
         {
-            let map = self.map.read().unwrap_or_else(|p| p.into_inner());
+            let map = self.named.read().unwrap_or_else(|p| p.into_inner());
             if let Some(s) = map.get(name) {
-                s.touch();
+                s.touch(now);
                 return s.clone();
             }
         }
-        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.named.write().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = map.get(name) {
-            s.touch();
+            s.touch(now);
             return s.clone();
         }
-        // The default session is always in the map, so `name` is a new named one here.
-        if map.len() > self.max_named {
+        if map.len() >= self.max_named {
             let idlest = map
                 .values()
-                .filter(|s| !s.name.is_empty())
                 .min_by_key(|s| s.last_used())
                 .map(|s| s.name.clone());
             if let Some(evicted) = idlest.and_then(|n| map.remove(&n)) {
                 tracing::info!(
                     session = %evicted.name,
-                    idle_ms = now_millis().saturating_sub(evicted.last_used()),
+                    idle_ms = now.saturating_sub(evicted.last_used()),
                     for_session = %name,
                     max_sessions = self.max_named,
                     "dropped the session idle the longest to make room for a new one"
@@ -228,6 +280,7 @@ impl Sessions {
             }
         }
         let session = Arc::new(Session::new(name, &self.behaviours));
+        session.touch(now);
         map.insert(name.to_owned(), session.clone());
         session
     }
@@ -235,19 +288,16 @@ impl Sessions {
     /// Drops the named session `name` (not the default one, which is reset instead);
     /// whether there was one.
     pub fn remove(&self, name: &str) -> bool {
-        if name.is_empty() {
-            return false;
-        }
-        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.named.write().unwrap_or_else(|p| p.into_inner());
         map.remove(name).is_some()
     }
 
     /// Drops every named session; how many there were.
     pub fn remove_named(&self) -> usize {
-        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
-        let before = map.len();
-        map.retain(|name, _| name.is_empty());
-        before - map.len()
+        let mut map = self.named.write().unwrap_or_else(|p| p.into_inner());
+        let dropped = map.len();
+        map.clear();
+        dropped
     }
 }
 
@@ -363,6 +413,7 @@ mod tests {
             sessions.get(name).last_used.store(used, Ordering::Relaxed);
         }
         sessions.get("").last_used.store(1, Ordering::Relaxed);
+        assert_eq!(sessions.get("").name, "");
         sessions.get("d");
         let names: Vec<String> = sessions.all().iter().map(|s| s.name.clone()).collect();
         assert_eq!(names, ["", "a", "c", "d"], "b was idle the longest");
