@@ -155,28 +155,15 @@ fn one_session(engine: &Engine, req: &MockRequest, raw: &str) -> Outcome {
     }
 }
 
-/// Milliseconds since the Unix epoch as an RFC 3339 UTC time (`2026-12-06T13:02:08.123Z`).
+/// Milliseconds since the Unix epoch as an RFC 3339 UTC time (`2026-12-06T13:02:08.123Z`),
+/// with the log line's calendar.
 fn rfc3339_millis(millis: u64) -> String {
-    let secs = millis / 1000;
-    let days = secs / 86_400;
-    let rest = secs % 86_400;
-    // Days to a civil date (Howard Hinnant's `civil_from_days`), for days since 1970-01-01.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
-        millis % 1000
-    )
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(24);
+    // Writing to a `String` cannot fail.
+    let _ = crate::logline::civil_second(&mut out, millis / 1000);
+    let _ = write!(out, ".{:03}Z", millis % 1000);
+    out
 }
 
 fn problem(status: u16, detail: String) -> Outcome {

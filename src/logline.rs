@@ -199,7 +199,7 @@ fn write_timestamp(out: &mut impl fmt::Write, now: SystemTime) -> fmt::Result {
 
 /// `YYYY-MM-DDTHH:MM:SS` for `secs` after the Unix epoch (the proleptic Gregorian calendar,
 /// by Howard Hinnant's days-to-civil algorithm).
-fn civil_second(out: &mut String, secs: u64) -> fmt::Result {
+pub(crate) fn civil_second(out: &mut String, secs: u64) -> fmt::Result {
     let days = secs / 86_400;
     let rest = secs % 86_400;
     let z = days + 719_468;
