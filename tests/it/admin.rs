@@ -463,3 +463,69 @@ fn sessions_are_listed_with_their_last_use_and_can_be_dropped_one_or_all() {
     s.delete("/__admin/sessions").send().expect(204);
     assert_eq!(session_names(&s), [""]);
 }
+
+/// One request to the server at `addr`, by hand: the binary is not a harness `Server`.
+fn raw_get(addr: &str, path: &str, headers: &str) -> Reply {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect to the binary");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .ok();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}\r\n");
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read");
+    Reply::parse(&raw, "GET")
+}
+
+#[test]
+fn the_binary_takes_the_admin_token_from_the_environment_and_max_sessions_from_its_flag() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_understudy"))
+        .args(["serve", "--port", "0", "--max-sessions", "2"])
+        .env("UNDERSTUDY_ADMIN_TOKEN", "fr0m-the-env")
+        .env("UNDERSTUDY_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let addr = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = lines.recv_timeout(left).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("the binary did not say where it listens")
+        });
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+        }
+    };
+    let without = raw_get(&addr, "/__admin/sessions", "");
+    let with = raw_get(
+        &addr,
+        "/__admin/sessions",
+        "Authorization: Bearer fr0m-the-env\r\n",
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    without.expect(401);
+    with.expect(200);
+    assert_eq!(with.json()["maxSessions"], json!(2));
+}
