@@ -25,11 +25,11 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[
     // 3.1 is JSON Schema 2020-12: `exclusiveMinimum` must be a number, not `true`.
     (
         "3.1/json/schema-validation-local.json",
-        "exclusiveMinimum: true is not of type \"number\"",
+        "exclusiveMinimum: `type`: This value should be of type number (found: true)",
     ),
     (
         "3.1/json/schema-validation-top-level.json",
-        "exclusiveMinimum: true is not of type \"number\"",
+        "exclusiveMinimum: `type`: This value should be of type number (found: true)",
     ),
 ];
 
