@@ -18,11 +18,11 @@ use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::{HeaderMap, HeaderValue, Method, header};
 use serde_json::Value;
-use understudy::api::Operation;
-use understudy::engine::Routed;
-use understudy::fixtures::FixtureSource;
-use understudy::params::{ParamIn, parse_query};
-use understudy::violation::{ErrorFacts, Location, Segment, Violation};
+use understudy::mock::engine::Routed;
+use understudy::operation::api::Operation;
+use understudy::operation::params::{ParamIn, parse_query};
+use understudy::schema::violation::{ErrorFacts, Location, Segment, Violation};
+use understudy::world::fixtures::FixtureSource;
 use understudy::{Engine, EngineConfig, MockRequest};
 
 const GITBOOK_LIST: &str = "/v1/spaces/sPaCeBench01/permissions/users";
@@ -73,7 +73,7 @@ fn engine() -> Engine {
         fixtures: FixtureSource::Dir(dir.clone()),
         ..EngineConfig::default()
     };
-    let engine = Engine::load(&understudy::load::bundled(), config)
+    let engine = Engine::load(&understudy::document::load::bundled(), config)
         .unwrap_or_else(|e| panic!("the bundled documents load: {e:?}"));
     let _ = std::fs::remove_dir_all(dir);
     engine
@@ -117,7 +117,7 @@ fn operation<'e>(engine: &'e Engine, method: Method, path: &str) -> &'e Operatio
 }
 
 /// The operation's JSON body validator.
-fn body_validator(op: &Operation) -> &understudy::schemas::CompiledSchema {
+fn body_validator(op: &Operation) -> &understudy::schema::validators::CompiledSchema {
     op.body
         .as_ref()
         .and_then(|b| b.media.iter().find(|m| m.media_type.contains("json")))
@@ -186,7 +186,7 @@ fn parameters(c: &mut Criterion) {
     g.bench_function("gitbook_list_inspect_request", |b| {
         b.iter(|| {
             let findings =
-                understudy::exchange::inspect_request(op, black_box(&req), &["sPaCeBench01"]);
+                understudy::mock::exchange::inspect_request(op, black_box(&req), &["sPaCeBench01"]);
             black_box(findings.violations.len())
         })
     });

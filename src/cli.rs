@@ -8,16 +8,16 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::access::{AccessConfig, Cors};
-use crate::checks::{Check, Checker, RequestSummary, UnknownCheck};
+use crate::conformance::checks::{Check, Checker, RequestSummary, UnknownCheck};
+use crate::conformance::recording;
+use crate::conformance::report::Report;
 use crate::contract::{self, CheckConfig, ExtraHeader, Progress};
-use crate::engine::{Engine, EngineConfig};
-use crate::fixtures::FixtureSource;
-use crate::load::{self, RefPolicy, Source};
-use crate::persist::Loaded;
-use crate::recording;
-use crate::report::Report;
+use crate::document::load::{self, RefPolicy, Source};
+use crate::mock::access::{AccessConfig, Cors};
+use crate::mock::engine::{Engine, EngineConfig};
 use crate::server::{ServerConfig, parse_size};
+use crate::world::fixtures::FixtureSource;
+use crate::world::persist::Loaded;
 
 /// A strict mock server for OpenAPI documents.
 ///
@@ -178,7 +178,7 @@ pub struct ServeArgs {
     pub state_file: Option<PathBuf>,
     /// Most named sessions (X-Understudy-Session) kept at once; a new name past this takes
     /// the place of the session idle the longest, whose world is dropped.
-    #[arg(long, value_name = "N", default_value_t = crate::state::MAX_SESSIONS)]
+    #[arg(long, value_name = "N", default_value_t = crate::world::state::MAX_SESSIONS)]
     pub max_sessions: usize,
     #[command(flatten)]
     pub access: AccessArgs,
@@ -341,7 +341,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Ending> {
         Command::Validate(args) => validate(&args),
         Command::Check(args) => check(&args),
     };
-    crate::logsink::flush();
+    crate::server::logsink::flush();
     ending
 }
 
@@ -608,15 +608,17 @@ fn init_logging(format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(crate::logsink::MakeLine(crate::logsink::stderr()));
+        .with_writer(crate::server::logsink::MakeLine(
+            crate::server::logsink::stderr(),
+        ));
     match format {
         LogFormat::Text => {
             if builder
-                .event_format(crate::logline::TextLine)
+                .event_format(crate::server::logline::TextLine)
                 .try_init()
                 .is_ok()
             {
-                crate::logline::direct_to(crate::logsink::stderr());
+                crate::server::logline::direct_to(crate::server::logsink::stderr());
             }
         }
         LogFormat::Json => {
@@ -679,7 +681,7 @@ mod tests {
             Cors::Origins(vec!["http://localhost:3000".to_owned()])
         );
         let defaults = serve_args(&[]);
-        assert_eq!(defaults.max_sessions, crate::state::MAX_SESSIONS);
+        assert_eq!(defaults.max_sessions, crate::world::state::MAX_SESSIONS);
         assert_eq!(
             defaults
                 .access

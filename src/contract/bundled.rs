@@ -16,9 +16,9 @@ use serde_json::{Value, json};
 use super::expect::{Expect, Match, same};
 use super::links::op_object;
 use super::stories::{Bind, Paging, Step, StoryPlan};
-use crate::api::{Api, Operation};
-use crate::checks::Check;
-use crate::params::ParamIn;
+use crate::conformance::checks::Check;
+use crate::operation::api::{Api, Operation};
+use crate::operation::params::ParamIn;
 
 const ERA: Option<Check> = Some(Check::EnsureResourceAvailability);
 const UAF: Option<Check> = Some(Check::UseAfterFree);

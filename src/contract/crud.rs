@@ -1,12 +1,12 @@
 //! Stories over the CRUD resources the mock infers for a document
-//! ([`crate::behaviours::crud::infer`]): create (under freshly created parents, for a nested
+//! ([`crate::world::behaviours::crud::infer`]): create (under freshly created parents, for a nested
 //! collection), read, replace and patch where declared, read again, delete, read once more.
 //! Only resources whose items can be read one by one get a story: the reads are what it checks.
 
-use crate::api::Api;
-use crate::behaviours::crud::infer::{self, Inferred, OpPlan, Role};
-use crate::checks::Check;
-use crate::params::ParamIn;
+use crate::conformance::checks::Check;
+use crate::operation::api::Api;
+use crate::operation::params::ParamIn;
+use crate::world::behaviours::crud::infer::{self, Inferred, OpPlan, Role};
 
 use super::expect::Expect;
 use super::stories::{Bind, Step, StoryPlan};

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::stories::Bind;
-use crate::engine::MockResponse;
+use crate::mock::message::MockResponse;
 
 /// What a step's answer must be.
 #[derive(Debug, Clone, PartialEq)]

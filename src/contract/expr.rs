@@ -227,7 +227,7 @@ fn text_of(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{MockRequest, MockResponse};
+    use crate::mock::message::{MockRequest, MockResponse};
     use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
     fn done() -> Done {

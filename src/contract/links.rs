@@ -15,10 +15,10 @@ use serde_json::Value;
 use super::expect::Expect;
 use super::expr::{Expr, Source, link_value};
 use super::stories::{Bind, Step, StoryPlan, decode};
-use crate::api::{Api, Operation};
-use crate::checks::Check;
-use crate::params::ParamIn;
-use crate::refs::{Located, Resources};
+use crate::conformance::checks::Check;
+use crate::document::refs::{Located, Resources};
+use crate::operation::api::{Api, Operation};
+use crate::operation::params::ParamIn;
 
 /// One link of a source operation's 2xx answer.
 #[derive(Debug)]
@@ -304,7 +304,7 @@ paths:
 
     #[test]
     fn links_parse_into_a_story_and_unusable_ones_are_said_not_followed() {
-        let source = crate::load::Source::Text {
+        let source = crate::document::load::Source::Text {
             name: "links".into(),
             text: DOC.into(),
         };

@@ -23,6 +23,7 @@
 //! checks the original failed.
 
 mod bundled;
+pub mod client;
 mod crud;
 mod expect;
 mod expr;
@@ -37,13 +38,14 @@ use http::Method;
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use crate::api::{Api, Operation};
-use crate::checks::{Check, Checker, Judged, Mismatch, RequestSummary, Rule, Verdict};
-use crate::client::{Client, ClientError};
-use crate::engine::{Engine, MockRequest, MockResponse};
-use crate::fuzz::{self, CredentialSlot, GeneratedRequest};
-use crate::params::ParamIn;
-use crate::report::Report;
+use crate::conformance::checks::{Check, Checker, Judged, Mismatch, RequestSummary, Rule, Verdict};
+use crate::conformance::fuzz::{self, CredentialSlot, GeneratedRequest};
+use crate::conformance::report::Report;
+use crate::contract::client::{Client, ClientError};
+use crate::mock::engine::Engine;
+use crate::mock::message::{MockRequest, MockResponse};
+use crate::operation::api::{Api, Operation};
+use crate::operation::params::ParamIn;
 
 pub use headers::{BadHeader, ExtraHeader, bundled_credentials};
 

@@ -15,7 +15,7 @@
 //! Requests are the `fuzz` strategies' with the pinned values, drawn from a runner seeded by
 //! `--seed` and the story's name, so a run is reproducible. Every exchange is judged by the
 //! per-exchange checks as well; the story checks are decided by the plan, not by
-//! [`crate::checks::Stories`] (whose path bookkeeping would judge the same reads twice). A story
+//! [`crate::conformance::checks::Stories`] (whose path bookkeeping would judge the same reads twice). A story
 //! stops at the first step whose expectation fails: what follows would test nothing. A failure
 //! is reported with the `curl` commands of every request the story sent up to it.
 
@@ -24,12 +24,13 @@ use serde_json::Value;
 
 use super::expect::{Expect, Match, decide, describe, text};
 use super::{Kind, Run, no_answer, runner_for};
-use crate::api::Api;
-use crate::checks::{self, Check, Judged, Mismatch, RequestSummary, Rule, Verdict};
-use crate::engine::{Engine, MockRequest, MockResponse};
-use crate::fuzz::{self, GeneratedRequest, Pins};
-use crate::params::ParamIn;
-use crate::state::SESSION_HEADER;
+use crate::conformance::checks::{self, Check, Judged, Mismatch, RequestSummary, Rule, Verdict};
+use crate::conformance::fuzz::{self, GeneratedRequest, Pins};
+use crate::mock::engine::Engine;
+use crate::mock::message::{MockRequest, MockResponse};
+use crate::operation::api::Api;
+use crate::operation::params::ParamIn;
+use crate::world::state::SESSION_HEADER;
 
 /// One story: steps against one document of the engine.
 #[derive(Debug, Clone)]

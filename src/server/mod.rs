@@ -17,6 +17,8 @@
 
 mod config;
 mod deadline;
+pub(crate) mod logline;
+pub(crate) mod logsink;
 mod request;
 
 use std::convert::Infallible;
@@ -33,7 +35,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
-use crate::engine::Engine;
+use crate::mock::engine::Engine;
 pub use config::{ServerConfig, parse_size, show_size};
 use deadline::{Activity, Deadlines, Timeouts};
 

@@ -14,7 +14,8 @@ use hyper::body::{Body, Incoming};
 use hyper::{Request, Response};
 
 use super::config::{ServerConfig, show_size};
-use crate::engine::{Engine, MockRequest, MockResponse, Outcome};
+use crate::mock::engine::Engine;
+use crate::mock::message::{MockRequest, MockResponse, Outcome};
 
 /// Why a request is answered at the edge instead of by the engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -287,7 +288,7 @@ fn expects_continue(headers: &HeaderMap) -> bool {
 fn log(req: &MockRequest, outcome: &Outcome, started: Instant) {
     let micros = started.elapsed().as_micros() as u64;
     let operation = outcome.operation.as_deref().unwrap_or("-");
-    let line = crate::logline::RequestLine {
+    let line = crate::server::logline::RequestLine {
         target: module_path!(),
         method: req.method.as_str(),
         path: &req.path,
@@ -296,7 +297,7 @@ fn log(req: &MockRequest, outcome: &Outcome, started: Instant) {
         micros,
         violations: outcome.violations.len(),
     };
-    if !crate::logline::request(&line, tracing::enabled!(tracing::Level::INFO)) {
+    if !crate::server::logline::request(&line, tracing::enabled!(tracing::Level::INFO)) {
         tracing::info!(
             method = %req.method,
             path = %req.path,

@@ -152,7 +152,7 @@ fn the_journal_shows_the_violations_of_a_domain_error() {
 // --- who may reach the control API ---------------------------------------------------------
 
 use understudy::EngineConfig;
-use understudy::access::{AccessConfig, Cors};
+use understudy::mock::access::{AccessConfig, Cors};
 
 const DOCS_USERS: &str = "/v1/spaces/sPaCe4Docs01/permissions/users";
 const NOTES_INVITE: &str = "/v1/spaces/sPaCeNotes03/permissions";
@@ -161,7 +161,7 @@ const IVAN: &str = "SXZhbk9ybG92";
 /// The bundled documents with this access configuration.
 fn with_access(access: AccessConfig) -> Server {
     Server::start(
-        understudy::load::bundled(),
+        understudy::document::load::bundled(),
         EngineConfig {
             check_responses: true,
             access,
@@ -393,7 +393,7 @@ fn session_names(s: &Server) -> Vec<String> {
 #[test]
 fn past_max_sessions_a_new_name_takes_the_place_of_the_session_idle_the_longest() {
     let s = Server::start(
-        understudy::load::bundled(),
+        understudy::document::load::bundled(),
         EngineConfig {
             check_responses: true,
             max_sessions: 3,

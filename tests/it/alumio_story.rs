@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 use understudy::EngineConfig;
-use understudy::fixtures::FixtureSource;
+use understudy::world::fixtures::FixtureSource;
 
 use crate::alumio::{alumio_error, violations};
 use crate::harness::*;
@@ -632,10 +632,11 @@ impl Drop for FixtureDir {
 /// The (file, entry, message) of the one startup error `alumio` causes.
 fn startup_error(name: &str, alumio: &str) -> (String, String, String) {
     let dir = FixtureDir::new(name, alumio);
-    let failures = match understudy::Engine::load(&understudy::load::bundled(), dir.config()) {
-        Ok(_) => panic!("the fixture was accepted:\n{alumio}"),
-        Err(failures) => failures,
-    };
+    let failures =
+        match understudy::Engine::load(&understudy::document::load::bundled(), dir.config()) {
+            Ok(_) => panic!("the fixture was accepted:\n{alumio}"),
+            Err(failures) => failures,
+        };
     let problems: Vec<_> = failures.iter().flat_map(|f| f.problems.iter()).collect();
     assert_eq!(problems.len(), 1, "one problem: {problems:?}");
     let p = problems[0];
@@ -660,7 +661,7 @@ fn a_fixture_folder_gives_alumio_its_licence_and_spaces() {
          workers: 3\n    users: [{{email: a@example.com, roles: [ROLE_EDITOR]}}]\n"
     );
     let dir = FixtureDir::new("valid", &text);
-    let server = Server::start(understudy::load::bundled(), dir.config());
+    let server = Server::start(understudy::document::load::bundled(), dir.config());
     let reply = server
         .post(ALLOCATE)
         .json(json!({"spaceWorkers": []}))

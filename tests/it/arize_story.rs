@@ -13,8 +13,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
-use understudy::fixtures::{BUNDLED, FixtureSource};
-use understudy::{EngineConfig, load};
+use understudy::EngineConfig;
+use understudy::document::load;
+use understudy::world::fixtures::{BUNDLED, FixtureSource};
 
 use crate::arize::problem;
 use crate::harness::*;

@@ -14,9 +14,9 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
-use understudy::checks::declared_response;
-use understudy::engine::Routed;
-use understudy::params::ParamIn;
+use understudy::conformance::checks::declared_response;
+use understudy::mock::engine::Routed;
+use understudy::operation::params::ParamIn;
 use understudy::{Engine, EngineConfig, MockRequest, MockResponse, Source};
 
 use crate::harness::doc_path;
@@ -116,7 +116,7 @@ fn session(req: &MockRequest) -> String {
 
 /// Serves the bundled documents, broken by `fault`.
 pub fn serve(fault: Fault) -> SocketAddr {
-    serve_sources(&understudy::load::bundled(), fault)
+    serve_sources(&understudy::document::load::bundled(), fault)
 }
 
 /// Serves documents of `tests/docs/`, broken by `fault`.
@@ -256,7 +256,7 @@ fn with_required_headers(engine: &Engine, req: &MockRequest) -> Option<MockReque
     if missing.is_empty() {
         return None;
     }
-    let strategy = understudy::fuzz::valid_request(api, op).ok()?;
+    let strategy = understudy::conformance::fuzz::valid_request(api, op).ok()?;
     let generated = strategy
         .new_tree(&mut TestRunner::deterministic())
         .ok()?

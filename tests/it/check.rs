@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use understudy::checks::Check;
+use understudy::conformance::checks::Check;
 use understudy::contract::{self, CheckConfig, Outcome};
 use understudy::{Engine, EngineConfig, Source};
 
@@ -14,8 +14,11 @@ use crate::broken::{self, Fault};
 use crate::harness::{Server, doc_path};
 
 fn engine() -> Engine {
-    Engine::load(&understudy::load::bundled(), EngineConfig::default())
-        .unwrap_or_else(|_| panic!("the bundled documents load"))
+    Engine::load(
+        &understudy::document::load::bundled(),
+        EngineConfig::default(),
+    )
+    .unwrap_or_else(|_| panic!("the bundled documents load"))
 }
 
 /// The engine `check --spec tests/docs/strict.yaml` judges with.

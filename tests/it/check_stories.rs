@@ -7,7 +7,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use understudy::checks::Check;
+use understudy::conformance::checks::Check;
 use understudy::contract::{self, CheckConfig, Outcome};
 use understudy::{Engine, EngineConfig, Source};
 
@@ -19,7 +19,7 @@ const STORY_CHECKS: [Check; 2] = [Check::UseAfterFree, Check::EnsureResourceAvai
 /// The engine `check` judges with: the bundled documents, or documents of `tests/docs/`.
 fn engine(docs: &[&str]) -> Engine {
     let sources = if docs.is_empty() {
-        understudy::load::bundled()
+        understudy::document::load::bundled()
     } else {
         docs.iter().map(|d| Source::File(doc_path(d))).collect()
     };

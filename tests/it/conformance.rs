@@ -1,12 +1,15 @@
 //! Every example and every generated answer of the bundled documents validates against its
 //! schema, and the bundled documents load without a single warning.
 
-use understudy::violation::Location;
+use understudy::schema::violation::Location;
 use understudy::{Engine, EngineConfig};
 
 fn bundled() -> Engine {
-    Engine::load(&understudy::load::bundled(), EngineConfig::default())
-        .unwrap_or_else(|e| panic!("bundled documents fail to load: {e:?}"))
+    Engine::load(
+        &understudy::document::load::bundled(),
+        EngineConfig::default(),
+    )
+    .unwrap_or_else(|e| panic!("bundled documents fail to load: {e:?}"))
 }
 
 #[test]

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method};
-use understudy::api::template_params;
-use understudy::engine::RESPONSE_VIOLATIONS;
+use understudy::mock::engine::RESPONSE_VIOLATIONS;
+use understudy::operation::api::template_params;
 use understudy::{Engine, EngineConfig, MockRequest, Source};
 
 /// Documents that cannot be served, and a phrase their load error must contain: each is a

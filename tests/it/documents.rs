@@ -2,7 +2,7 @@
 //! `tests/docs/`, broken documents, several documents at once.
 
 use serde_json::json;
-use understudy::problems::Severity;
+use understudy::document::problems::Severity;
 use understudy::{Engine, EngineConfig, Source};
 
 use crate::harness::*;
@@ -14,7 +14,7 @@ fn text(name: &str, body: &str) -> Source {
     }
 }
 
-fn load_errors(sources: Vec<Source>) -> Vec<understudy::problems::Problem> {
+fn load_errors(sources: Vec<Source>) -> Vec<understudy::document::problems::Problem> {
     match Engine::load(&sources, EngineConfig::default()) {
         Ok(_) => panic!("the documents were expected to fail loading"),
         Err(failures) => failures.into_iter().flat_map(|f| f.problems).collect(),
@@ -756,8 +756,9 @@ fn an_allowed_folder_lets_the_same_ref_load() {
     let s = Scratch::new("allowed");
     let secret = s.secret();
     let doc = s.document(&format!("{}#/Pet", secret.display()));
-    let policy = understudy::load::RefPolicy::allowing([s.0.join("secret")]).expect("a folder");
-    let api = understudy::api::Api::load_with(&Source::File(doc.clone()), &policy);
+    let policy =
+        understudy::document::load::RefPolicy::allowing([s.0.join("secret")]).expect("a folder");
+    let api = understudy::operation::api::Api::load_with(&Source::File(doc.clone()), &policy);
     assert!(api.is_ok(), "{:?}", api.err());
     let secret_dir = s.0.join("secret").display().to_string();
     let spec = doc.display().to_string();

@@ -13,10 +13,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use proptest::test_runner::{Config, TestRunner};
-use understudy::api::Api;
-use understudy::fuzz::{self, Direction};
-use understudy::schemas::CompiledSchema;
-use understudy::violation::Location;
+use understudy::operation::api::Api;
+use understudy::schema::strategy::{self as fuzz, Direction};
+use understudy::schema::validators::CompiledSchema;
+use understudy::schema::violation::Location;
 
 use crate::harness::every_engine;
 
@@ -144,8 +144,11 @@ fn a_value_shrinks_to_a_minimal_failing_case() {
     let doc = serde_json::json!({"s": {"type": "object", "required": ["n"],
         "properties": {"n": {"type": "integer", "minimum": 0, "maximum": 1000},
                        "tags": {"type": "array", "items": {"type": "string"}}}}});
-    let r = Arc::new(understudy::refs::Resources::new("file:///t.yaml", doc));
-    let schema = understudy::refs::Located {
+    let r = Arc::new(understudy::document::refs::Resources::new(
+        "file:///t.yaml",
+        doc,
+    ));
+    let schema = understudy::document::refs::Located {
         base: "file:///t.yaml",
         value: &r.root()["s"],
     };

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use understudy::fixtures::FixtureSource;
+use understudy::world::fixtures::FixtureSource;
 use understudy::{Engine, EngineConfig, Source};
 
 use crate::gitbook::{assert_empty, gitbook_error};
@@ -191,7 +191,7 @@ fn temp_dir(tag: &str) -> PathBuf {
 
 /// The bundled GitBook document alone.
 fn gitbook_source() -> Vec<Source> {
-    understudy::load::bundled()
+    understudy::document::load::bundled()
         .into_iter()
         .filter(|s| s.name() == "gitbook")
         .collect()
@@ -1662,7 +1662,7 @@ fn startup_failure(tag: &str, yaml: &str) -> String {
 
 /// The bundled fixture with `from` replaced by `to` (once).
 fn bundled_with(from: &str, to: &str) -> String {
-    let text = understudy::fixtures::BUNDLED
+    let text = understudy::world::fixtures::BUNDLED
         .iter()
         .find(|(n, _)| *n == "gitbook")
         .map(|(_, t)| *t)

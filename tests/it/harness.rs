@@ -22,7 +22,7 @@ impl Server {
     /// The bundled documents.
     pub fn bundled() -> Server {
         Server::start(
-            understudy::load::bundled(),
+            understudy::document::load::bundled(),
             EngineConfig {
                 seed: 0,
                 check_responses: true,
@@ -47,7 +47,7 @@ impl Server {
     /// The bundled documents, served with these limits and timeouts.
     pub fn bundled_with(limits: ServerConfig) -> Server {
         Server::start_with(
-            understudy::load::bundled(),
+            understudy::document::load::bundled(),
             EngineConfig {
                 seed: 0,
                 check_responses: true,
@@ -343,7 +343,7 @@ pub fn checking_engine(sources: Vec<Source>) -> Engine {
 /// Every engine under test: the bundled documents, and each document of `tests/docs/` but
 /// the one that is broken on purpose.
 pub fn every_engine() -> Vec<Engine> {
-    let mut out = vec![checking_engine(understudy::load::bundled())];
+    let mut out = vec![checking_engine(understudy::document::load::bundled())];
     let mut docs: Vec<_> = std::fs::read_dir(doc_path(""))
         .expect("tests/docs is readable")
         .flatten()

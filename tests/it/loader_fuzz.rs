@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use serde_json::{Value, json};
-use understudy::fixtures::FixtureSource;
+use understudy::world::fixtures::FixtureSource;
 use understudy::{Engine, EngineConfig, Source};
 
 const REGRESSIONS: &str = concat!(
@@ -80,11 +80,12 @@ struct Seed {
 fn corpus() -> &'static [Seed] {
     static CORPUS: OnceLock<Vec<Seed>> = OnceLock::new();
     CORPUS.get_or_init(|| {
-        let mut seeds: Vec<Seed> = understudy::load::BUNDLED
+        let mut seeds: Vec<Seed> = understudy::document::load::BUNDLED
             .iter()
             .map(|(name, text)| Seed {
                 name: (*name).to_owned(),
-                value: understudy::load::parse_text(text).expect("a bundled document parses"),
+                value: understudy::document::load::parse_text(text)
+                    .expect("a bundled document parses"),
             })
             .collect();
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/docs");
@@ -101,7 +102,8 @@ fn corpus() -> &'static [Seed] {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default(),
-                value: understudy::load::parse_text(&text).expect("a test document parses"),
+                value: understudy::document::load::parse_text(&text)
+                    .expect("a test document parses"),
             });
         }
         seeds
@@ -110,10 +112,10 @@ fn corpus() -> &'static [Seed] {
 
 /// The bundled fixture file of a bundled API, as a value.
 fn bundled_fixture(name: &str) -> Option<Value> {
-    understudy::fixtures::BUNDLED
+    understudy::world::fixtures::BUNDLED
         .iter()
         .find(|(n, _)| *n == name)
-        .and_then(|(_, text)| understudy::load::parse_text(text).ok())
+        .and_then(|(_, text)| understudy::document::load::parse_text(text).ok())
 }
 
 // --- mutations ------------------------------------------------------------------------------
@@ -850,7 +852,11 @@ fn pointers(value: &Value) -> Vec<String> {
         match v {
             Value::Object(map) => {
                 for (k, child) in map {
-                    walk(child, understudy::refs::pointer_join(&here, &[k]), out);
+                    walk(
+                        child,
+                        understudy::document::refs::pointer_join(&here, &[k]),
+                        out,
+                    );
                 }
             }
             Value::Array(items) => {
@@ -1427,7 +1433,7 @@ fn load(case: &Case) -> Result<Loaded, String> {
     }
     let mut sources = vec![document];
     if case.with_bundled {
-        sources.extend(understudy::load::bundled());
+        sources.extend(understudy::document::load::bundled());
     }
     let (tx, rx) = mpsc::channel();
     let config = EngineConfig {
@@ -1573,7 +1579,7 @@ fn mutated_documents_load_or_fail_cleanly_within_the_time_bound() {
 
 // --- the harness itself and regressions -----------------------------------------------------
 
-fn loads(name: &str, doc: &Value) -> Result<(), Vec<understudy::problems::Problem>> {
+fn loads(name: &str, doc: &Value) -> Result<(), Vec<understudy::document::problems::Problem>> {
     let source = Source::Text {
         name: name.to_owned(),
         text: doc.to_string(),

@@ -46,14 +46,14 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use serde_json::Value;
-use understudy::api::{Api, Operation};
-use understudy::checks::{Check, Checker, Rule, declared_response};
-use understudy::client::Client;
-use understudy::engine::Routed;
-use understudy::exchange::inspect_request;
-use understudy::fuzz::{self, GeneratedRequest};
-use understudy::params::{ParamIn, Style};
-use understudy::violation::{Location, Segment, Violation};
+use understudy::conformance::checks::{Check, Checker, Rule, declared_response};
+use understudy::conformance::fuzz::{self, GeneratedRequest};
+use understudy::contract::client::Client;
+use understudy::mock::engine::Routed;
+use understudy::mock::exchange::inspect_request;
+use understudy::operation::api::{Api, Operation};
+use understudy::operation::params::{ParamIn, Style};
+use understudy::schema::violation::{Location, Segment, Violation};
 use understudy::{Engine, MockRequest, MockResponse, Source};
 
 use crate::harness::{Server, checking_engine, doc_path, every_engine};
@@ -336,7 +336,7 @@ fn error_schema_problem(target: &Target<'_>, resp: &MockResponse) -> Option<Stri
     match declared_response(target.op, resp.status) {
         Some(spec) => {
             let has_schema = spec.media.iter().any(|m| m.validator.is_some());
-            let judged = understudy::negotiate::match_content_type(ct, &spec.offered)
+            let judged = understudy::operation::negotiate::match_content_type(ct, &spec.offered)
                 .and_then(|declared| spec.media_for(declared))
                 .is_some_and(|m| m.validator.is_some());
             (has_schema && !judged).then(|| {
@@ -367,7 +367,7 @@ fn error_schema_problem(target: &Target<'_>, resp: &MockResponse) -> Option<Stri
 }
 
 /// The schema of the body's media type (the one generated requests send first).
-fn body_validator(op: &Operation) -> Option<&understudy::schemas::CompiledSchema> {
+fn body_validator(op: &Operation) -> Option<&understudy::schema::validators::CompiledSchema> {
     op.body
         .iter()
         .flat_map(|b| &b.media)
@@ -628,7 +628,7 @@ fn swap(
     let body_broken = matches!(broken, Some(Location::Body(_)));
     let json = req
         .header("content-type")
-        .is_some_and(understudy::negotiate::is_json);
+        .is_some_and(understudy::operation::negotiate::is_json);
     if let (Some(body), Some(validator), false, true) =
         (&req.body, body_validator(target.op), body_broken, json)
     {
@@ -812,7 +812,7 @@ fn answers_over_tcp_conform_and_name_the_broken_constraint_too() {
     let server = Server::bundled();
     // The server answers with its own engine; this one routes and judges, with the same
     // documents.
-    let engine = checking_engine(understudy::load::bundled());
+    let engine = checking_engine(understudy::document::load::bundled());
     let targets = targets(&engine);
     let client = RefCell::new(
         Client::new(
@@ -860,7 +860,7 @@ fn answers_over_tcp_conform_and_name_the_broken_constraint_too() {
 /// `tests/regressions/mock_props_stories.txt`). It names no page: a 404.
 #[test]
 fn a_page_token_a_list_did_not_give_is_a_conformant_404_not_a_400_regression() {
-    let engine = checking_engine(understudy::load::bundled());
+    let engine = checking_engine(understudy::document::load::bundled());
     let targets = targets(&engine);
     let mut checker = Checker::new(&engine, &[]);
     for (id, list) in [

@@ -36,7 +36,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use understudy::fuzz::{self, CredentialSlot, GeneratedRequest};
+use understudy::conformance::fuzz::{self, CredentialSlot, GeneratedRequest};
 use understudy::server::{ServerConfig, serve_connection};
 use understudy::{Engine, EngineConfig, MockRequest};
 
@@ -108,7 +108,7 @@ impl Edge {
             check_responses: true,
             ..Default::default()
         };
-        let engine = match Engine::load(&understudy::load::bundled(), config) {
+        let engine = match Engine::load(&understudy::document::load::bundled(), config) {
             Ok(e) => Arc::new(e),
             Err(e) => panic!("the bundled documents load: {e:?}"),
         };

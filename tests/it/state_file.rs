@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde_json::{Value, json};
-use understudy::engine::RESPONSE_VIOLATIONS;
-use understudy::fixtures::{BUNDLED, FixtureSource};
-use understudy::persist::{Loaded, StateFileError, temp_path};
+use understudy::mock::engine::RESPONSE_VIOLATIONS;
+use understudy::world::fixtures::{BUNDLED, FixtureSource};
+use understudy::world::persist::{Loaded, StateFileError, temp_path};
 use understudy::{Engine, EngineConfig, MockRequest, Source};
 
 use crate::harness::doc_path;
@@ -128,7 +128,10 @@ fn engine(sources: Vec<Source>, fixtures: FixtureSource) -> Engine {
 }
 
 fn bundled() -> Engine {
-    engine(understudy::load::bundled(), FixtureSource::Bundled)
+    engine(
+        understudy::document::load::bundled(),
+        FixtureSource::Bundled,
+    )
 }
 
 fn crud() -> Engine {
@@ -541,7 +544,10 @@ fn a_file_saved_for_other_documents_or_fixtures_is_refused_as_foreign() {
         };
         std::fs::write(fixtures.join(format!("{name}.yaml")), text).expect("write");
     }
-    let other = engine(understudy::load::bundled(), FixtureSource::Dir(fixtures));
+    let other = engine(
+        understudy::document::load::bundled(),
+        FixtureSource::Dir(fixtures),
+    );
     let file = dir.path("other-fixtures.json");
     other.save_state(&file).expect("saved");
     refused(&file, "the document or fixtures of gitbook differ");
@@ -730,8 +736,8 @@ impl Serve {
 
     fn send(&self, s: &Step) -> (u16, Value) {
         let url = format!("http://127.0.0.1:{}", self.port);
-        let mut client =
-            understudy::client::Client::new(&url, Duration::from_secs(30)).expect("a client");
+        let mut client = understudy::contract::client::Client::new(&url, Duration::from_secs(30))
+            .expect("a client");
         let r = client.send(&request(s)).expect("an answer");
         let body = if r.body.is_empty() {
             Value::Null
@@ -841,7 +847,7 @@ fn a_file_with_more_sessions_than_the_bound_loads_the_most_recently_used() {
     assert_eq!(e.save_state(&file).expect("saved"), 6);
 
     let small = Engine::load(
-        &understudy::load::bundled(),
+        &understudy::document::load::bundled(),
         EngineConfig {
             check_responses: true,
             max_sessions: 2,

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use understudy::MockRequest;
-use understudy::client::Client;
+use understudy::contract::client::Client;
 
 mod rude;
 mod writers;

@@ -1,0 +1,341 @@
+//! A small blocking HTTP/1.1 client for `understudy check`: one kept-alive connection,
+//! connect/read/write timeouts, `Content-Length`, chunked and read-to-close bodies. Plain
+//! `http://` only.
+//!
+//! # Implementation rationale
+//!
+//! `check` sends one request at a time and judges each answer before the next (stories depend
+//! on order), so a blocking client on `std::net::TcpStream` is all it needs, and it keeps
+//! hyper's client, TLS and an async runtime out of the dependency tree.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue};
+
+use crate::mock::message::{MockRequest, MockResponse};
+
+/// Why a request got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("`{0}` is not an http:// URL (understudy check speaks plain HTTP/1.1)")]
+    BadUrl(String),
+    #[error("cannot resolve {0}")]
+    Resolve(String),
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("malformed answer: {0}")]
+    Malformed(String),
+}
+
+/// Largest body or header block read from a server.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// A connection to one server, reopened when the server closes it.
+pub struct Client {
+    addr: SocketAddr,
+    host: String,
+    /// The URL's path, prepended to every request path (`http://h/base` → `/base/...`).
+    prefix: String,
+    /// `scheme://host[:port]` plus prefix, for curl commands.
+    pub origin: String,
+    timeout: Duration,
+    conn: Option<BufReader<TcpStream>>,
+}
+
+impl Client {
+    /// A client for `base_url` (`http://host[:port][/prefix]`); connects on the first request.
+    pub fn new(base_url: &str, timeout: Duration) -> Result<Client, ClientError> {
+        let url = url::Url::parse(base_url).map_err(|_| ClientError::BadUrl(base_url.into()))?;
+        if url.scheme() != "http" {
+            return Err(ClientError::BadUrl(base_url.into()));
+        }
+        let host = url
+            .host_str()
+            .ok_or_else(|| ClientError::BadUrl(base_url.into()))?;
+        let port = url.port_or_known_default().unwrap_or(80);
+        let addr = (host, port)
+            .to_socket_addrs()
+            .map_err(|_| ClientError::Resolve(format!("{host}:{port}")))?
+            .next()
+            .ok_or_else(|| ClientError::Resolve(format!("{host}:{port}")))?;
+        let host_header = match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_owned(),
+        };
+        let prefix = url.path().trim_end_matches('/').to_owned();
+        Ok(Client {
+            addr,
+            origin: format!("http://{host_header}{prefix}"),
+            host: host_header,
+            prefix,
+            timeout,
+            conn: None,
+        })
+    }
+
+    /// Opens a connection now, so an unreachable server is known before any work.
+    pub fn connect(&mut self) -> Result<(), ClientError> {
+        if self.conn.is_none() {
+            let stream =
+                TcpStream::connect_timeout(&self.addr, self.timeout).map_err(|source| {
+                    ClientError::Connect {
+                        addr: self.addr.to_string(),
+                        source,
+                    }
+                })?;
+            stream.set_read_timeout(Some(self.timeout))?;
+            stream.set_write_timeout(Some(self.timeout))?;
+            let _ = stream.set_nodelay(true);
+            self.conn = Some(BufReader::new(stream));
+        }
+        Ok(())
+    }
+
+    /// Sends `req` and reads the answer. A kept-alive connection the server closed in the
+    /// meantime is reopened once.
+    pub fn send(&mut self, req: &MockRequest) -> Result<MockResponse, ClientError> {
+        let reused = self.conn.is_some();
+        match self.try_send(req) {
+            Ok(resp) => Ok(resp),
+            Err(ClientError::Io(_) | ClientError::Malformed(_)) if reused => {
+                self.conn = None;
+                self.try_send(req)
+            }
+            Err(e) => {
+                self.conn = None;
+                Err(e)
+            }
+        }
+    }
+
+    fn try_send(&mut self, req: &MockRequest) -> Result<MockResponse, ClientError> {
+        self.connect()?;
+        let head = self.head_of(req);
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(ClientError::Malformed("no connection".into()));
+        };
+        let stream = conn.get_mut();
+        stream.write_all(&head)?;
+        stream.write_all(&req.body)?;
+        stream.flush()?;
+        let (resp, keep) = read_response(conn, req.method == http::Method::HEAD)?;
+        if !keep {
+            self.conn = None;
+        }
+        Ok(resp)
+    }
+
+    fn head_of(&self, req: &MockRequest) -> Vec<u8> {
+        let mut target = format!("{}{}", self.prefix, req.path);
+        if let Some(q) = &req.query {
+            target.push('?');
+            target.push_str(q);
+        }
+        let mut head = format!(
+            "{} {target} HTTP/1.1\r\nhost: {}\r\n",
+            req.method, self.host
+        );
+        for (name, value) in &req.headers {
+            if matches!(
+                name.as_str(),
+                "host" | "content-length" | "transfer-encoding" | "connection"
+            ) {
+                continue;
+            }
+            head.push_str(name.as_str());
+            head.push_str(": ");
+            head.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            head.push_str("\r\n");
+        }
+        if !req.body.is_empty() || matches!(req.method.as_str(), "POST" | "PUT" | "PATCH") {
+            head.push_str(&format!("content-length: {}\r\n", req.body.len()));
+        }
+        head.push_str("\r\n");
+        head.into_bytes()
+    }
+}
+
+/// One answer, and whether the connection stays open after it.
+fn read_response(
+    conn: &mut BufReader<TcpStream>,
+    head_request: bool,
+) -> Result<(MockResponse, bool), ClientError> {
+    let status_line = read_line(conn)?;
+    if status_line.is_empty() {
+        return Err(ClientError::Io(std::io::ErrorKind::UnexpectedEof.into()));
+    }
+    let mut parts = status_line.splitn(3, ' ');
+    let version = parts.next().unwrap_or_default();
+    let status: u16 = parts
+        .next()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| ClientError::Malformed(format!("status line `{status_line}`")))?;
+    let mut headers = Vec::new();
+    let mut header_bytes = 0;
+    loop {
+        let line = read_line(conn)?;
+        if line.is_empty() {
+            break;
+        }
+        header_bytes += line.len();
+        if header_bytes > MAX_BODY {
+            return Err(ClientError::Malformed("header block too large".into()));
+        }
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| ClientError::Malformed(format!("header line `{line}`")))?;
+        let name = HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|_| ClientError::Malformed(format!("header name `{name}`")))?;
+        let value = HeaderValue::from_str(value.trim())
+            .map_err(|_| ClientError::Malformed(format!("header value of {name}")))?;
+        headers.push((name, value));
+    }
+    let get = |n: &str| {
+        headers
+            .iter()
+            .find(|(h, _)| h.as_str() == n)
+            .and_then(|(_, v)| v.to_str().ok())
+    };
+    let connection = get("connection").unwrap_or_default().to_ascii_lowercase();
+    let mut keep = version != "HTTP/1.0" && !connection.contains("close");
+    let bodiless = head_request || status == 204 || status == 304 || (100..200).contains(&status);
+    let body = if bodiless {
+        Vec::new()
+    } else if get("transfer-encoding").is_some_and(|t| t.to_ascii_lowercase().contains("chunked")) {
+        read_chunked(conn)?
+    } else if let Some(len) = get("content-length") {
+        let len: usize = len
+            .trim()
+            .parse()
+            .map_err(|_| ClientError::Malformed(format!("Content-Length `{len}`")))?;
+        if len > MAX_BODY {
+            return Err(ClientError::Malformed(format!("a body of {len} bytes")));
+        }
+        let mut body = vec![0; len];
+        conn.read_exact(&mut body)?;
+        body
+    } else {
+        keep = false;
+        let mut body = Vec::new();
+        conn.take(MAX_BODY as u64).read_to_end(&mut body)?;
+        body
+    };
+    Ok((
+        MockResponse {
+            status,
+            headers,
+            body: Bytes::from(body),
+        },
+        keep,
+    ))
+}
+
+fn read_line(conn: &mut BufReader<TcpStream>) -> Result<String, ClientError> {
+    let mut line = Vec::new();
+    conn.by_ref().take(64 * 1024).read_until(b'\n', &mut line)?;
+    while matches!(line.last(), Some(b'\n' | b'\r')) {
+        line.pop();
+    }
+    String::from_utf8(line).map_err(|_| ClientError::Malformed("a line that is not UTF-8".into()))
+}
+
+fn read_chunked(conn: &mut BufReader<TcpStream>) -> Result<Vec<u8>, ClientError> {
+    let mut body = Vec::new();
+    loop {
+        let line = read_line(conn)?;
+        let size = line.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size, 16)
+            .map_err(|_| ClientError::Malformed(format!("chunk size `{line}`")))?;
+        if size == 0 {
+            // Trailers, up to the empty line.
+            while !read_line(conn)?.is_empty() {}
+            return Ok(body);
+        }
+        if body.len() + size > MAX_BODY {
+            return Err(ClientError::Malformed("body too large".into()));
+        }
+        let start = body.len();
+        body.resize(start + size, 0);
+        conn.read_exact(&mut body[start..])?;
+        read_line(conn)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// A one-shot server answering every request on one connection with `answers`, in turn.
+    fn serve(answers: Vec<&'static str>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream);
+            for answer in answers {
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                reader.get_mut().write_all(answer.as_bytes()).unwrap();
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    fn get(path: &str) -> MockRequest {
+        MockRequest {
+            method: http::Method::GET,
+            path: path.into(),
+            query: None,
+            headers: http::HeaderMap::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    #[test]
+    fn reads_length_and_chunked_bodies_on_one_kept_alive_connection() {
+        let url = serve(vec![
+            "HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-type: text/plain\r\n\r\nhello",
+            "HTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n",
+            "HTTP/1.1 204 No Content\r\n\r\n",
+        ]);
+        let mut client = Client::new(&url, Duration::from_secs(5)).unwrap();
+        let a = client.send(&get("/a")).unwrap();
+        assert_eq!((a.status, &a.body[..]), (200, &b"hello"[..]));
+        assert_eq!(a.header("content-type"), Some("text/plain"));
+        let b = client.send(&get("/b")).unwrap();
+        assert_eq!((b.status, &b.body[..]), (201, &b"abcde"[..]));
+        let c = client.send(&get("/c")).unwrap();
+        assert_eq!((c.status, c.body.len()), (204, 0));
+    }
+
+    #[test]
+    fn an_unreachable_server_is_a_connect_error_and_https_is_refused() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut client =
+            Client::new(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2)).unwrap();
+        assert!(matches!(client.connect(), Err(ClientError::Connect { .. })));
+        assert!(matches!(
+            Client::new("https://127.0.0.1:1", Duration::from_secs(1)),
+            Err(ClientError::BadUrl(_))
+        ));
+    }
+}

@@ -1,0 +1,226 @@
+//! The control API under `/__admin/`, which no document may use: reset a session's world to
+//! the fixtures, read it whole, read and clear its journal (each takes the
+//! `X-Understudy-Session` header like any other request), and list or drop sessions. Answers
+//! are JSON; errors are RFC 9457 problem details. Who may call it at all is `access`'s.
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, header};
+use serde_json::{Map, Value, json};
+
+use crate::mock::access::Denied;
+use crate::mock::engine::Engine;
+use crate::mock::message::{MockRequest, MockResponse, Outcome, error_outcome, push_header};
+use crate::operation::errors::{ErrorCatalog, reason};
+use crate::schema::violation::ErrorFacts;
+use crate::world::state::{now_millis, valid_session_name};
+
+/// The endpoints, for `Allow` and 404 messages.
+const ENDPOINTS: &[(&str, &[Method])] = &[
+    ("/__admin/reset", &[Method::POST]),
+    ("/__admin/state", &[Method::GET]),
+    ("/__admin/requests", &[Method::GET, Method::DELETE]),
+    ("/__admin/sessions", &[Method::GET, Method::DELETE]),
+    ("/__admin/sessions/{name}", &[Method::DELETE]),
+];
+
+/// Where the endpoint of one named session starts.
+const ONE_SESSION: &str = "/__admin/sessions/";
+
+/// The answer to a control request `access` refused.
+pub fn denied(denied: &Denied) -> Outcome {
+    let mut outcome = problem(denied.status(), denied.detail());
+    if let Some(header) = denied.headers() {
+        outcome.response.headers.push(header);
+    }
+    outcome
+}
+
+pub fn handle(engine: &Engine, req: &MockRequest) -> Outcome {
+    if let Some(name) = req.path.strip_prefix(ONE_SESSION) {
+        return one_session(engine, req, name.trim_end_matches('/'));
+    }
+    let path = req.path.trim_end_matches('/');
+    let Some((_, methods)) = ENDPOINTS.iter().find(|(p, _)| *p == path) else {
+        let known: Vec<&str> = ENDPOINTS.iter().map(|(p, _)| *p).collect();
+        return problem(
+            404,
+            format!(
+                "No control endpoint at {}; there are: {}.",
+                req.path,
+                known.join(", ")
+            ),
+        );
+    };
+    if !methods.contains(&req.method) {
+        let allow = methods
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut outcome = problem(405, format!("{} is not allowed on {path}.", req.method));
+        push_header(&mut outcome.response, header::ALLOW, &allow);
+        return outcome;
+    }
+    if path == "/__admin/sessions" {
+        return sessions(engine, &req.method);
+    }
+    let session = match engine.session_of(req, std::time::Instant::now()) {
+        Ok(s) => s,
+        Err(outcome) => return *outcome,
+    };
+    match (req.method.clone(), path) {
+        (Method::POST, "/__admin/reset") => {
+            session.reset(engine.sessions().behaviours());
+            empty(204)
+        }
+        (Method::GET, "/__admin/state") => {
+            let mut apis = Map::new();
+            for (i, api) in engine.apis().iter().enumerate() {
+                let world = match (engine.sessions().behaviours().get(i), session.part(i)) {
+                    (Some(Some(b)), Some(part)) => b.snapshot(part),
+                    _ => Value::Null,
+                };
+                apis.insert(api.name.clone(), world);
+            }
+            json_answer(json!({"session": session.name, "apis": apis}))
+        }
+        (Method::GET, "/__admin/requests") => {
+            json_answer(json!({"session": session.name, "requests": session.journal()}))
+        }
+        (Method::DELETE, "/__admin/requests") => {
+            session.clear_journal();
+            empty(204)
+        }
+        _ => problem(405, format!("{} is not allowed on {path}.", req.method)),
+    }
+}
+
+/// `GET /__admin/sessions`: every session with when it was last used; `DELETE`: drops every
+/// named one.
+fn sessions(engine: &Engine, method: &Method) -> Outcome {
+    let sessions = engine.sessions();
+    if *method == Method::DELETE {
+        let dropped = sessions.remove_named();
+        tracing::info!(
+            dropped,
+            "dropped every named session (DELETE /__admin/sessions)"
+        );
+        return empty(204);
+    }
+    let now = now_millis();
+    let listed: Vec<Value> = sessions
+        .all()
+        .iter()
+        .map(|s| {
+            let last = s.last_used();
+            json!({
+                "name": s.name,
+                "default": s.name.is_empty(),
+                "lastUsed": rfc3339_millis(last),
+                "idleMs": now.saturating_sub(last),
+                "requests": s.journal_len(),
+            })
+        })
+        .collect();
+    json_answer(json!({
+        "maxSessions": sessions.max_named(),
+        "named": listed.len().saturating_sub(1),
+        "sessions": listed,
+    }))
+}
+
+/// `DELETE /__admin/sessions/NAME` (the name percent-encoded as in any path).
+fn one_session(engine: &Engine, req: &MockRequest, raw: &str) -> Outcome {
+    if req.method != Method::DELETE {
+        let mut outcome = problem(
+            405,
+            format!("{} is not allowed on {ONE_SESSION}NAME.", req.method),
+        );
+        push_header(&mut outcome.response, header::ALLOW, "DELETE");
+        return outcome;
+    }
+    let name = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+    if !valid_session_name(&name) {
+        return problem(
+            400,
+            "A session name is 1 to 128 visible ASCII characters (the default session cannot \
+             be dropped: POST /__admin/reset resets it)."
+                .to_owned(),
+        );
+    }
+    if engine.sessions().remove(&name) {
+        tracing::info!(session = %name, "dropped a session (DELETE /__admin/sessions/NAME)");
+        empty(204)
+    } else {
+        problem(404, format!("There is no session named {name:?}."))
+    }
+}
+
+/// Milliseconds since the Unix epoch as an RFC 3339 UTC time (`2026-12-06T13:02:08.123Z`),
+/// with the log line's calendar.
+fn rfc3339_millis(millis: u64) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(24);
+    // Writing to a `String` cannot fail.
+    let _ = crate::text::civil_second(&mut out, millis / 1000);
+    let _ = write!(out, ".{:03}Z", millis % 1000);
+    out
+}
+
+fn problem(status: u16, detail: String) -> Outcome {
+    let facts = ErrorFacts::new(status, reason(status), detail);
+    error_outcome(&ErrorCatalog::default(), facts, Vec::new(), false)
+}
+
+fn empty(status: u16) -> Outcome {
+    outcome(MockResponse {
+        status,
+        headers: Vec::new(),
+        body: Bytes::new(),
+    })
+}
+
+fn json_answer(body: Value) -> Outcome {
+    outcome(MockResponse {
+        status: 200,
+        headers: vec![(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body: Bytes::from(serde_json::to_vec(&body).unwrap_or_default()),
+    })
+}
+
+fn outcome(response: MockResponse) -> Outcome {
+    Outcome {
+        response,
+        operation: None,
+        violations: std::sync::Arc::default(),
+        response_violations: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_written_in_rfc_3339_utc() {
+        // Known instants: the epoch, a leap day, the last millisecond of a leap year, and
+        // the first of 2027 (1,798,761,600 s after the epoch).
+        assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            rfc3339_millis(1_735_689_599_999),
+            "2024-12-31T23:59:59.999Z"
+        );
+        assert_eq!(
+            rfc3339_millis(1_798_761_600_000),
+            "2027-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            rfc3339_millis(1_796_562_128_123),
+            "2026-12-06T13:02:08.123Z"
+        );
+    }
+}

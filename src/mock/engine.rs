@@ -1,0 +1,478 @@
+//! The mock itself: a request in, an answer out, with no HTTP library in sight.
+//!
+//! Dispatch: `/__admin/` to the control API, then the session named by the request, then the
+//! router: unknown paths are 404, other methods 405 with `Allow`, `OPTIONS` answers CORS
+//! preflights, and a routed request is answered by an `Exchange` (credentials, parameters,
+//! body, behaviour or static answer). Every error is rendered in the format the operation's
+//! (or the document's) spec gives, and every request lands in its session's journal.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, Method, header};
+
+use crate::document::load::{RefPolicy, Source};
+use crate::document::problems::{LoadError, Problem, Problems};
+use crate::mock::access::AccessConfig;
+use crate::mock::admin;
+use crate::mock::exchange::Exchange;
+pub use crate::mock::message::{MockRequest, MockResponse, Outcome, RESPONSE_VIOLATIONS};
+use crate::mock::message::{error_outcome, push_header};
+use crate::mock::router::{RouteMatch, RouteSpec, Router, common_prefix};
+use crate::operation::api::{Api, Operation};
+use crate::operation::errors::{ErrorCatalog, reason};
+use crate::schema::violation::ErrorFacts;
+use crate::world::behaviour::Installed;
+use crate::world::fixtures::{self, FixtureSource};
+use crate::world::persist::{self, Loaded, StateFileError};
+use crate::world::state::{
+    JournalEntry, MAX_SESSIONS, SESSION_HEADER, Session, Sessions, valid_session_name,
+};
+
+/// [`SESSION_HEADER`] as a header name, made once.
+static SESSION: HeaderName = HeaderName::from_static(SESSION_HEADER);
+
+/// Where a request leads: [`Engine::route_of`].
+#[derive(Debug)]
+pub enum Routed<'e, 'p> {
+    Operation {
+        api: &'e Api,
+        op: &'e Operation,
+        /// The path parameters' raw (percent-encoded) values, in template order.
+        raw_params: Vec<&'p str>,
+    },
+    /// The path is served, the method is not: what is allowed (as `Allow` lists it).
+    MethodNotAllowed {
+        api: &'e Api,
+        allowed: Vec<Method>,
+    },
+    NotFound,
+}
+
+/// Settings of the mock that are not in any document.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Seeds generated data: same seed, same bodies.
+    pub seed: u64,
+    /// Validate every answer against the spec (tests turn this on).
+    pub check_responses: bool,
+    /// Where the bundled APIs' starting worlds come from.
+    pub fixtures: FixtureSource,
+    /// Most named sessions kept at once; a new one past this takes the place of the one
+    /// idle the longest.
+    pub max_sessions: usize,
+    /// Who may reach the control API and the served APIs, and CORS (see `access`).
+    pub access: AccessConfig,
+    /// Which files the documents' `$ref`s may read (see `ref_policy`).
+    pub refs: RefPolicy,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            check_responses: cfg!(debug_assertions),
+            fixtures: FixtureSource::Bundled,
+            max_sessions: MAX_SESSIONS,
+            access: AccessConfig::default(),
+            refs: RefPolicy::default(),
+        }
+    }
+}
+
+pub struct Engine {
+    apis: Vec<Api>,
+    router: Router,
+    config: EngineConfig,
+    sessions: Sessions,
+    /// Each API's fixture text (bundled APIs only), for the state file's fingerprint.
+    fixture_texts: Vec<Option<String>>,
+    /// Varies `Prefer: dynamic=true` answers from one request to the next.
+    dynamic: AtomicU64,
+}
+
+impl Engine {
+    /// Loads every source; fails with every problem of every document that cannot be served.
+    /// Their `$ref`s read only the files `config.refs` allows.
+    pub fn load(sources: &[Source], config: EngineConfig) -> Result<Engine, Vec<LoadError>> {
+        let apis = Api::load_all(sources, &config.refs)?;
+        Engine::new(apis, config).map_err(|e| vec![e])
+    }
+
+    /// Routes the given APIs; mount collisions and route conflicts fail.
+    pub fn new(apis: Vec<Api>, config: EngineConfig) -> Result<Engine, LoadError> {
+        let mut problems = Problems::default();
+        for (i, a) in apis.iter().enumerate() {
+            for b in &apis[..i] {
+                if a.mount == b.mount {
+                    problems.error(
+                        &a.name,
+                        "/servers/0/url",
+                        format!(
+                            "`{}` and `{}` are both mounted at `{}`: give one another server URL",
+                            b.name,
+                            a.name,
+                            if a.mount.is_empty() { "/" } else { &a.mount }
+                        ),
+                    );
+                }
+            }
+            for op in &a.operations {
+                if op.route.starts_with("/__admin") {
+                    problems.error(
+                        &a.name,
+                        &crate::document::refs::pointer_join("/paths", &[&op.template]),
+                        "paths under /__admin/ are reserved for understudy's own control API",
+                    );
+                }
+            }
+        }
+        let routes = apis.iter().enumerate().flat_map(|(ai, api)| {
+            api.operations
+                .iter()
+                .enumerate()
+                .map(move |(oi, op)| RouteSpec {
+                    op: (ai, oi),
+                    method: &op.method,
+                    route: &op.route,
+                    file: &api.name,
+                    pointer: crate::document::refs::pointer_join("/paths", &[&op.template]),
+                })
+        });
+        let homes = apis
+            .iter()
+            .enumerate()
+            .map(|(i, api)| {
+                let home = if api.mount.is_empty() {
+                    let prefix = common_prefix(api.operations.iter().map(|o| o.route.as_str()));
+                    let first = prefix
+                        .trim_start_matches('/')
+                        .split('/')
+                        .next()
+                        .unwrap_or_default();
+                    format!("/{first}")
+                } else {
+                    api.mount.clone()
+                };
+                (i, home)
+            })
+            .collect();
+        let router = Router::build(routes, homes, &mut problems);
+        let mut behaviours = Vec::with_capacity(apis.len());
+        let mut fixture_texts = Vec::with_capacity(apis.len());
+        for api in &apis {
+            match fixtures::install(api, &config.fixtures) {
+                Ok(installed) => {
+                    behaviours.push(installed.behaviour);
+                    fixture_texts.push(installed.fixture);
+                }
+                Err(e) => {
+                    problems.error(&e.file, &e.entry, e.message);
+                    behaviours.push(None);
+                    fixture_texts.push(None);
+                }
+            }
+        }
+        if problems.has_errors() {
+            return Err(LoadError {
+                name: "the served documents".to_owned(),
+                problems: problems.errors().cloned().collect::<Vec<Problem>>(),
+            });
+        }
+        Ok(Engine {
+            apis,
+            router,
+            sessions: Sessions::new(behaviours, config.max_sessions),
+            config,
+            fixture_texts,
+            dynamic: AtomicU64::new(0),
+        })
+    }
+
+    pub fn apis(&self) -> &[Api] {
+        &self.apis
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
+    /// The served APIs and their sessions, as the state file sees them.
+    pub fn served(&self) -> persist::Served<'_> {
+        persist::Served {
+            apis: &self.apis,
+            fixture_texts: &self.fixture_texts,
+            sessions: &self.sessions,
+        }
+    }
+
+    /// Saves every session's world to the state file `path`, atomically (see `persist`);
+    /// how many sessions were saved.
+    pub fn save_state(&self, path: &Path) -> Result<usize, StateFileError> {
+        persist::save(&self.served(), path)
+    }
+
+    /// Replaces every session with those of the state file `path`. A missing file is no
+    /// error (the worlds stay the fixtures'; saving creates it); a file that cannot be read,
+    /// is corrupt, of another format version or made for other documents or fixtures is
+    /// refused, and so is a directory the file could not be saved in; nothing changes then.
+    pub fn load_state(&self, path: &Path) -> Result<Loaded, StateFileError> {
+        persist::load(&self.served(), path)
+    }
+
+    /// The behaviour of API `index`, if it has one.
+    pub(crate) fn behaviour(&self, index: usize) -> Option<&Arc<dyn Installed>> {
+        self.sessions
+            .behaviours()
+            .get(index)
+            .and_then(Option::as_ref)
+    }
+
+    pub(crate) fn next_dynamic(&self) -> u64 {
+        self.dynamic.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Where a request leads among the served operations, without answering it: the contract
+    /// checks use this to judge traffic the mock did not answer itself.
+    pub fn route_of<'p>(&self, method: &Method, path: &'p str) -> Routed<'_, 'p> {
+        match self.router.find(method, path) {
+            RouteMatch::Found { op, values, .. } => Routed::Operation {
+                api: &self.apis[op.0],
+                op: &self.apis[op.0].operations[op.1],
+                raw_params: values,
+            },
+            RouteMatch::MethodNotAllowed { allowed, api } => Routed::MethodNotAllowed {
+                api: &self.apis[api],
+                allowed,
+            },
+            RouteMatch::NotFound { .. } => Routed::NotFound,
+        }
+    }
+
+    /// Answers one request. Requests under `/__admin/` control the mock; every other request
+    /// is answered in its session's world and recorded in its journal.
+    pub fn handle(&self, req: &MockRequest) -> Outcome {
+        let started = std::time::Instant::now();
+        if req.path == "/__admin" || req.path.starts_with("/__admin/") {
+            // For the local user only: never CORS headers, and never a web page's request.
+            return match self.config.access.control(&req.headers) {
+                Ok(()) => admin::handle(self, req),
+                Err(denied) => admin::denied(&denied),
+            };
+        }
+        if let Err(denied) = self.config.access.api(&req.headers) {
+            // Not this server's host (a DNS rebinding): no session is touched, no CORS.
+            return self.refusal(req, denied.status(), denied.detail());
+        }
+        let session = match self.session_of(req, started) {
+            Ok(s) => s,
+            Err(mut outcome) => {
+                self.add_cors(&req.headers, &mut outcome.response);
+                return *outcome;
+            }
+        };
+        let mut outcome = self.route(req, &session);
+        if req.method == Method::HEAD {
+            outcome.response.body = Bytes::new();
+        }
+        self.add_cors(&req.headers, &mut outcome.response);
+        if let Some(first) = outcome.response_violations.first() {
+            // Visible to the client, so a test suite notices a mock that breaks its spec.
+            let note = format!("{}; first: {first}", outcome.response_violations.len());
+            push_header(&mut outcome.response, RESPONSE_VIOLATIONS.clone(), &note);
+        }
+        session.record(JournalEntry {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            query: req.query.clone(),
+            operation: outcome.operation.clone(),
+            status: outcome.response.status,
+            violations: Arc::clone(&outcome.violations),
+            micros: started.elapsed().as_micros() as u64,
+        });
+        outcome
+    }
+
+    /// The session a request names in `X-Understudy-Session` (the default one without it),
+    /// marked as used at `at`.
+    pub(crate) fn session_of(
+        &self,
+        req: &MockRequest,
+        at: std::time::Instant,
+    ) -> Result<Arc<Session>, Box<Outcome>> {
+        let name = match req.headers.get(&SESSION) {
+            None => "",
+            Some(v) => match v.to_str() {
+                Ok(name) if valid_session_name(name) => name,
+                _ => {
+                    let facts = ErrorFacts::new(
+                        400,
+                        reason(400),
+                        "X-Understudy-Session must be 1 to 128 visible ASCII characters.",
+                    );
+                    return Err(Box::new(error_outcome(
+                        &ErrorCatalog::default(),
+                        facts,
+                        Vec::new(),
+                        false,
+                    )));
+                }
+            },
+        };
+        Ok(self.sessions.get_at(name, at))
+    }
+
+    /// Answers a request the server could not read whole (a body over the limit), in the
+    /// error format of the operation it was meant for.
+    pub fn reject(&self, req: &MockRequest, status: u16, detail: String) -> Outcome {
+        let mut outcome = self.refusal(req, status, detail);
+        self.add_cors(&req.headers, &mut outcome.response);
+        outcome
+    }
+
+    /// [`Engine::reject`] without CORS headers.
+    fn refusal(&self, req: &MockRequest, status: u16, detail: String) -> Outcome {
+        let facts = ErrorFacts::new(status, reason(status), detail).with_instance(req.path.clone());
+        let check = self.config.check_responses;
+        match self.router.find(&req.method, &req.path) {
+            RouteMatch::Found { op, .. } => {
+                let operation = &self.apis[op.0].operations[op.1];
+                let mut o = error_outcome(&operation.errors, facts, Vec::new(), check);
+                o.operation = Some(Arc::clone(&operation.id));
+                o
+            }
+            RouteMatch::MethodNotAllowed { api, .. } | RouteMatch::NotFound { api: Some(api) } => {
+                error_outcome(&self.apis[api].errors, facts, Vec::new(), check)
+            }
+            RouteMatch::NotFound { api: None } => {
+                error_outcome(&ErrorCatalog::default(), facts, Vec::new(), check)
+            }
+        }
+    }
+
+    fn route(&self, req: &MockRequest, session: &Session) -> Outcome {
+        match self.router.find(&req.method, &req.path) {
+            RouteMatch::Found { op, values, .. } => {
+                let api = &self.apis[op.0];
+                let operation = &api.operations[op.1];
+                let mut outcome = Exchange {
+                    engine: self,
+                    api_index: op.0,
+                    api,
+                    op: operation,
+                    req,
+                    raw_path_params: &values,
+                    session,
+                }
+                .answer();
+                outcome.operation = Some(Arc::clone(&operation.id));
+                outcome
+            }
+            RouteMatch::MethodNotAllowed { allowed, api } => {
+                if req.method == Method::OPTIONS {
+                    let cors = self.config.access.cors_allows(&req.headers);
+                    return preflight(req, &allowed, cors);
+                }
+                let allow = allowed
+                    .iter()
+                    .map(Method::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let facts = ErrorFacts::new(
+                    405,
+                    reason(405),
+                    format!(
+                        "{} is not allowed on {}; allowed: {allow}.",
+                        req.method, req.path
+                    ),
+                )
+                .with_instance(req.path.clone());
+                let mut outcome = error_outcome(
+                    &self.apis[api].errors,
+                    facts,
+                    Vec::new(),
+                    self.config.check_responses,
+                );
+                push_header(&mut outcome.response, header::ALLOW, &allow);
+                outcome
+            }
+            RouteMatch::NotFound { api } => {
+                let facts = ErrorFacts::new(
+                    404,
+                    reason(404),
+                    format!("No operation of the served documents matches {}.", req.path),
+                )
+                .with_instance(req.path.clone());
+                let catalog = api.map(|i| &self.apis[i].errors);
+                match catalog {
+                    Some(c) => error_outcome(c, facts, Vec::new(), self.config.check_responses),
+                    None => error_outcome(
+                        &ErrorCatalog::default(),
+                        facts,
+                        Vec::new(),
+                        self.config.check_responses,
+                    ),
+                }
+            }
+        }
+    }
+
+    /// CORS headers on a served API's answer, as `--cors` says.
+    fn add_cors(&self, request_headers: &HeaderMap, response: &mut MockResponse) {
+        self.config
+            .access
+            .cors_headers(request_headers, &mut response.headers);
+    }
+
+    /// The seed of an operation's static generated bodies.
+    pub(crate) fn static_seed(&self, api: &Api, op: &Operation, status: u16, media: &str) -> u64 {
+        crate::seed::static_seed(self.config.seed, &api.name, &op.id, status, media)
+    }
+}
+
+/// `OPTIONS` on a known path: a CORS preflight answer (when `cors` lets the request's origin
+/// read the API), or the list of methods.
+fn preflight(req: &MockRequest, allowed: &[Method], cors: bool) -> Outcome {
+    let allow = allowed
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut response = MockResponse {
+        status: 204,
+        headers: Vec::new(),
+        body: Bytes::new(),
+    };
+    push_header(&mut response, header::ALLOW, &allow);
+    if cors
+        && req
+            .headers
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        push_header(&mut response, header::ACCESS_CONTROL_ALLOW_METHODS, &allow);
+        let requested = req
+            .headers
+            .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("*")
+            .to_owned();
+        push_header(
+            &mut response,
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            &requested,
+        );
+        push_header(&mut response, header::ACCESS_CONTROL_MAX_AGE, "86400");
+    }
+    Outcome {
+        response,
+        operation: None,
+        violations: Arc::default(),
+        response_violations: Vec::new(),
+    }
+}

@@ -1,0 +1,126 @@
+//! Proptest strategies from the schemas: valid values, and values that break exactly one
+//! constraint (and say which). The property tests and `understudy check` share them (whole
+//! requests are built on them in `conformance::fuzz`).
+//!
+//! - `node`: a schema compiled once into a tree of nodes, and the valid values of each.
+//! - `invalid`: the ways to break one constraint of a compiled schema.
+//! - `pattern`: strings matching ECMA-262 `pattern`s.
+//!
+//! Implementation rationale: values are built by composing proptest strategies (ranges,
+//! collections, `Union`s, regex strings) rather than by mapping a random seed, so a failing
+//! case shrinks towards a minimal one: fewer optional properties, shorter arrays and strings,
+//! numbers nearer zero or the bound. Filters are used only where construction cannot decide
+//! (an `oneOf` value must not match another branch, items must be unique, a `not`), and check
+//! with the generator's quick matcher.
+
+pub(crate) mod invalid;
+mod node;
+mod pattern;
+
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use serde_json::Value;
+
+pub use crate::schema::generate::Direction;
+
+use crate::document::refs::{Located, RefError, Resources};
+use crate::schema::validators::SchemaLoc;
+use crate::schema::violation::Segment;
+
+/// Which constraint an invalid value breaks, and where in the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    /// The JSON Schema keyword, as the validator reports it (`type`, `required`, `minimum`,
+    /// `maxLength`, `pattern`, `enum`, `format`, `additionalProperties`, `anyOf`, ...).
+    pub keyword: String,
+    /// The instance location; for `required` and `additionalProperties` the property is the
+    /// last step, as violations name it.
+    pub path: Vec<Segment>,
+}
+
+/// A value that breaks exactly one constraint of its schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    pub value: Value,
+    pub broken: Broken,
+}
+
+/// Why a schema has no strategy.
+#[derive(Debug, thiserror::Error)]
+pub enum FuzzError {
+    #[error("cannot follow a `$ref` at {at}: {source}")]
+    Ref {
+        at: String,
+        #[source]
+        source: RefError,
+    },
+    #[error("no value satisfies the schema at {at}: {reason}")]
+    Unsatisfiable { at: String, reason: String },
+    #[error("the schema at {at} requires itself without end")]
+    Recursion { at: String },
+}
+
+/// A schema compiled for one direction: build once, draw strategies from it as often as
+/// needed.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub(crate) node: node::Node,
+}
+
+impl Compiled {
+    /// Values the schema accepts.
+    pub fn valid(&self) -> BoxedStrategy<Value> {
+        self.node.valid()
+    }
+
+    /// Values breaking one constraint each; `None` when the schema has no constraint to break
+    /// (`{}`).
+    pub fn invalid(&self) -> Option<BoxedStrategy<Invalid>> {
+        let cases = invalid::invalids(&self.node);
+        if cases.is_empty() {
+            return None;
+        }
+        Some(proptest::strategy::Union::new(cases.into_iter().map(invalid::Case::strategy)).boxed())
+    }
+}
+
+/// Compiles `schema` (found in `resources`, whose `$ref`s it may follow) for `direction`:
+/// requests leave out `readOnly` properties, responses `writeOnly` ones.
+pub fn compile(
+    resources: &Arc<Resources>,
+    schema: Located<'_>,
+    direction: Direction,
+) -> Result<Compiled, FuzzError> {
+    let compiler = node::Compiler {
+        resources,
+        direction,
+    };
+    let node = compiler.compile(&[schema], &[], &[], "", 0)?;
+    Ok(Compiled { node })
+}
+
+/// Valid values of `schema`.
+pub fn valid(
+    resources: &Arc<Resources>,
+    schema: Located<'_>,
+    direction: Direction,
+) -> Result<BoxedStrategy<Value>, FuzzError> {
+    Ok(compile(resources, schema, direction)?.valid())
+}
+
+/// Values of `schema` breaking one constraint each (`Ok(None)`: nothing to break).
+pub fn invalid(
+    resources: &Arc<Resources>,
+    schema: Located<'_>,
+    direction: Direction,
+) -> Result<Option<BoxedStrategy<Invalid>>, FuzzError> {
+    Ok(compile(resources, schema, direction)?.invalid())
+}
+
+/// The schema at `loc` in `resources`.
+pub fn schema_at<'r>(resources: &'r Resources, loc: &SchemaLoc) -> Option<Located<'r>> {
+    let value = loc.get(resources)?;
+    let (base, _) = resources.files().find(|(uri, _)| *uri == loc.file)?;
+    Some(Located { base, value })
+}

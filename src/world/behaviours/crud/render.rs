@@ -1,0 +1,353 @@
+//! Values CRUD makes: ids, items filled in from their schema, merge patches, and answers in
+//! the shape each operation's response schema gives them.
+
+use serde_json::{Map, Value};
+
+use super::answers::{ListShape, Target};
+use super::infer::Model;
+use crate::document::refs::Resources;
+use crate::schema::generate::{self, Direction, GenOptions, Rng};
+use crate::schema::validators::CompiledSchema;
+use crate::schema::violation::{Location, Violation};
+
+/// A value generated for `schema` that satisfies it: schema examples first, then several
+/// seeds without them. `None` when the schema defeats the generator.
+pub fn generated(resources: &Resources, schema: &CompiledSchema, seed: u64) -> Option<Value> {
+    let located = super::infer::located(resources, schema)?;
+    (0..8u64).find_map(|i| {
+        let opts = GenOptions {
+            seed: mix(seed, i),
+            direction: Direction::Response,
+            use_examples: i == 0,
+            ..GenOptions::default()
+        };
+        generate::generate(resources, located, &opts)
+            .ok()
+            .filter(|v| schema.is_valid(v))
+    })
+}
+
+/// A seed for the `n`-th thing made from `seed`.
+pub fn mix(seed: u64, n: u64) -> u64 {
+    Rng::new(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)).next_u64()
+}
+
+/// The key an id is stored under: `1` whether it came as the number 1 or the text "1".
+pub fn key_of(id: &Value) -> String {
+    match id {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (_, Some(u), _) => u.to_string(),
+            (_, _, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => (f as i64).to_string(),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// A UUID with the version 4 layout, made from `seed` and `n`: the same calls give the same
+/// ids on every run.
+pub fn uuid(seed: u64, n: u64) -> String {
+    let mut rng = Rng::new(mix(seed, n));
+    let (a, b) = (rng.next_u64(), rng.next_u64());
+    let a = (a & !0xF000) | 0x4000;
+    let b = (b & !(0xC000 << 48)) | (0x8000 << 48);
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xFFFF,
+        a & 0xFFFF,
+        b >> 48,
+        b & 0xFFFF_FFFF_FFFF
+    )
+}
+
+/// Applies a JSON merge patch (RFC 7396): members set to `null` are removed.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(members) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    if let Value::Object(t) = target {
+        for (k, v) in members {
+            if v.is_null() {
+                t.remove(k);
+            } else {
+                merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+    }
+}
+
+/// A client's members for an item: the ones the server owns (`readOnly`) dropped, and, where
+/// the item schema allows no others, the undeclared ones.
+pub fn client_members(model: &Model, body: &Map<String, Value>) -> Map<String, Value> {
+    body.iter()
+        .filter(|(k, _)| !model.read_only.contains(k))
+        .filter(|(k, _)| model.closed.as_ref().is_none_or(|c| c.contains(k)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// An item from the client's members: whatever the item schema requires that the client did
+/// not send is generated. The violations when the result still breaks the item schema.
+pub fn compose(
+    resources: &Resources,
+    model: &Model,
+    members: Map<String, Value>,
+    seed: u64,
+) -> Result<Value, Vec<Violation>> {
+    let Some(schema) = &model.schema else {
+        return Ok(Value::Object(members));
+    };
+    let filler = generated(resources, schema, seed);
+    let mut item = members.clone();
+    if let Some(Value::Object(filler)) = &filler {
+        for name in &model.required {
+            if !item.contains_key(name)
+                && let Some(v) = filler.get(name)
+            {
+                item.insert(name.clone(), v.clone());
+            }
+        }
+    }
+    let item = Value::Object(item);
+    let violations = schema.violations(&item, &Location::Body);
+    if violations.is_empty() {
+        return Ok(item);
+    }
+    // Schemas whose requirements are not plain `required` lists (`oneOf`, dependencies):
+    // the whole generated item under the client's members.
+    if let Some(Value::Object(mut full)) = filler {
+        full.extend(members);
+        let full = Value::Object(full);
+        if schema.is_valid(&full) {
+            return Ok(full);
+        }
+    }
+    Err(violations)
+}
+
+/// Checks an item against the item schema.
+pub fn violations(model: &Model, item: &Value) -> Vec<Violation> {
+    model
+        .schema
+        .as_ref()
+        .map(|s| s.violations(item, &Location::Body))
+        .unwrap_or_default()
+}
+
+fn visible(model: &Model, item: &Value) -> Value {
+    match item {
+        Value::Object(m) if !model.write_only.is_empty() => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !model.write_only.contains(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// A stored item in the shape of an answer's schema; `None` when no value of that schema
+/// can carry it (the static answer is used then).
+pub fn item_answer(
+    resources: &Resources,
+    target: &Target,
+    model: &Model,
+    item: &Value,
+    seed: u64,
+) -> Option<Value> {
+    let item = visible(model, item);
+    let Some(schema) = &target.schema else {
+        return Some(item);
+    };
+    if target.same_as_item {
+        return Some(item);
+    }
+    if let Some(member) = &target.wrap {
+        let mut wrapped = target.template.clone();
+        wrapped.insert(member.clone(), item.clone());
+        let wrapped = Value::Object(wrapped);
+        if schema.is_valid(&wrapped) {
+            return Some(wrapped);
+        }
+    }
+    if schema.is_valid(&item) {
+        return Some(item);
+    }
+    // Another schema (a summary, a different type): the item's members it can hold, over a
+    // generated value.
+    let mut base = generated(resources, schema, seed)?;
+    if let (Value::Object(b), Value::Object(i)) = (&mut base, &item) {
+        let mut over = b.clone();
+        for (k, v) in i {
+            if target.closed.as_ref().is_none_or(|c| c.contains(k)) {
+                over.insert(k.clone(), v.clone());
+            }
+        }
+        let over = Value::Object(over);
+        if schema.is_valid(&over) {
+            return Some(over);
+        }
+    }
+    Some(base)
+}
+
+/// One page of a list answer.
+#[derive(Debug)]
+pub struct PageFacts<'a> {
+    pub items: Vec<&'a Value>,
+    pub total: usize,
+    pub more: bool,
+    /// The cursor to send for the next page (cursor paging only).
+    pub next: Option<u64>,
+    pub limit: Option<usize>,
+    pub offset: usize,
+    pub page: Option<i64>,
+}
+
+/// A page in the shape of the list operation's schema; `None` when that schema cannot hold
+/// it (the static answer is used then).
+pub fn page_answer(
+    target: &Target,
+    shape: &ListShape,
+    model: &Model,
+    page: PageFacts<'_>,
+) -> Option<Value> {
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|item| {
+            let v = visible(model, item);
+            match (&shape.items_closed, v) {
+                (Some(declared), Value::Object(m)) if !shape.items_same => Value::Object(
+                    m.into_iter()
+                        .filter(|(k, _)| declared.contains(k))
+                        .collect(),
+                ),
+                (_, v) => v,
+            }
+        })
+        .collect();
+    let body = match &shape.array {
+        None => Value::Array(items),
+        Some(array) => {
+            let mut body = shape.template.clone();
+            body.insert(array.clone(), Value::Array(items));
+            for name in &shape.total {
+                body.insert(name.clone(), Value::from(page.total));
+            }
+            for name in &shape.has_more {
+                body.insert(name.clone(), Value::Bool(page.more));
+            }
+            if let Some(limit) = page.limit {
+                for name in &shape.limit {
+                    body.insert(name.clone(), Value::from(limit));
+                }
+            }
+            for name in &shape.offset {
+                body.insert(name.clone(), Value::from(page.offset));
+            }
+            if let Some(number) = page.page {
+                for name in &shape.page {
+                    body.insert(name.clone(), Value::from(number));
+                }
+            }
+            if let Some(next) = &shape.next {
+                let value = match page.next {
+                    Some(seq) if next.integer => Some(Value::from(seq)),
+                    Some(seq) => Some(Value::String(seq.to_string())),
+                    None => next.last.clone(),
+                };
+                match value {
+                    Some(v) => body.insert(next.name.clone(), v),
+                    None => body.remove(&next.name),
+                };
+            }
+            Value::Object(body)
+        }
+    };
+    match &target.schema {
+        Some(schema) if !schema.is_valid(&body) => None,
+        _ => Some(body),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patches_follow_rfc_7396() {
+        // The examples of RFC 7396, appendix A.
+        let cases = [
+            (json!({"a": "b"}), json!({"a": "c"}), json!({"a": "c"})),
+            (
+                json!({"a": "b"}),
+                json!({"b": "c"}),
+                json!({"a": "b", "b": "c"}),
+            ),
+            (json!({"a": "b"}), json!({"a": null}), json!({})),
+            (
+                json!({"a": "b", "b": "c"}),
+                json!({"a": null}),
+                json!({"b": "c"}),
+            ),
+            (json!({"a": ["b"]}), json!({"a": "c"}), json!({"a": "c"})),
+            (
+                json!({"a": {"b": "c"}}),
+                json!({"a": {"b": "d", "c": null}}),
+                json!({"a": {"b": "d"}}),
+            ),
+            (
+                json!({"a": [{"b": "c"}]}),
+                json!({"a": [1]}),
+                json!({"a": [1]}),
+            ),
+            (
+                json!({"e": null}),
+                json!({"a": 1}),
+                json!({"e": null, "a": 1}),
+            ),
+            (
+                json!([1, 2]),
+                json!({"a": "b", "c": null}),
+                json!({"a": "b"}),
+            ),
+            (
+                json!({}),
+                json!({"a": {"bb": {"ccc": null}}}),
+                json!({"a": {"bb": {}}}),
+            ),
+            (json!({"a": "b"}), json!(["c"]), json!(["c"])),
+        ];
+        for (mut target, patch, want) in cases {
+            merge_patch(&mut target, &patch);
+            assert_eq!(target, want, "patch {patch}");
+        }
+    }
+
+    #[test]
+    fn ids_are_keyed_alike_as_numbers_and_text() {
+        assert_eq!(key_of(&json!(1)), "1");
+        assert_eq!(key_of(&json!("1")), "1");
+        assert_eq!(key_of(&json!(1.0)), "1");
+        assert_eq!(key_of(&json!("a b")), "a b");
+    }
+
+    #[test]
+    fn uuids_have_the_version_4_layout_and_repeat_per_seed() {
+        let u = uuid(7, 1);
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"), "{u}");
+        assert_eq!(u, uuid(7, 1));
+        assert_ne!(u, uuid(7, 2));
+    }
+}
