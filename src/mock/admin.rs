@@ -197,6 +197,7 @@ fn outcome(response: MockResponse) -> Outcome {
         operation: None,
         violations: std::sync::Arc::default(),
         response_violations: Vec::new(),
+        cause: None,
     }
 }
 

@@ -19,11 +19,11 @@ use crate::mock::access::AccessConfig;
 use crate::mock::admin;
 use crate::mock::exchange::Exchange;
 pub use crate::mock::message::{MockRequest, MockResponse, Outcome, RESPONSE_VIOLATIONS};
-use crate::mock::message::{error_outcome, push_header};
+use crate::mock::message::{push_header, refuse};
+use crate::mock::rejection::RequestError;
 use crate::mock::router::{RouteMatch, RouteSpec, Router, common_prefix};
 use crate::operation::api::{Api, Operation};
-use crate::operation::errors::{ErrorCatalog, reason};
-use crate::schema::violation::ErrorFacts;
+use crate::operation::errors::ErrorCatalog;
 use crate::world::behaviour::Installed;
 use crate::world::fixtures::{self, FixtureSource};
 use crate::world::persist::{self, Loaded, StateFileError};
@@ -311,17 +311,9 @@ impl Engine {
             Some(v) => match v.to_str() {
                 Ok(name) if valid_session_name(name) => name,
                 _ => {
-                    let facts = ErrorFacts::new(
-                        400,
-                        reason(400),
-                        "X-Understudy-Session must be 1 to 128 visible ASCII characters.",
-                    );
-                    return Err(Box::new(error_outcome(
-                        &ErrorCatalog::default(),
-                        facts,
-                        Vec::new(),
-                        false,
-                    )));
+                    let error = RequestError::BadSession;
+                    let catalog = ErrorCatalog::default();
+                    return Err(Box::new(refuse(&catalog, error, &req.path, false)));
                 }
             },
         };
@@ -338,21 +330,20 @@ impl Engine {
 
     /// [`Engine::reject`] without CORS headers.
     fn refusal(&self, req: &MockRequest, status: u16, detail: String) -> Outcome {
-        let facts = ErrorFacts::new(status, reason(status), detail).with_instance(req.path.clone());
+        let error = RequestError::Edge { status, detail };
         let check = self.config.check_responses;
+        let none = ErrorCatalog::default();
         match self.router.find(&req.method, &req.path) {
             RouteMatch::Found { op, .. } => {
                 let operation = &self.apis[op.0].operations[op.1];
-                let mut o = error_outcome(&operation.errors, facts, Vec::new(), check);
+                let mut o = refuse(&operation.errors, error, &req.path, check);
                 o.operation = Some(Arc::clone(&operation.id));
                 o
             }
             RouteMatch::MethodNotAllowed { api, .. } | RouteMatch::NotFound { api: Some(api) } => {
-                error_outcome(&self.apis[api].errors, facts, Vec::new(), check)
+                refuse(&self.apis[api].errors, error, &req.path, check)
             }
-            RouteMatch::NotFound { api: None } => {
-                error_outcome(&ErrorCatalog::default(), facts, Vec::new(), check)
-            }
+            RouteMatch::NotFound { api: None } => refuse(&none, error, &req.path, check),
         }
     }
 
@@ -384,41 +375,21 @@ impl Engine {
                     .map(Method::as_str)
                     .collect::<Vec<_>>()
                     .join(", ");
-                let facts = ErrorFacts::new(
-                    405,
-                    reason(405),
-                    format!(
-                        "{} is not allowed on {}; allowed: {allow}.",
-                        req.method, req.path
-                    ),
-                )
-                .with_instance(req.path.clone());
-                let mut outcome = error_outcome(
-                    &self.apis[api].errors,
-                    facts,
-                    Vec::new(),
-                    self.config.check_responses,
-                );
-                push_header(&mut outcome.response, header::ALLOW, &allow);
-                outcome
+                let error = RequestError::MethodNotAllowed {
+                    method: req.method.clone(),
+                    path: req.path.clone(),
+                    allow,
+                };
+                let check = self.config.check_responses;
+                refuse(&self.apis[api].errors, error, &req.path, check)
             }
             RouteMatch::NotFound { api } => {
-                let facts = ErrorFacts::new(
-                    404,
-                    reason(404),
-                    format!("No operation of the served documents matches {}.", req.path),
-                )
-                .with_instance(req.path.clone());
-                let catalog = api.map(|i| &self.apis[i].errors);
-                match catalog {
-                    Some(c) => error_outcome(c, facts, Vec::new(), self.config.check_responses),
-                    None => error_outcome(
-                        &ErrorCatalog::default(),
-                        facts,
-                        Vec::new(),
-                        self.config.check_responses,
-                    ),
-                }
+                let error = RequestError::NotFound {
+                    path: req.path.clone(),
+                };
+                let none = ErrorCatalog::default();
+                let catalog = api.map_or(&none, |i| &self.apis[i].errors);
+                refuse(catalog, error, &req.path, self.config.check_responses)
             }
         }
     }
@@ -474,5 +445,6 @@ fn preflight(req: &MockRequest, allowed: &[Method], cors: bool) -> Outcome {
         operation: None,
         violations: Arc::default(),
         response_violations: Vec::new(),
+        cause: None,
     }
 }

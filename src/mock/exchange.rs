@@ -9,16 +9,14 @@ use http::{HeaderName, HeaderValue, header};
 use serde_json::Value;
 
 use crate::mock::engine::Engine;
-use crate::mock::message::{
-    MockRequest, MockResponse, Outcome, error_outcome, push_header, render_error,
-};
+use crate::mock::message::{MockRequest, MockResponse, Outcome, refuse};
+use crate::mock::rejection::{RequestError, is_malformed};
 use crate::operation::api::{Api, Operation};
-use crate::operation::errors::reason;
 use crate::operation::negotiate;
 use crate::operation::params::{self, ParamIn};
 use crate::operation::respond::{self, Answer, Prefer};
 use crate::operation::security::{CredentialSources, SchemeKind};
-use crate::schema::violation::{ErrorFacts, Location, Segment, Violation};
+use crate::schema::violation::{Location, Segment, Violation};
 use crate::world::behaviour::{Call, ParamValues, Reply};
 use crate::world::state::Session;
 
@@ -68,7 +66,10 @@ impl Exchange<'_> {
         let credentials = match self.op.security.check(&sources) {
             Ok(c) => c,
             Err(unauthenticated) => {
-                return self.unauthenticated(unauthenticated.detail, &unauthenticated.challenges);
+                return self.refuse(RequestError::Unauthenticated {
+                    detail: unauthenticated.detail,
+                    challenges: unauthenticated.challenges,
+                });
             }
         };
         let caller = match self.caller(&credentials) {
@@ -78,25 +79,11 @@ impl Exchange<'_> {
         let (mut violations, values) = reader.parameters(&query, &cookies);
         let body = match reader.body(&mut violations) {
             Ok(b) => b,
-            Err(detail) => {
-                let facts =
-                    ErrorFacts::new(415, reason(415), detail).with_instance(req.path.clone());
-                return self.error(facts, Vec::new());
-            }
+            Err(detail) => return self.refuse(RequestError::UnsupportedMediaType { detail }),
         };
         if !violations.is_empty() {
             let status = reader.rejection_status(&violations);
-            let malformed = violations.iter().find(|v| is_malformed(v));
-            let detail = match (malformed, violations.len()) {
-                // A body that cannot be read says so first, with its line and column.
-                (Some(m), _) => m.message.to_string(),
-                (None, 1) => "The request has 1 violation.".to_owned(),
-                (None, n) => format!("The request has {n} violations."),
-            };
-            let facts = ErrorFacts::new(status, reason(status), detail)
-                .with_violations(violations)
-                .with_instance(req.path.clone());
-            return self.error_listing(facts);
+            return self.refuse(RequestError::Invalid { status, violations });
         }
         let prefer = Prefer::parse(req.headers.get(&PREFER).and_then(|v| v.to_str().ok()));
         // Prism's preferences ask for the spec's static answers: they bypass behaviours.
@@ -108,13 +95,11 @@ impl Exchange<'_> {
         self.success()
     }
 
-    fn unauthenticated(&self, detail: String, challenges: &[String]) -> Outcome {
-        let facts = ErrorFacts::new(401, reason(401), detail).with_instance(self.req.path.clone());
-        let mut outcome = self.error(facts, Vec::new());
-        for challenge in challenges {
-            push_header(&mut outcome.response, header::WWW_AUTHENTICATE, challenge);
-        }
-        outcome
+    /// The answer to a request the mock refuses or cannot answer, in the operation's error
+    /// format.
+    fn refuse(&self, error: RequestError) -> Outcome {
+        let check = self.engine.config().check_responses;
+        refuse(&self.op.errors, error, &self.req.path, check)
     }
 
     /// Who a bearer token belongs to, where the API's behaviour knows its tokens: an unknown
@@ -134,10 +119,10 @@ impl Exchange<'_> {
         };
         match behaviour.authenticate(part, &token.secret) {
             Some(user) => Ok(Some(user)),
-            None => Err(Box::new(self.unauthenticated(
-                "The bearer token is not known.".to_owned(),
-                &["Bearer realm=\"understudy\", error=\"invalid_token\"".to_owned()],
-            ))),
+            None => Err(Box::new(self.refuse(RequestError::Unauthenticated {
+                detail: "The bearer token is not known.".to_owned(),
+                challenges: vec!["Bearer realm=\"understudy\", error=\"invalid_token\"".to_owned()],
+            }))),
         }
     }
 
@@ -172,13 +157,8 @@ impl Exchange<'_> {
     /// media type for their status (406 when `Accept` allows none).
     fn reply(&self, reply: Reply) -> Outcome {
         let (status, body) = match reply {
-            Reply::Err(mut facts) => {
-                if facts.instance.is_none() {
-                    facts.instance = Some(self.req.path.clone());
-                }
-                // Domain violations are the request's too: the journal shows them.
-                return self.error_listing(facts);
-            }
+            // Domain violations are the request's too: the journal shows them.
+            Reply::Err(facts) => return self.refuse(RequestError::Domain(facts)),
             Reply::Ok { status, body } => (status, body.map(ReplyBody::Value)),
             Reply::Json { status, json } => (status, Some(ReplyBody::Json(json))),
         };
@@ -264,17 +244,10 @@ impl Exchange<'_> {
     }
 
     fn not_acceptable(&self, accept: Option<&str>, offered: &[String]) -> Outcome {
-        let facts = ErrorFacts::new(
-            406,
-            reason(406),
-            format!(
-                "Nothing acceptable to `Accept: {}`; this operation answers with: {}.",
-                accept.unwrap_or_default(),
-                offered.join(", ")
-            ),
-        )
-        .with_instance(self.req.path.clone());
-        self.error(facts, Vec::new())
+        self.refuse(RequestError::NotAcceptable {
+            accept: accept.unwrap_or_default().to_owned(),
+            offered: offered.to_vec(),
+        })
     }
 
     fn success(&self) -> Outcome {
@@ -286,16 +259,10 @@ impl Exchange<'_> {
                 return self.plain(204, None, Vec::new());
             }
             Err(code) => {
-                let facts = ErrorFacts::new(
-                    400,
-                    reason(400),
-                    format!(
-                        "Prefer asks for status {code}, which {} does not declare.",
-                        self.op.id
-                    ),
-                )
-                .with_instance(req.path.clone());
-                return self.error(facts, Vec::new());
+                return self.refuse(RequestError::UndeclaredPreferCode {
+                    code,
+                    operation: self.op.id.to_string(),
+                });
             }
         };
         let status = match (prefer.code, response.status) {
@@ -325,15 +292,7 @@ impl Exchange<'_> {
             match media.named_example(name) {
                 Some(v) => Ok(Answer::new(Arc::new(v.clone()), content_type)),
                 None => {
-                    let facts = ErrorFacts::new(
-                        400,
-                        reason(400),
-                        format!(
-                            "Prefer asks for example `{name}`, which this response does not have."
-                        ),
-                    )
-                    .with_instance(req.path.clone());
-                    return self.error(facts, Vec::new());
+                    return self.refuse(RequestError::UnknownPreferExample { name: name.clone() });
                 }
             }
         } else if prefer.dynamic {
@@ -349,10 +308,7 @@ impl Exchange<'_> {
         };
         let answer = match answer {
             Ok(a) => a,
-            Err(e) => {
-                let facts = ErrorFacts::new(500, reason(500), e).with_instance(req.path.clone());
-                return self.error(facts, Vec::new());
-            }
+            Err(cause) => return self.refuse(RequestError::NoAnswer { cause }),
         };
         let mut response_violations = Vec::new();
         if self.engine.config().check_responses
@@ -405,28 +361,8 @@ impl Exchange<'_> {
             operation: None,
             violations: Arc::default(),
             response_violations: Vec::new(),
+            cause: None,
         }
-    }
-
-    fn error(&self, facts: ErrorFacts, violations: Vec<Violation>) -> Outcome {
-        error_outcome(
-            &self.op.errors,
-            facts,
-            violations,
-            self.engine.config().check_responses,
-        )
-    }
-
-    /// [`error`](Self::error) for facts whose violations are the request's: rendered, then
-    /// moved to the outcome (for the journal) rather than copied.
-    fn error_listing(&self, facts: ErrorFacts) -> Outcome {
-        let mut outcome = render_error(
-            &self.op.errors,
-            &facts,
-            self.engine.config().check_responses,
-        );
-        outcome.violations = facts.violations.into();
-        outcome
     }
 }
 
@@ -730,10 +666,6 @@ fn nul_at(value: &Value) -> Option<Vec<Segment>> {
 }
 
 /// A body that could not be read at all.
-fn is_malformed(v: &Violation) -> bool {
-    v.keyword == "json" || v.keyword == "encoding"
-}
-
 /// serde_json's message without its own " at line L column C" suffix.
 fn json_error_text(e: &serde_json::Error) -> String {
     let text = e.to_string();

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 
+use crate::mock::rejection::RequestError;
 use crate::operation::errors::ErrorCatalog;
 use crate::schema::violation::{ErrorFacts, Location, Violation};
 
@@ -51,6 +52,28 @@ pub struct Outcome {
     pub violations: Arc<[Violation]>,
     /// Where the answer breaks its own spec (only checked when asked to).
     pub response_violations: Vec<Violation>,
+    /// Why the mock could not answer as the spec says (its own failure): for the log, never
+    /// sent to the client.
+    pub cause: Option<Box<str>>,
+}
+
+/// The answer to a refused request, rendered by `catalog`: the request's violations move to
+/// the outcome (for the journal), the headers the error needs are set, the cause kept for the
+/// log.
+pub(crate) fn refuse(
+    catalog: &ErrorCatalog,
+    error: RequestError,
+    path: &str,
+    check: bool,
+) -> Outcome {
+    let refused = error.into_parts(path);
+    let mut outcome = render_error(catalog, &refused.facts, check);
+    outcome.violations = refused.facts.violations.into();
+    for (name, value) in &refused.headers {
+        push_header(&mut outcome.response, name.clone(), value);
+    }
+    outcome.cause = refused.cause.map(Into::into);
+    outcome
 }
 
 /// An error answer rendered by a catalog.
@@ -87,6 +110,7 @@ pub(crate) fn render_error(catalog: &ErrorCatalog, facts: &ErrorFacts, check: bo
         operation: None,
         violations: Arc::default(),
         response_violations,
+        cause: None,
     }
 }
 

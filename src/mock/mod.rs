@@ -6,4 +6,5 @@ pub mod admin;
 pub mod engine;
 pub mod exchange;
 pub mod message;
+pub mod rejection;
 pub mod router;

@@ -308,6 +308,12 @@ fn log(req: &MockRequest, outcome: &Outcome, started: Instant) {
             "request"
         );
     }
+    if let Some(cause) = &outcome.cause {
+        tracing::error!(
+            operation,
+            "the mock could not answer as the spec says: {cause}"
+        );
+    }
     if !outcome.response_violations.is_empty() {
         let list: Vec<String> = outcome
             .response_violations
