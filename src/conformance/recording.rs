@@ -273,7 +273,9 @@ fn status(status: u16) -> Result<u16, String> {
 
 fn json_status(res: &Value) -> Result<u16, String> {
     match res.get("status").and_then(Value::as_u64) {
-        Some(s) => status(u16::try_from(s).unwrap_or(u16::MAX)),
+        Some(s) => u16::try_from(s)
+            .map_err(|_| format!("`response.status` {s} is not an HTTP status"))
+            .and_then(status),
         None => Err("`response.status` is missing or not a number".to_owned()),
     }
 }
@@ -587,6 +589,13 @@ mod tests {
         let err = parse("t.jsonl", "{\"request\": {\"method\": \"GET\"}}", false).unwrap_err();
         assert_eq!(err.place, "line 1");
         assert!(err.message.contains("`response` is missing"));
+        let err = parse(
+            "t.jsonl",
+            "{\"request\": {\"method\": \"GET\", \"url\": \"/\"}, \"response\": {\"status\": 70000}}",
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(err.message, "`response.status` 70000 is not an HTTP status");
         let err = parse(
             "t.har",
             r#"{"log": {"entries": [{"request": {}, "response": {}}]}}"#,
