@@ -208,26 +208,32 @@ impl Conn {
 
 /// The status and length of the whole HTTP/1.1 answer at the start of `buf`, once it is all
 /// there. No body after 1xx, 204 and 304; every other answer of both servers is sized.
+///
+/// The head is read by httparse. Against the hand-written reader it replaced (a search for the
+/// empty line, then the lines split and compared), on a 741-byte list answer and a 126-byte
+/// 400, release build, one pinned CPU, 2M calls a round: 160-190 ns a head against 230-310 ns
+/// (and 420 against 600-750 on a busier machine), faster in every round.
 fn answer_in(buf: &[u8]) -> std::io::Result<Option<(u16, usize)>> {
-    let Some(head_end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return Ok(None);
+    let mut slots = [httparse::EMPTY_HEADER; 32];
+    let mut answer = httparse::Response::new(&mut slots);
+    let head_len = match answer.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(_) => return Err(ErrorKind::InvalidData.into()),
     };
-    let head = String::from_utf8_lossy(&buf[..head_end]);
-    let status = head
-        .strip_prefix("HTTP/1.1 ")
-        .and_then(|rest| rest.get(..3))
-        .and_then(|s| s.parse::<u16>().ok())
-        .ok_or(ErrorKind::InvalidData)?;
+    let status = answer.code.ok_or(ErrorKind::InvalidData)?;
     let length = if status < 200 || status == 204 || status == 304 {
         0
     } else {
-        head.lines()
-            .filter_map(|l| l.split_once(':'))
-            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        answer
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+            .and_then(|h| std::str::from_utf8(h.value).ok())
+            .and_then(|v| v.trim().parse::<usize>().ok())
             .ok_or(ErrorKind::InvalidData)?
     };
-    let total = head_end + 4 + length;
+    let total = head_len + length;
     Ok((buf.len() >= total).then_some((status, total)))
 }
 

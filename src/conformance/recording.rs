@@ -19,6 +19,7 @@ use std::path::Path;
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::mock::message::{MockRequest, MockResponse};
@@ -86,6 +87,7 @@ fn har(file: &str, doc: &Value) -> Result<Vec<Recorded>, RecordingError> {
         .and_then(Value::as_array)
         .ok_or_else(|| whole("not a HAR file: `log.entries` is not a list"))?;
     let mut out = Vec::with_capacity(entries.len());
+    // Entry by entry rather than `Har` whole: an error names its entry apart from its field.
     for (i, entry) in entries.iter().enumerate() {
         let place = format!("entry {} (log.entries[{i}])", i + 1);
         let fail = |message: String| RecordingError {
@@ -93,7 +95,9 @@ fn har(file: &str, doc: &Value) -> Result<Vec<Recorded>, RecordingError> {
             place: place.clone(),
             message,
         };
-        let recorded = har_entry(entry).map_err(fail)?;
+        let entry: HarEntry =
+            serde_path_to_error::deserialize(entry).map_err(|e| fail(field_error(e)))?;
+        let recorded = entry.exchange().map_err(fail)?;
         let Some((request, origin, response)) = recorded else {
             tracing::warn!(
                 file,
@@ -112,63 +116,73 @@ fn har(file: &str, doc: &Value) -> Result<Vec<Recorded>, RecordingError> {
     Ok(out)
 }
 
+/// A field of an entry that is missing or of the wrong type, named by its path in the entry.
+fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> String {
+    let path = e.path().to_string();
+    let inner = e.into_inner().to_string();
+    match inner
+        .strip_prefix("missing field `")
+        .and_then(|f| f.strip_suffix('`'))
+    {
+        Some(field) if path == "." => format!("`{field}` is missing"),
+        Some(field) => format!("`{path}.{field}` is missing"),
+        None => format!("`{path}`: {inner}"),
+    }
+}
+
 type Parsed = (MockRequest, Option<String>, MockResponse);
 
-/// One HAR entry; `None` for a request that got no response (browsers record status 0).
-fn har_entry(entry: &Value) -> Result<Option<Parsed>, String> {
-    let req = field(entry, "request")?;
-    let res = field(entry, "response")?;
-    let method = method(req)?;
-    let url = text_field(req, "url", "request")?;
-    let (origin, path, query) = split_url(url)?;
-    let mut headers = har_headers(req.get("headers"), "request")?;
-    let mut body = Bytes::new();
-    if let Some(post) = req.get("postData").filter(|p| !p.is_null()) {
-        body = match (post.get("text").and_then(Value::as_str), post.get("params")) {
-            (Some(text), _) => decode_text(text, post.get("encoding"), "request.postData")?,
-            (None, Some(Value::Array(params))) => Bytes::from(form_encode(params)),
-            _ => Bytes::new(),
-        };
-        if let Some(mime) = post.get("mimeType").and_then(Value::as_str)
-            && !mime.is_empty()
-            && !headers.contains_key(http::header::CONTENT_TYPE)
-            && let Ok(v) = HeaderValue::from_str(mime)
-        {
-            headers.insert(http::header::CONTENT_TYPE, v);
+impl HarEntry {
+    /// The exchange; `None` for a request that got no response (browsers record status 0).
+    fn exchange(self) -> Result<Option<Parsed>, String> {
+        let (req, res) = (self.request, self.response);
+        let method = method(&req.method)?;
+        let (origin, path, query) = split_url(&req.url)?;
+        let mut headers = har_headers(&req.headers, "request")?;
+        let mut body = Bytes::new();
+        if let Some(post) = req.post_data {
+            body = match (post.text, post.params) {
+                (Some(text), _) => {
+                    decode_text(&text, post.encoding.as_deref(), "request.postData")?
+                }
+                (None, Some(params)) => Bytes::from(form_encode(&params)),
+                (None, None) => Bytes::new(),
+            };
+            if !post.mime_type.is_empty()
+                && !headers.contains_key(http::header::CONTENT_TYPE)
+                && let Ok(v) = HeaderValue::from_str(&post.mime_type)
+            {
+                headers.insert(http::header::CONTENT_TYPE, v);
+            }
         }
+        let status = status(res.status)?;
+        if status == 0 {
+            return Ok(None);
+        }
+        let response_headers = har_headers(&res.headers, "response")?;
+        let response_body = match res.content.text {
+            Some(text) => decode_text(&text, res.content.encoding.as_deref(), "response.content")?,
+            None => Bytes::new(),
+        };
+        Ok(Some((
+            MockRequest {
+                method,
+                path,
+                query,
+                headers,
+                body,
+            },
+            origin,
+            MockResponse {
+                status,
+                headers: response_headers
+                    .iter()
+                    .map(|(n, v)| (n.clone(), v.clone()))
+                    .collect(),
+                body: response_body,
+            },
+        )))
     }
-    let status = status(res)?;
-    if status == 0 {
-        return Ok(None);
-    }
-    let response_headers = har_headers(res.get("headers"), "response")?;
-    let content = res.get("content");
-    let response_body = match content.and_then(|c| c.get("text")).and_then(Value::as_str) {
-        Some(text) => decode_text(
-            text,
-            content.and_then(|c| c.get("encoding")),
-            "response.content",
-        )?,
-        None => Bytes::new(),
-    };
-    Ok(Some((
-        MockRequest {
-            method,
-            path,
-            query,
-            headers,
-            body,
-        },
-        origin,
-        MockResponse {
-            status,
-            headers: response_headers
-                .iter()
-                .map(|(n, v)| (n.clone(), v.clone()))
-                .collect(),
-            body: response_body,
-        },
-    )))
 }
 
 fn json_lines(file: &str, text: &str) -> Result<Vec<Recorded>, RecordingError> {
@@ -201,13 +215,13 @@ fn json_lines(file: &str, text: &str) -> Result<Vec<Recorded>, RecordingError> {
 fn json_line(value: &Value) -> Result<Parsed, String> {
     let req = field(value, "request")?;
     let res = field(value, "response")?;
-    let method = method(req)?;
+    let method = method(text_field(req, "method", "request")?)?;
     let url = match req.get("url").or_else(|| req.get("path")) {
         Some(Value::String(s)) => s,
         _ => return Err("`request.url` (or `request.path`) is missing or not a string".to_owned()),
     };
     let (origin, path, query) = split_url(url)?;
-    let status = status(res)?;
+    let status = json_status(res)?;
     let response_headers = map_headers(res.get("headers"), "response")?;
     Ok((
         MockRequest {
@@ -244,16 +258,24 @@ fn text_field<'v>(value: &'v Value, name: &str, parent: &str) -> Result<&'v str,
         .ok_or_else(|| format!("`{parent}.{name}` is missing or not a string"))
 }
 
-fn method(req: &Value) -> Result<Method, String> {
-    let text = text_field(req, "method", "request")?;
+fn method(text: &str) -> Result<Method, String> {
     Method::from_bytes(text.to_ascii_uppercase().as_bytes())
         .map_err(|_| format!("`request.method` `{text}` is not an HTTP method"))
 }
 
-fn status(res: &Value) -> Result<u16, String> {
+fn status(status: u16) -> Result<u16, String> {
+    if status == 0 || (100..=599).contains(&status) {
+        Ok(status)
+    } else {
+        Err(format!("`response.status` {status} is not an HTTP status"))
+    }
+}
+
+fn json_status(res: &Value) -> Result<u16, String> {
     match res.get("status").and_then(Value::as_u64) {
-        Some(s) if s == 0 || (100..=599).contains(&s) => Ok(s as u16),
-        Some(s) => Err(format!("`response.status` {s} is not an HTTP status")),
+        Some(s) => u16::try_from(s)
+            .map_err(|_| format!("`response.status` {s} is not an HTTP status"))
+            .and_then(status),
         None => Err("`response.status` is missing or not a number".to_owned()),
     }
 }
@@ -280,26 +302,11 @@ fn split_url(url: &str) -> Result<(Option<String>, String, Option<String>), Stri
     ))
 }
 
-/// HAR headers: `[{"name", "value"}]`; HTTP/2 pseudo-headers (`:authority`) are skipped.
-fn har_headers(list: Option<&Value>, side: &str) -> Result<HeaderMap, String> {
+/// HAR headers; HTTP/2 pseudo-headers (`:authority`) are skipped.
+fn har_headers(list: &[HarPair], side: &str) -> Result<HeaderMap, String> {
     let mut out = HeaderMap::new();
-    let Some(list) = list else { return Ok(out) };
-    let Value::Array(items) = list else {
-        return Err(format!("`{side}.headers` is not a list"));
-    };
-    for (i, h) in items.iter().enumerate() {
-        let (Some(name), Some(value)) = (
-            h.get("name").and_then(Value::as_str),
-            h.get("value").and_then(Value::as_str),
-        ) else {
-            return Err(format!(
-                "`{side}.headers[{i}]` needs a `name` and a `value`"
-            ));
-        };
-        if name.starts_with(':') {
-            continue;
-        }
-        let (n, v) = header(name, value, side)?;
+    for h in list.iter().filter(|h| !h.name.starts_with(':')) {
+        let (n, v) = header(&h.name, &h.value, side)?;
         out.append(n, v);
     }
     Ok(out)
@@ -358,8 +365,8 @@ fn line_body(side: &Value, name: &str) -> Result<Bytes, String> {
 }
 
 /// HAR text, base64-decoded when `encoding` says so.
-fn decode_text(text: &str, encoding: Option<&Value>, at: &str) -> Result<Bytes, String> {
-    match encoding.and_then(Value::as_str) {
+fn decode_text(text: &str, encoding: Option<&str>, at: &str) -> Result<Bytes, String> {
+    match encoding {
         Some(e) if e.eq_ignore_ascii_case("base64") => base64::engine::general_purpose::STANDARD
             .decode(text.trim())
             .map(Bytes::from)
@@ -372,19 +379,177 @@ fn decode_text(text: &str, encoding: Option<&Value>, at: &str) -> Result<Bytes, 
 }
 
 /// HAR form `params` as an `application/x-www-form-urlencoded` body.
-fn form_encode(params: &[Value]) -> String {
+fn form_encode(params: &[HarParam]) -> String {
     let enc = |s: &str| -> String {
         percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
     };
     params
         .iter()
-        .filter_map(|p| {
-            let name = p.get("name")?.as_str()?;
-            let value = p.get("value").and_then(Value::as_str).unwrap_or_default();
-            Some(format!("{}={}", enc(name), enc(value)))
+        .map(|p| {
+            format!(
+                "{}={}",
+                enc(&p.name),
+                enc(p.value.as_deref().unwrap_or_default())
+            )
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+// --- HAR 1.2 -------------------------------------------------------------------------------
+//
+// The parts of a HAR file (http://www.softwareishard.com/blog/har-12-spec/) understudy reads,
+// and the members a writer must give. Reading ignores unknown members and defaults the ones
+// understudy does not need; only an entry's `request.method`, `request.url` and
+// `response.status` are required.
+
+/// A HAR file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Har {
+    pub log: HarLog,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HarLog {
+    #[serde(default = "har_version")]
+    pub version: String,
+    #[serde(default)]
+    pub creator: HarCreator,
+    pub entries: Vec<HarEntry>,
+}
+
+impl Default for HarLog {
+    fn default() -> Self {
+        HarLog {
+            version: har_version(),
+            creator: HarCreator::default(),
+            entries: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HarCreator {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HarEntry {
+    /// ISO 8601.
+    #[serde(default)]
+    pub started_date_time: String,
+    /// Milliseconds, request sent to response received.
+    #[serde(default)]
+    pub time: f64,
+    pub request: HarRequest,
+    pub response: HarResponse,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HarRequest {
+    pub method: String,
+    /// Absolute, with the query.
+    pub url: String,
+    #[serde(default = "http_1_1")]
+    pub http_version: String,
+    #[serde(default)]
+    pub headers: Vec<HarPair>,
+    #[serde(default)]
+    pub query_string: Vec<HarPair>,
+    /// Not read: cookies travel in the `Cookie` header too.
+    #[serde(default)]
+    pub cookies: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_data: Option<HarPostData>,
+    /// -1: unknown.
+    #[serde(default = "unknown_size")]
+    pub headers_size: i64,
+    #[serde(default = "unknown_size")]
+    pub body_size: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HarResponse {
+    /// 0: no response was recorded.
+    pub status: u16,
+    #[serde(default)]
+    pub status_text: String,
+    #[serde(default = "http_1_1")]
+    pub http_version: String,
+    #[serde(default)]
+    pub headers: Vec<HarPair>,
+    #[serde(default)]
+    pub cookies: Vec<Value>,
+    #[serde(default)]
+    pub content: HarContent,
+    #[serde(default, rename = "redirectURL")]
+    pub redirect_url: String,
+    #[serde(default = "unknown_size")]
+    pub headers_size: i64,
+    #[serde(default = "unknown_size")]
+    pub body_size: i64,
+}
+
+/// A header or a query parameter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HarPair {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HarPostData {
+    #[serde(default)]
+    pub mime_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// `base64` for bytes; not in HAR 1.2's `postData`, but written by some tools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// A form, when `text` is not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<Vec<HarParam>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HarParam {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HarContent {
+    /// The body's length in bytes, decoded.
+    #[serde(default)]
+    pub size: i64,
+    #[serde(default)]
+    pub mime_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// `base64` when `text` holds bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+}
+
+fn har_version() -> String {
+    "1.2".to_owned()
+}
+
+fn http_1_1() -> String {
+    "HTTP/1.1".to_owned()
+}
+
+fn unknown_size() -> i64 {
+    -1
 }
 
 #[cfg(test)]
@@ -425,6 +590,13 @@ mod tests {
         assert_eq!(err.place, "line 1");
         assert!(err.message.contains("`response` is missing"));
         let err = parse(
+            "t.jsonl",
+            "{\"request\": {\"method\": \"GET\", \"url\": \"/\"}, \"response\": {\"status\": 70000}}",
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(err.message, "`response.status` 70000 is not an HTTP status");
+        let err = parse(
             "t.har",
             r#"{"log": {"entries": [{"request": {}, "response": {}}]}}"#,
             true,
@@ -432,7 +604,25 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "t.har: entry 1 (log.entries[0]): `request.method` is missing or not a string"
+            "t.har: entry 1 (log.entries[0]): `request.method` is missing"
         );
+        let err = parse(
+            "t.har",
+            r#"{"log": {"entries": [{"request": {"method": "GET", "url": "/", "headers": [{"name": "x"}]}, "response": {"status": "200"}}]}}"#,
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(err.message, "`request.headers[0].value` is missing");
+    }
+
+    #[test]
+    fn har_types_write_what_they_read() {
+        let text = r#"{"log": {"entries": [{"request": {"method": "GET", "url": "http://h/a"},
+            "response": {"status": 204}}]}}"#;
+        let har: Har = serde_json::from_str(text).unwrap();
+        assert_eq!(har.log.version, "1.2");
+        assert_eq!(har.log.entries[0].request.headers_size, -1);
+        let again: Har = serde_json::from_value(serde_json::to_value(&har).unwrap()).unwrap();
+        assert_eq!(again, har);
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus};
 use serde_json::{Value, json};
 
 use crate::conformance::checks::{Check, Judged, Mismatch, RequestSummary, Rule, Verdict};
@@ -195,76 +196,53 @@ impl Report {
 
     /// JUnit XML: one testsuite per check, one testcase per exchange the check applied to.
     pub fn junit(&self) -> String {
-        let totals = self.totals();
-        let tests: usize = totals.values().map(|t| t.applied).sum();
-        let failures: usize = totals.values().map(|t| t.failed).sum();
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        out.push_str(&format!(
-            "<testsuites name=\"understudy\" tests=\"{tests}\" failures=\"{failures}\">\n"
-        ));
-        for (rule, tally) in &totals {
-            out.push_str(&format!(
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n",
-                rule.name(),
-                tally.applied,
-                tally.failed
-            ));
+        let mut junit = quick_junit::Report::new("understudy");
+        for rule in self.totals().keys() {
+            let mut suite = quick_junit::TestSuite::new(rule.name());
             for e in &self.exchanges {
                 for v in e.verdicts.iter().filter(|v| v.rule == *rule) {
+                    let status = match &v.mismatch {
+                        None => TestCaseStatus::success(),
+                        Some(m) => {
+                            let mut failure = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                            failure
+                                .set_message(xml_chars(&format!(
+                                    "expected {}; got {}",
+                                    m.expected, m.got
+                                )))
+                                .set_type(rule.name())
+                                .set_description(xml_chars(&format!(
+                                    "expected: {}\ngot: {}\n{}",
+                                    m.expected,
+                                    m.got,
+                                    e.curls("")
+                                )));
+                            failure
+                        }
+                    };
                     let name = format!("{} {} ({})", e.request.method, e.request.url, e.label);
-                    let class = format!(
+                    let mut case = TestCase::new(xml_chars(&name), status);
+                    case.set_classname(xml_chars(&format!(
                         "{}.{}",
                         rule.name(),
                         e.operation.as_deref().unwrap_or("unknown")
-                    );
-                    out.push_str(&format!(
-                        "    <testcase name=\"{}\" classname=\"{}\"",
-                        xml_escape(&name),
-                        xml_escape(&class)
-                    ));
-                    match &v.mismatch {
-                        None => out.push_str("/>\n"),
-                        Some(m) => {
-                            let message = format!("expected {}; got {}", m.expected, m.got);
-                            let text = format!(
-                                "expected: {}\ngot: {}\n{}",
-                                m.expected,
-                                m.got,
-                                e.curls("")
-                            );
-                            out.push_str(&format!(
-                                ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-                                xml_escape(&message),
-                                rule.name(),
-                                xml_escape(&text)
-                            ));
-                        }
-                    }
+                    )));
+                    suite.add_test_case(case);
                 }
             }
-            out.push_str("  </testsuite>\n");
+            junit.add_test_suite(suite);
         }
-        out.push_str("</testsuites>\n");
-        out
+        // Writing to a `Vec` fails only on a bug in the XML writer.
+        junit
+            .to_string()
+            .unwrap_or_else(|e| format!("<!-- the JUnit report could not be written: {e} -->\n"))
     }
 }
 
-/// Text fit for XML attributes and content; characters XML 1.0 cannot hold are dropped.
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+/// Text without the two noncharacters XML 1.0 cannot hold; quick-junit drops the control
+/// characters and escapes markup itself.
+fn xml_chars(s: &str) -> String {
+    s.replace(['\u{FFFE}', '\u{FFFF}'], "")
 }
 
 #[cfg(test)]
@@ -272,11 +250,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn xml_escapes_markup_and_drops_what_xml_cannot_hold() {
-        assert_eq!(
-            xml_escape("<a href=\"x\">'&'</a>\u{1}"),
-            "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;"
+    fn the_junit_report_escapes_markup_and_drops_what_xml_cannot_hold() {
+        let mut report = Report::new(&[Check::NotAServerError]);
+        let judged = Judged {
+            operation: Some("op".to_owned()),
+            verdicts: vec![Verdict {
+                rule: Rule::Check(Check::NotAServerError),
+                mismatch: Some(Mismatch {
+                    expected: "<a href=\"x\">'&'</a>".to_owned(),
+                    got: "\u{1}\u{FFFF}500".to_owned(),
+                }),
+            }],
+        };
+        let request = RequestSummary {
+            method: "GET".to_owned(),
+            url: "http://h/a?b=1&c=2".to_owned(),
+            headers: Vec::new(),
+            body: None,
+        };
+        report.push("case 1".to_owned(), request, judged);
+        let xml = report.junit();
+        assert!(
+            xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"understudy\" tests=\"1\""),
+            "{xml}"
         );
+        assert!(
+            xml.contains("&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;"),
+            "{xml}"
+        );
+        assert!(xml.contains("got: 500\n"), "{xml}");
+        assert!(
+            xml.contains("name=\"GET http://h/a?b=1&amp;c=2 (case 1)\""),
+            "{xml}"
+        );
+        assert!(xml.contains("failures=\"1\""), "{xml}");
     }
 
     #[test]

@@ -6,7 +6,12 @@
 //!
 //! `check` sends one request at a time and judges each answer before the next (stories depend
 //! on order), so a blocking client on `std::net::TcpStream` is all it needs, and it keeps
-//! hyper's client, TLS and an async runtime out of the dependency tree.
+//! hyper's client, TLS and an async runtime out of the dependency tree. A ready-made client
+//! (ureq) was not used: it validates and rewrites what it sends (its own `Host`, `User-Agent`
+//! and `Accept`, URIs through `http::Uri`), and `check` must send each generated request as it
+//! is, header bytes included. The socket and the writing are ours; answers are read by
+//! `httparse` (heads and chunk sizes), the parser hyper uses, so garbage in an answer is a
+//! `Malformed` error, never a panic.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -36,8 +41,11 @@ pub enum ClientError {
     Malformed(String),
 }
 
-/// Largest body or header block read from a server.
+/// Largest body read from a server.
 const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Largest head (status line and headers) read from a server, and most headers in it.
+const MAX_HEAD: usize = 1024 * 1024;
+const MAX_HEADERS: usize = 256;
 
 /// A connection to one server, reopened when the server closes it.
 pub struct Client {
@@ -134,6 +142,7 @@ impl Client {
         Ok(resp)
     }
 
+    /// The request's head as sent: header values byte for byte, whatever they hold.
     fn head_of(&self, req: &MockRequest) -> Vec<u8> {
         let mut target = format!("{}{}", self.prefix, req.path);
         if let Some(q) = &req.query {
@@ -143,7 +152,8 @@ impl Client {
         let mut head = format!(
             "{} {target} HTTP/1.1\r\nhost: {}\r\n",
             req.method, self.host
-        );
+        )
+        .into_bytes();
         for (name, value) in &req.headers {
             if matches!(
                 name.as_str(),
@@ -151,16 +161,16 @@ impl Client {
             ) {
                 continue;
             }
-            head.push_str(name.as_str());
-            head.push_str(": ");
-            head.push_str(&String::from_utf8_lossy(value.as_bytes()));
-            head.push_str("\r\n");
+            head.extend_from_slice(name.as_str().as_bytes());
+            head.extend_from_slice(b": ");
+            head.extend_from_slice(value.as_bytes());
+            head.extend_from_slice(b"\r\n");
         }
         if !req.body.is_empty() || matches!(req.method.as_str(), "POST" | "PUT" | "PATCH") {
-            head.push_str(&format!("content-length: {}\r\n", req.body.len()));
+            head.extend_from_slice(format!("content-length: {}\r\n", req.body.len()).as_bytes());
         }
-        head.push_str("\r\n");
-        head.into_bytes()
+        head.extend_from_slice(b"\r\n");
+        head
     }
 }
 
@@ -169,36 +179,7 @@ fn read_response(
     conn: &mut BufReader<TcpStream>,
     head_request: bool,
 ) -> Result<(MockResponse, bool), ClientError> {
-    let status_line = read_line(conn)?;
-    if status_line.is_empty() {
-        return Err(ClientError::Io(std::io::ErrorKind::UnexpectedEof.into()));
-    }
-    let mut parts = status_line.splitn(3, ' ');
-    let version = parts.next().unwrap_or_default();
-    let status: u16 = parts
-        .next()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| ClientError::Malformed(format!("status line `{status_line}`")))?;
-    let mut headers = Vec::new();
-    let mut header_bytes = 0;
-    loop {
-        let line = read_line(conn)?;
-        if line.is_empty() {
-            break;
-        }
-        header_bytes += line.len();
-        if header_bytes > MAX_BODY {
-            return Err(ClientError::Malformed("header block too large".into()));
-        }
-        let (name, value) = line
-            .split_once(':')
-            .ok_or_else(|| ClientError::Malformed(format!("header line `{line}`")))?;
-        let name = HeaderName::from_bytes(name.trim().as_bytes())
-            .map_err(|_| ClientError::Malformed(format!("header name `{name}`")))?;
-        let value = HeaderValue::from_str(value.trim())
-            .map_err(|_| ClientError::Malformed(format!("header value of {name}")))?;
-        headers.push((name, value));
-    }
+    let (status, version, headers) = read_head(conn)?;
     let get = |n: &str| {
         headers
             .iter()
@@ -206,7 +187,7 @@ fn read_response(
             .and_then(|(_, v)| v.to_str().ok())
     };
     let connection = get("connection").unwrap_or_default().to_ascii_lowercase();
-    let mut keep = version != "HTTP/1.0" && !connection.contains("close");
+    let mut keep = version != 0 && !connection.contains("close");
     let bodiless = head_request || status == 204 || status == 304 || (100..200).contains(&status);
     let body = if bodiless {
         Vec::new()
@@ -239,28 +220,88 @@ fn read_response(
     ))
 }
 
-fn read_line(conn: &mut BufReader<TcpStream>) -> Result<String, ClientError> {
+type Head = (u16, u8, Vec<(HeaderName, HeaderValue)>);
+
+/// The status, HTTP/1.x minor version and headers of an answer. Only the head is taken from
+/// the reader: its body stays there.
+fn read_head(conn: &mut BufReader<TcpStream>) -> Result<Head, ClientError> {
+    let mut buf: Vec<u8> = Vec::new();
+    loop {
+        let available = conn.fill_buf()?;
+        if available.is_empty() {
+            return Err(if buf.is_empty() {
+                // Closed before answering: a kept-alive connection the server let go.
+                ClientError::Io(std::io::ErrorKind::UnexpectedEof.into())
+            } else {
+                ClientError::Malformed("an answer's head cut short".into())
+            });
+        }
+        let (before, read) = (buf.len(), available.len());
+        buf.extend_from_slice(available);
+        let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut answer = httparse::Response::new(&mut slots);
+        match answer.parse(&buf) {
+            Ok(httparse::Status::Complete(len)) => {
+                conn.consume(len - before);
+                let status = answer.code.unwrap_or_default();
+                let version = answer.version.unwrap_or_default();
+                let headers = answer
+                    .headers
+                    .iter()
+                    .map(|h| {
+                        let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| {
+                            ClientError::Malformed(format!("header name `{}`", h.name))
+                        })?;
+                        let value = HeaderValue::from_bytes(h.value).map_err(|_| {
+                            ClientError::Malformed(format!("header value of {name}"))
+                        })?;
+                        Ok((name, value))
+                    })
+                    .collect::<Result<_, ClientError>>()?;
+                return Ok((status, version, headers));
+            }
+            Ok(httparse::Status::Partial) if buf.len() <= MAX_HEAD => conn.consume(read),
+            Ok(httparse::Status::Partial) => {
+                return Err(ClientError::Malformed("header block too large".into()));
+            }
+            Err(e) => {
+                let start = String::from_utf8_lossy(&buf[..buf.len().min(80)]).into_owned();
+                return Err(ClientError::Malformed(format!("{e} in the head `{start}`")));
+            }
+        }
+    }
+}
+
+/// One line, without its line ending; a line over 64 KiB is cut there.
+fn read_line(conn: &mut BufReader<TcpStream>) -> Result<Vec<u8>, ClientError> {
     let mut line = Vec::new();
     conn.by_ref().take(64 * 1024).read_until(b'\n', &mut line)?;
     while matches!(line.last(), Some(b'\n' | b'\r')) {
         line.pop();
     }
-    String::from_utf8(line).map_err(|_| ClientError::Malformed("a line that is not UTF-8".into()))
+    Ok(line)
 }
 
 fn read_chunked(conn: &mut BufReader<TcpStream>) -> Result<Vec<u8>, ClientError> {
     let mut body = Vec::new();
     loop {
-        let line = read_line(conn)?;
-        let size = line.split(';').next().unwrap_or_default().trim();
-        let size = usize::from_str_radix(size, 16)
-            .map_err(|_| ClientError::Malformed(format!("chunk size `{line}`")))?;
+        let mut line = read_line(conn)?;
+        line.extend_from_slice(b"\r\n");
+        let size = match httparse::parse_chunk_size(&line) {
+            Ok(httparse::Status::Complete((_, size))) => {
+                usize::try_from(size).unwrap_or(usize::MAX)
+            }
+            _ => {
+                let line = String::from_utf8_lossy(&line[..line.len() - 2]).into_owned();
+                return Err(ClientError::Malformed(format!("chunk size `{line}`")));
+            }
+        };
         if size == 0 {
             // Trailers, up to the empty line.
             while !read_line(conn)?.is_empty() {}
             return Ok(body);
         }
-        if body.len() + size > MAX_BODY {
+        if size > MAX_BODY - body.len() {
             return Err(ClientError::Malformed("body too large".into()));
         }
         let start = body.len();
@@ -321,6 +362,25 @@ mod tests {
         assert_eq!((b.status, &b.body[..]), (201, &b"abcde"[..]));
         let c = client.send(&get("/c")).unwrap();
         assert_eq!((c.status, c.body.len()), (204, 0));
+    }
+
+    #[test]
+    fn garbage_answers_are_malformed_not_a_panic() {
+        for garbage in [
+            "garbage\r\n\r\n",
+            "HTTP/1.1 20 OK\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nbad header\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ncontent-length: x\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n",
+        ] {
+            let url = serve(vec![garbage]);
+            let mut client = Client::new(&url, Duration::from_secs(5)).unwrap();
+            let got = client.send(&get("/a"));
+            assert!(
+                matches!(got, Err(ClientError::Malformed(_))),
+                "{garbage:?}: {got:?}"
+            );
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::expect::Expect;
 use super::expr::{Expr, Source, link_value};
 use super::stories::{Bind, Step, StoryPlan, decode};
 use crate::conformance::checks::Check;
-use crate::document::refs::{Located, Resources};
+use crate::document::refs::{Located, Resources, pointer_tokens};
 use crate::operation::api::{Api, Operation};
 use crate::operation::params::ParamIn;
 
@@ -170,11 +170,7 @@ fn operation_ref(api: &Api, base: &str, reference: &str) -> Result<usize, String
         return Err(format!("`{reference}` points outside the document"));
     }
     let pointer = decode(fragment);
-    let tokens: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect();
+    let tokens: Vec<String> = pointer_tokens(&pointer).collect();
     let [paths, template, method] = tokens.as_slice() else {
         return Err(format!("`{reference}` is not /paths/TEMPLATE/METHOD"));
     };

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use crate::document::problems::{Problems, excerpt};
-use crate::document::refs::{Resources, pointer_join, push_token};
+use crate::document::refs::{Resources, pointer_join, push_token, unescape_token};
 
 /// Which OpenAPI dialect the document's schemas are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -655,7 +655,7 @@ fn add_discriminator_selection(map: &mut Map<String, Value>, resources: &Resourc
             } else if mapping.is_empty()
                 && let Some(name) = reference.and_then(|r| r.rsplit('/').next())
             {
-                keys.push(name.to_owned());
+                keys.push(unescape_token(name));
             } else {
                 // A branch we cannot name: leave the schema as written.
                 return;

@@ -163,6 +163,9 @@ fn strip_fragment(uri: &str) -> &str {
     uri.split_once('#').map_or(uri, |(f, _)| f)
 }
 
+// JSON pointers (RFC 6901) are written and read here only: `~` is `~0` and `/` is `~1` in a
+// token. serde_json's `Value::pointer` reads them when a value is looked up.
+
 /// Appends tokens to a JSON pointer.
 pub fn pointer_join(pointer: &str, tokens: &[&str]) -> String {
     let mut out = pointer.to_owned();
@@ -182,6 +185,17 @@ pub fn push_token(pointer: &mut String, token: &str) {
             c => pointer.push(c),
         }
     }
+}
+
+/// The tokens of a JSON pointer, unescaped: `/a~1b/c~0d` gives `a/b` and `c~d`; `""` (the
+/// whole document) gives none.
+pub fn pointer_tokens(pointer: &str) -> impl Iterator<Item = String> + '_ {
+    pointer.split('/').skip(1).map(unescape_token)
+}
+
+/// One token of a JSON pointer, unescaped (`~1` before `~0`, so `~01` reads `~1`).
+pub fn unescape_token(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
 }
 
 #[cfg(test)]
@@ -232,6 +246,10 @@ mod tests {
         );
         let got = r.resolve("file:///r.json", &format!("#{joined}")).unwrap();
         assert_eq!(got.value, &json!(7));
+        let tokens: Vec<String> = pointer_tokens(&joined).collect();
+        assert_eq!(tokens, ["paths", "/pets/{id}", "a~b", ""]);
+        assert_eq!(unescape_token("~01"), "~1");
+        assert_eq!(pointer_tokens("").count(), 0);
     }
 
     #[test]

@@ -721,17 +721,17 @@ impl<'a> Builder<'a, '_> {
         let mut bad = Vec::new();
         if let Some(ex) = &media.example {
             bad.push((
-                "example".to_owned(),
+                pointer_join(media_ptr, &["example"]),
                 validator.violations(ex, &Location::Body),
             ));
         }
         for (name, ex) in &media.examples {
             bad.push((
-                format!("examples/{name}"),
+                pointer_join(media_ptr, &["examples", name]),
                 validator.violations(ex, &Location::Body),
             ));
         }
-        for (which, violations) in bad {
+        for (at, violations) in bad {
             if !violations.is_empty() {
                 // Violations quote the example and the schema's values: a few, each bounded.
                 let mut list: Vec<String> = violations
@@ -747,7 +747,7 @@ impl<'a> Builder<'a, '_> {
                 }
                 self.problems.warning(
                     file,
-                    &format!("{media_ptr}/{which}"),
+                    &at,
                     format!("the example breaks its schema: {}", list.join("; ")),
                 );
             }

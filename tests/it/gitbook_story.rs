@@ -1323,21 +1323,12 @@ impl ParallelServer {
         stream.write_all(request.as_bytes()).expect("write");
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).expect("read");
-        let split = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .expect("an HTTP head");
-        let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+        let reply = Reply::parse(&raw, method);
         assert!(
-            !head.contains("x-understudy-response-violations"),
-            "an answer broke the spec: {head}"
+            reply.header("x-understudy-response-violations").is_none(),
+            "an answer broke the spec: {reply:?}"
         );
-        let status = head
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .expect("a status");
-        (status, raw[split + 4..].to_vec())
+        (reply.status, reply.body)
     }
 }
 

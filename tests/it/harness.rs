@@ -2,6 +2,11 @@
 //! blocking HTTP/1.1 client with timeouts. Every answer is checked against the spec by the
 //! server itself (`check_responses`); the client fails the test when the server says an
 //! answer broke it.
+//!
+//! Requests are written by hand (tests send malformed ones on purpose); answers are read in
+//! one place, at the bottom, on httparse: `Reply::parse` for an answer read to the close of its
+//! connection, `Reply::read` for one on a connection that stays open, `answer_head` for tests
+//! that split answers themselves.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -221,47 +226,37 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// Parses a raw answer to a request of `method`; panics (failing the test) on a bad one.
+    /// Parses a raw answer to a request of `method`, read to the close of its connection;
+    /// panics (failing the test) on a bad one or one cut short.
     pub fn parse(raw: &[u8], method: &str) -> Reply {
-        let split = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .expect("an HTTP head");
-        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-        let mut lines = head.split("\r\n");
-        let status_line = lines.next().expect("a status line");
-        let status = status_line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .expect("a status code");
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
-        let mut body = raw[split + 4..].to_vec();
-        let chunked = headers
-            .iter()
-            .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
-        if chunked {
-            body = dechunk(&body);
+        match parse_answer(raw, method, true) {
+            Ok(Some((reply, _))) => reply,
+            Ok(None) => panic!("an answer cut short: {}", raw.escape_ascii()),
+            Err(e) => panic!("{e}"),
         }
-        if method == "HEAD" {
-            body.clear();
-        }
-        Reply {
-            status,
-            headers,
-            body,
+    }
+
+    /// Reads one answer to a request of `method` from a connection that stays open, byte by
+    /// byte so that what follows it stays unread (the answers read so are small). Panics
+    /// (failing the test) on a bad answer or a connection closed mid-answer.
+    pub fn read(stream: &mut impl Read, method: &str) -> Reply {
+        let mut raw = Vec::new();
+        let mut byte = [0u8; 1];
+        loop {
+            if stream.read(&mut byte).expect("read an answer") == 0 {
+                return Reply::parse(&raw, method);
+            }
+            raw.push(byte[0]);
+            if let Some((reply, _)) =
+                parse_answer(&raw, method, false).unwrap_or_else(|e| panic!("{e}"))
+            {
+                return reply;
+            }
         }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
+        header_in(&self.headers, name)
     }
 
     pub fn headers_named(&self, name: &str) -> Vec<&str> {
@@ -294,19 +289,153 @@ impl Reply {
     }
 }
 
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
-        let size_text = String::from_utf8_lossy(&body[..line_end]).into_owned();
-        let size = usize::from_str_radix(size_text.trim(), 16).unwrap_or(0);
-        let start = line_end + 2;
-        if size == 0 || body.len() < start + size {
-            break;
-        }
-        out.extend_from_slice(&body[start..start + size]);
-        body = body.get(start + size + 2..).unwrap_or_default();
+// --- reading answers ------------------------------------------------------------------------
+
+/// The head of an answer.
+#[derive(Debug)]
+pub struct Head {
+    pub status: u16,
+    /// Names in lower case, values trimmed.
+    pub headers: Vec<(String, String)>,
+    /// The bytes the head takes, its empty line included.
+    pub len: usize,
+}
+
+/// Where the body of an answer ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// No body: an answer to HEAD, a 1xx, 204 or 304.
+    Empty,
+    Length(usize),
+    Chunked,
+    /// At the close of the connection.
+    Close,
+}
+
+impl Head {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header_in(&self.headers, name)
     }
-    out
+
+    /// Where the body ends, for an answer to a request of `method`.
+    pub fn framing(&self, method: &str) -> Framing {
+        let chunked = self
+            .header("transfer-encoding")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+        let length = self.header("content-length").and_then(|v| v.parse().ok());
+        match length {
+            _ if method == "HEAD" || self.status < 200 || matches!(self.status, 204 | 304) => {
+                Framing::Empty
+            }
+            _ if chunked => Framing::Chunked,
+            Some(length) => Framing::Length(length),
+            None => Framing::Close,
+        }
+    }
+}
+
+fn header_in<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    let name = name.to_ascii_lowercase();
+    headers
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The head of the answer at the start of `raw`; `Ok(None)` while it is cut short.
+pub fn answer_head(raw: &[u8]) -> Result<Option<Head>, String> {
+    let mut slots = [httparse::EMPTY_HEADER; 128];
+    let mut answer = httparse::Response::new(&mut slots);
+    let len = match answer.parse(raw) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => {
+            return Err(format!(
+                "not an HTTP answer ({e}): {}",
+                raw[..raw.len().min(200)].escape_ascii()
+            ));
+        }
+    };
+    Ok(Some(Head {
+        status: answer.code.unwrap_or_default(),
+        headers: answer
+            .headers
+            .iter()
+            .map(|h| {
+                let value = String::from_utf8_lossy(h.value);
+                (h.name.to_ascii_lowercase(), value.trim().to_owned())
+            })
+            .collect(),
+        len,
+    }))
+}
+
+/// The whole answer at the start of `raw` and the bytes it takes; `Ok(None)` while it is cut
+/// short. `closed`: `raw` is all the connection sent, so a body without a length ends there.
+pub fn parse_answer(
+    raw: &[u8],
+    method: &str,
+    closed: bool,
+) -> Result<Option<(Reply, usize)>, String> {
+    let Some(head) = answer_head(raw)? else {
+        return Ok(None);
+    };
+    let rest = &raw[head.len..];
+    let (body, taken) = match head.framing(method) {
+        Framing::Empty => (Vec::new(), 0),
+        Framing::Length(length) if rest.len() >= length => (rest[..length].to_vec(), length),
+        Framing::Length(_) => return Ok(None),
+        Framing::Chunked => match dechunk(rest)? {
+            Some(done) => done,
+            None => return Ok(None),
+        },
+        Framing::Close if closed => (rest.to_vec(), rest.len()),
+        Framing::Close => return Ok(None),
+    };
+    let reply = Reply {
+        status: head.status,
+        headers: head.headers,
+        body,
+    };
+    Ok(Some((reply, head.len + taken)))
+}
+
+/// A chunked body at the start of `raw`, decoded, and the bytes it takes (trailers included);
+/// `Ok(None)` while it is cut short.
+fn dechunk(raw: &[u8]) -> Result<Option<(Vec<u8>, usize)>, String> {
+    let mut body = Vec::new();
+    let mut at = 0;
+    loop {
+        let (taken, size) = match httparse::parse_chunk_size(&raw[at..]) {
+            Ok(httparse::Status::Complete(done)) => done,
+            Ok(httparse::Status::Partial) => return Ok(None),
+            Err(_) => return Err(format!("a bad chunk size: {}", raw[at..].escape_ascii())),
+        };
+        at += taken;
+        let size = usize::try_from(size).map_err(|_| "a chunk too large")?;
+        if size == 0 {
+            // Trailers, up to the empty line.
+            let end = if raw[at..].starts_with(b"\r\n") {
+                Some(2)
+            } else {
+                raw[at..]
+                    .windows(4)
+                    .position(|w| w == b"\r\n\r\n")
+                    .map(|p| p + 4)
+            };
+            return Ok(end.map(|end| (body, at + end)));
+        }
+        let Some(chunk) = raw.get(at..at + size) else {
+            return Ok(None);
+        };
+        body.extend_from_slice(chunk);
+        at += size;
+        match raw.get(at..at + 2) {
+            None => return Ok(None),
+            Some(b"\r\n") => at += 2,
+            Some(_) => return Err("a chunk longer than its size".to_owned()),
+        }
+    }
 }
 
 /// The sorted member names of a JSON object: the shape of an error body.

@@ -54,25 +54,9 @@ fn exchange(addr: SocketAddr, request: &[u8]) -> Reply {
     Reply::parse(&raw, "GET")
 }
 
-/// Reads one answer with a `Content-Length` from a connection that stays open.
+/// Reads one answer from a connection that stays open.
 fn read_one(stream: &mut TcpStream) -> Reply {
-    let mut raw = Vec::new();
-    let mut byte = [0u8; 1];
-    while !raw.ends_with(b"\r\n\r\n") {
-        let n = stream.read(&mut byte).expect("read an answer head");
-        assert_eq!(n, 1, "the connection closed mid-answer: {raw:?}");
-        raw.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&raw).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("a Content-Length");
-    let mut body = vec![0u8; length];
-    stream.read_exact(&mut body).expect("read an answer body");
-    raw.extend(body);
-    Reply::parse(&raw, "GET")
+    Reply::read(stream, "GET")
 }
 
 /// Whether the server closed the connection: a read sees the end (or a reset) within `wait`.

@@ -40,6 +40,8 @@ use understudy::conformance::fuzz::{self, CredentialSlot, GeneratedRequest};
 use understudy::server::{ServerConfig, serve_connection};
 use understudy::{Engine, EngineConfig, MockRequest};
 
+use crate::harness::answer_head;
+
 const REGRESSIONS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/regressions/raw_fuzz.txt"
@@ -280,21 +282,10 @@ impl std::fmt::Debug for Answer {
 fn answers(mut out: &[u8]) -> Result<Vec<Answer>, String> {
     let mut list = Vec::new();
     while !out.is_empty() {
-        let end = find(out, b"\r\n\r\n").ok_or("an answer head cut short")?;
-        let head = std::str::from_utf8(&out[..end]).map_err(|_| "an answer head not UTF-8")?;
-        let mut lines = head.split("\r\n");
-        let status_line = lines.next().unwrap_or_default();
-        let status = status_line
-            .strip_prefix("HTTP/1.1 ")
-            .or_else(|| status_line.strip_prefix("HTTP/1.0 "))
-            .and_then(|rest| rest.get(..3))
-            .and_then(|code| code.parse::<u16>().ok())
-            .ok_or_else(|| format!("not a status line: {status_line:?}"))?;
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
-        let rest = &out[end + 4..];
+        let head = answer_head(out)?.ok_or("an answer head cut short")?;
+        let text = std::str::from_utf8(&out[..head.len]).map_err(|_| "an answer head not UTF-8")?;
+        let (status, headers) = (head.status, head.headers);
+        let rest = &out[head.len..];
         let bodiless = status < 200 || status == 204 || status == 304;
         // hyper leaves the length out of an answer to HEAD.
         let length = match headers.iter().find(|(k, _)| k == "content-length") {
@@ -310,7 +301,7 @@ fn answers(mut out: &[u8]) -> Result<Vec<Answer>, String> {
         } else if next_answer(rest) {
             0 // an answer to HEAD
         } else {
-            return Err(format!("an answer body cut short: {head:?}"));
+            return Err(format!("an answer body cut short: {text:?}"));
         };
         list.push(Answer {
             status,

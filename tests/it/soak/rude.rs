@@ -442,6 +442,5 @@ pub(super) fn read_all(stream: &mut TcpStream) -> Option<Vec<u8>> {
 }
 
 pub(super) fn status_of(raw: &[u8]) -> Option<u16> {
-    let text = String::from_utf8_lossy(raw);
-    text.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
+    Some(crate::harness::answer_head(raw).ok()??.status)
 }
