@@ -310,7 +310,7 @@ impl<'a> Types<'a> {
         Conjunction::of(self.resources, &[schema])
     }
 
-    /// Calls `read` on each branch of every choice of `conj` not already open, with the
+    /// Calls `read` on every choice of `conj` not already open for this value, with that
     /// choice open meanwhile.
     fn each_choice(
         conj: &Conjunction<'a>,
