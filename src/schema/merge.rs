@@ -140,6 +140,8 @@ pub(crate) struct Merged<'a> {
     pub nots: Vec<Located<'a>>,
     /// The first `examples` entry (or `default`) met.
     pub example: Option<&'a Value>,
+    /// The first `default` met.
+    pub default: Option<&'a Value>,
     pub read_only: bool,
     pub write_only: bool,
     /// The last `$ref` followed, absolute.
@@ -249,6 +251,9 @@ impl<'a> Merged<'a> {
                 _ => None,
             }
             .or_else(|| o.get("default"));
+        }
+        if self.default.is_none() {
+            self.default = o.get("default");
         }
         let flag = |k: &str| o.get(k).and_then(Value::as_bool).unwrap_or(false);
         self.read_only |= flag("readOnly");

@@ -1,19 +1,19 @@
 //! What CRUD needs to know about a schema, read once at install: its types, its properties
 //! (through `$ref` and `allOf`), which are required, read-only or write-only, and whether
 //! undeclared members are allowed. `anyOf`/`oneOf` are not looked into: such schemas are
-//! handled by validation and generation alone.
+//! handled by validation and generation alone. The schema is read by `schema::facts`, over the
+//! one merge every other reader uses; this module only keeps what CRUD asks.
 
 use serde_json::Value;
 
 use crate::document::refs::{Located, Resources};
-
-/// How deep `$ref`/`allOf` chains are followed.
-const MAX_DEPTH: usize = 16;
+use crate::schema::facts::{Conjunction, TypeSet};
 
 /// A schema's facts, flattened over `$ref` and `allOf`.
 #[derive(Debug, Clone, Default)]
 pub struct Facts<'a> {
-    pub types: Vec<String>,
+    /// The types every `type` allows (`allOf` intersects); `None` when no `type` is given.
+    pub types: Option<TypeSet>,
     /// Declared properties in declaration order; a name declared twice keeps its first place
     /// and every schema given for it.
     pub properties: Vec<(String, Vec<Located<'a>>)>,
@@ -25,6 +25,8 @@ pub struct Facts<'a> {
     pub read_only: bool,
     pub write_only: bool,
     pub format: Option<String>,
+    /// The least value allowed, for the integers CRUD counts from: a `minimum`, or the next
+    /// integer past an `exclusiveMinimum`.
     pub minimum: Option<f64>,
     pub default: Option<Value>,
     pub max_items: Option<u64>,
@@ -32,19 +34,46 @@ pub struct Facts<'a> {
 
 impl<'a> Facts<'a> {
     pub fn of(resources: &'a Resources, schema: Located<'a>) -> Facts<'a> {
-        let mut facts = Facts::default();
-        facts.absorb(resources, schema, 0);
-        facts
+        Facts::of_all(resources, &[schema])
+    }
+
+    /// The facts of a value that must satisfy every one of `schemas`.
+    fn of_all(resources: &'a Resources, schemas: &[Located<'a>]) -> Facts<'a> {
+        let conj = Conjunction::of(resources, schemas);
+        let m = &conj.merged;
+        Facts {
+            types: conj.declared_types(),
+            properties: conj
+                .properties()
+                .into_iter()
+                .map(|(name, schemas)| (name.to_owned(), schemas))
+                .collect(),
+            required: m.required.iter().map(|r| (*r).to_owned()).collect(),
+            closed: m.closed || conj.additional_closed(),
+            items: conj
+                .items()
+                .into_iter()
+                .filter(|i| i.value.is_object())
+                .collect(),
+            read_only: m.read_only,
+            write_only: m.write_only,
+            format: m.format.map(str::to_owned),
+            minimum: m.lo.map(|lo| {
+                if lo.exclusive {
+                    lo.value.floor() + 1.0
+                } else {
+                    lo.value
+                }
+            }),
+            default: m.default.cloned(),
+            max_items: m.max_items.map(|n| n as u64),
+        }
     }
 
     /// The facts of property `name`, when it is declared.
     pub fn property(&self, resources: &'a Resources, name: &str) -> Option<Facts<'a>> {
         let (_, schemas) = self.properties.iter().find(|(n, _)| n == name)?;
-        let mut facts = Facts::default();
-        for s in schemas {
-            facts.absorb(resources, *s, 0);
-        }
-        Some(facts)
+        Some(Facts::of_all(resources, schemas))
     }
 
     /// The facts of the items, for an array.
@@ -52,105 +81,32 @@ impl<'a> Facts<'a> {
         if self.items.is_empty() {
             return None;
         }
-        let mut facts = Facts::default();
-        for s in &self.items {
-            facts.absorb(resources, *s, 0);
-        }
-        Some(facts)
+        Some(Facts::of_all(resources, &self.items))
     }
 
     pub fn declares(&self, name: &str) -> bool {
         self.properties.iter().any(|(n, _)| n == name)
     }
 
+    /// Whether `type` names `t`: every value of that type is allowed, and for `integer`,
+    /// `type` says integer rather than number.
     pub fn has_type(&self, t: &str) -> bool {
-        self.types.iter().any(|x| x == t)
+        let (Some(types), Some(wanted)) = (self.types, TypeSet::from_name(t)) else {
+            return false;
+        };
+        if wanted == TypeSet::INTEGER {
+            types.contains(wanted) && !types.intersects(TypeSet::NUMBER)
+        } else {
+            types.contains(wanted)
+        }
     }
 
     pub fn is_object(&self) -> bool {
-        self.has_type("object") || (self.types.is_empty() && !self.properties.is_empty())
+        self.has_type("object") || (self.types.is_none() && !self.properties.is_empty())
     }
 
     pub fn is_array(&self) -> bool {
-        self.has_type("array") || (self.types.is_empty() && !self.items.is_empty())
-    }
-
-    fn absorb(&mut self, resources: &'a Resources, schema: Located<'a>, depth: usize) {
-        let Value::Object(map) = schema.value else {
-            return;
-        };
-        if depth > MAX_DEPTH {
-            return;
-        }
-        if let Some(reference) = map.get("$ref").and_then(Value::as_str)
-            && let Ok(target) = resources.resolve(schema.base, reference)
-        {
-            self.absorb(resources, target, depth + 1);
-        }
-        match map.get("type") {
-            Some(Value::String(t)) => self.types.push(t.clone()),
-            Some(Value::Array(ts)) => self
-                .types
-                .extend(ts.iter().filter_map(Value::as_str).map(str::to_owned)),
-            _ => {}
-        }
-        if let Some(Value::Object(props)) = map.get("properties") {
-            for (name, s) in props {
-                let located = Located {
-                    base: schema.base,
-                    value: s,
-                };
-                match self.properties.iter_mut().find(|(n, _)| n == name) {
-                    Some((_, schemas)) => schemas.push(located),
-                    None => self.properties.push((name.clone(), vec![located])),
-                }
-            }
-        }
-        if let Some(Value::Array(required)) = map.get("required") {
-            for r in required.iter().filter_map(Value::as_str) {
-                if !self.required.iter().any(|x| x == r) {
-                    self.required.push(r.to_owned());
-                }
-            }
-        }
-        for key in ["additionalProperties", "unevaluatedProperties"] {
-            if map.get(key) == Some(&Value::Bool(false)) {
-                self.closed = true;
-            }
-        }
-        if let Some(items) = map.get("items").filter(|i| i.is_object()) {
-            self.items.push(Located {
-                base: schema.base,
-                value: items,
-            });
-        }
-        let flag = |k: &str| map.get(k) == Some(&Value::Bool(true));
-        self.read_only |= flag("readOnly");
-        self.write_only |= flag("writeOnly");
-        if let Some(f) = map.get("format").and_then(Value::as_str) {
-            self.format.get_or_insert_with(|| f.to_owned());
-        }
-        if let Some(m) = map.get("minimum").and_then(Value::as_f64) {
-            self.minimum = Some(self.minimum.map_or(m, |x| x.max(m)));
-        }
-        if let Some(d) = map.get("default") {
-            self.default.get_or_insert_with(|| d.clone());
-        }
-        if let Some(m) = map.get("maxItems").and_then(Value::as_u64) {
-            self.max_items = Some(self.max_items.map_or(m, |x| x.min(m)));
-        }
-        if let Some(Value::Array(all)) = map.get("allOf") {
-            for s in all {
-                self.absorb(
-                    resources,
-                    Located {
-                        base: schema.base,
-                        value: s,
-                    },
-                    depth + 1,
-                );
-            }
-        }
+        self.has_type("array") || (self.types.is_none() && !self.items.is_empty())
     }
 }
 
