@@ -20,7 +20,7 @@ use crate::operation::negotiate::is_json;
 use crate::operation::params::{self, ParamIn, ParamPlan, Shape, Style};
 use crate::operation::security::SchemeKind;
 pub use crate::schema::strategy::Direction;
-use crate::schema::strategy::{Compiled, FuzzError, compile, invalid::invalids, schema_at};
+use crate::schema::strategy::{Compiled, SchemaError, compile, invalid::invalids, schema_at};
 use crate::schema::violation::Location;
 
 /// What a generated request carries where a credential goes; replace it with
@@ -468,7 +468,10 @@ fn credential_of(op: &Operation) -> Option<CredentialSlot> {
 }
 
 /// The media type a body is sent as, and its compiled schema (for JSON bodies).
-fn body_choice(api: &Api, op: &Operation) -> Result<Option<(String, Option<Compiled>)>, FuzzError> {
+fn body_choice(
+    api: &Api,
+    op: &Operation,
+) -> Result<Option<(String, Option<Compiled>)>, SchemaError> {
     let Some(body) = &op.body else {
         return Ok(None);
     };
@@ -498,7 +501,7 @@ fn body_choice(api: &Api, op: &Operation) -> Result<Option<(String, Option<Compi
     Ok(Some((concrete(&media.media_type), compiled)))
 }
 
-fn param_schema(api: &Api, p: &Param) -> Result<Option<Compiled>, FuzzError> {
+fn param_schema(api: &Api, p: &Param) -> Result<Option<Compiled>, SchemaError> {
     let Some(v) = &p.validator else {
         return Ok(None);
     };
@@ -552,7 +555,7 @@ struct Pieces {
     body: Option<(bool, Option<Compiled>)>,
 }
 
-fn pieces_of(api: &Api, op: &Operation) -> Result<Pieces, FuzzError> {
+fn pieces_of(api: &Api, op: &Operation) -> Result<Pieces, SchemaError> {
     let mut tpl = template(op);
     let body = body_choice(api, op)?;
     tpl.content_type = body.as_ref().map(|(ct, _)| ct.clone());
@@ -612,7 +615,7 @@ fn body_values(body: &Option<(bool, Option<Compiled>)>) -> BoxedStrategy<Option<
 pub fn valid_request(
     api: &Api,
     op: &Operation,
-) -> Result<BoxedStrategy<GeneratedRequest>, FuzzError> {
+) -> Result<BoxedStrategy<GeneratedRequest>, SchemaError> {
     let p = pieces_of(api, op)?;
     let tpl = p.tpl.clone();
     Ok((p.parts, body_values(&p.body))
@@ -638,7 +641,7 @@ pub fn pinned_request(
     api: &Api,
     op: &Operation,
     pins: &Pins,
-) -> Result<BoxedStrategy<GeneratedRequest>, FuzzError> {
+) -> Result<BoxedStrategy<GeneratedRequest>, SchemaError> {
     let mut p = pieces_of(api, op)?;
     for (i, param) in op.params.iter().enumerate() {
         let plan = &param.plan;
@@ -691,7 +694,7 @@ fn ever<T: std::fmt::Debug>(s: &BoxedStrategy<T>, keep: impl Fn(&T) -> bool) -> 
 pub fn invalid_request(
     api: &Api,
     op: &Operation,
-) -> Result<Option<BoxedStrategy<GeneratedRequest>>, FuzzError> {
+) -> Result<Option<BoxedStrategy<GeneratedRequest>>, SchemaError> {
     let p = pieces_of(api, op)?;
     let mut out: Vec<BoxedStrategy<GeneratedRequest>> = Vec::new();
     let valid_body = body_values(&p.body);

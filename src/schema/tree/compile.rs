@@ -1,0 +1,589 @@
+//! Compiling: a conjunction of located schemas, merged once by `merge`, into a [`Node`]; an
+//! `anyOf`/`oneOf` into a union of the conjunction with each branch added, a discriminator
+//! into the property it pins, `readOnly`/`writeOnly` properties hidden by direction.
+
+use serde_json::Value;
+
+use super::{
+    ANY, Alt, ArrSpec, Checks, IntSpec, Kind, NULL, Node, NumSpec, OBJ, ObjSpec, Prop, Reject,
+    SOFT_DEPTH, STR, StrSpec, UnionNode, node_types, value_bits,
+};
+use crate::document::refs::{Located, Resources};
+use crate::schema::error::{SchemaError, hard_depth};
+use crate::schema::generate::Direction;
+use crate::schema::merge::{
+    ARR, BOOL, Choice, INT, MergeError, Merged, Merger, NUM, Reach, mapping_key,
+};
+
+/// Compiles schemas of one document for one direction.
+pub(crate) struct Compiler<'a> {
+    resources: &'a Resources,
+    direction: Direction,
+    checks: Checks<'a>,
+}
+
+static FALSE: Value = Value::Bool(false);
+
+impl<'a> Compiler<'a> {
+    pub(crate) fn new(resources: &'a Resources, direction: Direction) -> Self {
+        Self {
+            resources,
+            direction,
+            checks: Checks::new(resources),
+        }
+    }
+
+    fn at(path: &str) -> String {
+        if path.is_empty() {
+            "/".to_owned()
+        } else {
+            path.to_owned()
+        }
+    }
+
+    fn merge(
+        &self,
+        conj: &[Located<'a>],
+        resolved: &[*const Value],
+        path: &str,
+    ) -> Result<Merged<'a>, SchemaError> {
+        let resources: &'a Resources = self.resources;
+        // The strategies follow neither `$dynamicRef` nor `if`/`then`.
+        let merger = Merger {
+            resources,
+            reach: Reach {
+                dynamic_ref: false,
+                if_then: false,
+            },
+        };
+        merger.merge(conj, resolved).map_err(|e| match e {
+            MergeError::Ref { source, .. } => SchemaError::Ref {
+                at: Self::at(path),
+                source,
+            },
+            MergeError::Cycle { .. } => SchemaError::Recursion {
+                at: Self::at(path),
+                limit: hard_depth(SOFT_DEPTH),
+            },
+        })
+    }
+
+    fn reject(&self, schemas: Vec<Located<'a>>) -> Option<Reject> {
+        let schemas: Vec<_> = schemas
+            .into_iter()
+            .filter_map(|s| self.checks.validator(s))
+            .collect();
+        if schemas.is_empty() {
+            return None;
+        }
+        Some(Reject { schemas })
+    }
+
+    /// Compiles the conjunction `conj` at instance `path` (a JSON pointer), `depth` levels
+    /// deep. `forced` pins object properties (a discriminator naming the chosen branch).
+    pub(crate) fn compile(
+        &self,
+        conj: &[Located<'a>],
+        resolved: &[*const Value],
+        forced: &[(String, Value)],
+        path: &str,
+        depth: usize,
+    ) -> Result<Node, SchemaError> {
+        if depth > hard_depth(SOFT_DEPTH) {
+            return Err(SchemaError::Recursion {
+                at: Self::at(path),
+                limit: hard_depth(SOFT_DEPTH),
+            });
+        }
+        let m = self.merge(conj, resolved, path)?;
+        if m.false_schema {
+            return Err(SchemaError::Unsatisfiable {
+                at: Self::at(path),
+                reason: "the schema is `false`".into(),
+            });
+        }
+        if let Some(choice) = m.choices.first() {
+            return self.union(conj, resolved, forced, &m, choice, path, depth);
+        }
+        self.plain(conj, forced, &m, path, depth)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn union(
+        &self,
+        conj: &[Located<'a>],
+        resolved: &[*const Value],
+        forced: &[(String, Value)],
+        m: &Merged<'a>,
+        choice: &Choice<'a>,
+        path: &str,
+        depth: usize,
+    ) -> Result<Node, SchemaError> {
+        let disc_prop = choice
+            .discriminator
+            .and_then(|d| d.get("propertyName"))
+            .and_then(Value::as_str);
+        let mut res = resolved.to_vec();
+        res.push(choice.id);
+        let mut alts = Vec::new();
+        let mut weights = Vec::new();
+        let mut named_all = disc_prop.is_some();
+        let mut last_err = None;
+        for (i, b) in choice.branches.iter().enumerate() {
+            let branch = Located {
+                base: choice.base,
+                value: b,
+            };
+            let mut f = forced.to_vec();
+            match disc_prop.and_then(|p| self.discriminator_value(choice, branch, p)) {
+                Some(pv) => f.push(pv),
+                None => named_all = false,
+            }
+            let mut trial = conj.to_vec();
+            trial.push(branch);
+            // Weigh the branch first: past the soft depth only the flattest survive.
+            let weight = match self.merge(&trial, &res, path) {
+                Ok(bm) if !bm.false_schema && bm.declared_types() != 0 => {
+                    let t = bm.declared_types()
+                        & if !bm.typed && bm.inferred_core != 0 {
+                            bm.inferred_core
+                        } else {
+                            ANY
+                        };
+                    bm.nesting_weight(t)
+                }
+                Ok(_) => continue,
+                Err(e @ SchemaError::Ref { .. }) => return Err(e),
+                Err(e) => {
+                    last_err = Some(e);
+                    continue;
+                }
+            };
+            let node = match self.compile(&trial, &res, &f, path, depth) {
+                Ok(n) => n,
+                Err(e @ SchemaError::Ref { .. }) => return Err(e),
+                Err(e) => {
+                    last_err = Some(e);
+                    continue;
+                }
+            };
+            let reject = if choice.one_of {
+                let others: Vec<Located<'a>> = choice
+                    .branches
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, o)| Located {
+                        base: choice.base,
+                        value: o,
+                    })
+                    .collect();
+                self.reject(others)
+            } else {
+                None
+            };
+            alts.push(Alt { node, reject });
+            weights.push(weight);
+        }
+        if alts.is_empty() {
+            return Err(last_err.unwrap_or_else(|| SchemaError::Unsatisfiable {
+                at: Self::at(path),
+                reason: "no branch of the choice is compatible with the rest of the schema".into(),
+            }));
+        }
+        if named_all {
+            // The validation views turn a discriminated choice into a selection by the
+            // property: branches may overlap, the discriminator tells them apart.
+            for a in &mut alts {
+                a.reject = None;
+            }
+        }
+        if depth >= SOFT_DEPTH {
+            let best = weights.iter().copied().min().unwrap_or(0);
+            let mut keep = weights.iter().map(|w| *w == best);
+            alts.retain(|_| keep.next().unwrap_or(false));
+        }
+        let types = alts.iter().fold(0, |acc, a| acc | node_types(&a.node)) & m.declared_types();
+        Ok(Node::Union(Box::new(UnionNode {
+            keyword: if choice.one_of { "oneOf" } else { "anyOf" },
+            alts,
+            types,
+            explicit_type: m.typed,
+            discriminated: if named_all {
+                disc_prop.map(str::to_owned)
+            } else {
+                None
+            },
+        })))
+    }
+
+    /// The discriminator value naming `branch`, per OpenAPI: the mapping key whose target is
+    /// the branch's `$ref`, else the `const` the branch pins, else the `$ref`'s last segment.
+    fn discriminator_value(
+        &self,
+        choice: &Choice<'a>,
+        branch: Located<'a>,
+        prop: &str,
+    ) -> Option<(String, Value)> {
+        let disc = choice.discriminator?;
+        let reference = branch.value.get("$ref").and_then(Value::as_str);
+        let mapping = disc.get("mapping").and_then(Value::as_object);
+        if let (Some(reference), Some(mapping)) = (reference, mapping) {
+            let target = Resources::absolute(branch.base, reference).ok()?;
+            if let Some(key) = mapping_key(choice.base, mapping, &target).ok()? {
+                return Some((prop.to_owned(), Value::String(key.clone())));
+            }
+        }
+        let resolved = self
+            .resources
+            .deref(branch.base, branch.value)
+            .map(|l| l.value)
+            .unwrap_or(branch.value);
+        let pinned = resolved.get("properties").and_then(|p| p.get(prop));
+        if let Some(c) = pinned.and_then(|p| p.get("const")) {
+            return Some((prop.to_owned(), c.clone()));
+        }
+        if let Some(Value::Array(e)) = pinned.and_then(|p| p.get("enum"))
+            && let Some(first) = e.first()
+        {
+            return Some((prop.to_owned(), first.clone()));
+        }
+        if mapping.is_some_and(|m| !m.is_empty()) {
+            return None;
+        }
+        let name = reference?.rsplit('/').next()?;
+        Some((prop.to_owned(), Value::String(name.to_owned())))
+    }
+
+    fn plain(
+        &self,
+        conj: &[Located<'a>],
+        forced: &[(String, Value)],
+        m: &Merged<'a>,
+        path: &str,
+        depth: usize,
+    ) -> Result<Node, SchemaError> {
+        let allowed = m.declared_types();
+        let unsat = |reason: &str| SchemaError::Unsatisfiable {
+            at: Self::at(path),
+            reason: reason.to_owned(),
+        };
+        if !m.consts.is_empty() || !m.enums.is_empty() {
+            let mut candidates: Vec<Value> = match (m.consts.first(), m.enums.first()) {
+                (Some(c), _) => vec![(*c).clone()],
+                (None, Some(e)) => e.to_vec(),
+                (None, None) => Vec::new(),
+            };
+            candidates.retain(|v| {
+                m.consts.iter().all(|c| *c == v)
+                    && m.enums.iter().all(|e| e.contains(v))
+                    && value_bits(v) & allowed != 0
+                    && conj
+                        .iter()
+                        .all(|c| self.checks.is_valid(*c, v) != Some(false))
+            });
+            if candidates.is_empty() {
+                return Err(unsat("no `const`/`enum` value fits the other constraints"));
+            }
+            let keyword = if m.consts.is_empty() { "enum" } else { "const" };
+            return Ok(Node::Fixed {
+                values: candidates,
+                keyword,
+            });
+        }
+        let explicit = m.typed;
+        if !explicit && m.inferred_core == 0 && m.nots.is_empty() {
+            return Ok(Node::Any);
+        }
+        let pool = if explicit {
+            allowed
+        } else if m.inferred_core != 0 {
+            m.inferred_core
+        } else {
+            STR
+        };
+        let mut kinds = Vec::new();
+        if pool & NULL != 0 {
+            kinds.push(Kind::Null);
+        }
+        if pool & BOOL != 0 {
+            kinds.push(Kind::Bool);
+        }
+        if pool & NUM != 0 {
+            kinds.push(Kind::Num(NumSpec {
+                lo: m.lo,
+                hi: m.hi,
+                multiple_of: m.multiple_of.first().copied(),
+            }));
+        } else if pool & INT != 0
+            && let Some(spec) = self.int_spec(m)
+        {
+            kinds.push(Kind::Int(spec));
+        }
+        if pool & STR != 0 {
+            if m.max_len.is_some_and(|x| x < m.min_len) {
+                return Err(unsat("`minLength` is above `maxLength`"));
+            }
+            kinds.push(Kind::Str(StrSpec {
+                min: m.min_len,
+                max: m.max_len,
+                patterns: m.patterns.iter().map(|p| (*p).to_owned()).collect(),
+                format: m.format.map(str::to_owned),
+            }));
+        }
+        if pool & ARR != 0 {
+            match self.array(m, path, depth) {
+                Ok(a) => kinds.push(Kind::Arr(a)),
+                Err(e @ SchemaError::Ref { .. }) => return Err(e),
+                Err(e) if kinds.is_empty() && pool & OBJ == 0 => return Err(e),
+                Err(_) => {}
+            }
+        }
+        if pool & OBJ != 0 {
+            match self.object(m, forced, path, depth) {
+                Ok(o) => kinds.push(Kind::Obj(o)),
+                Err(e @ SchemaError::Ref { .. }) => return Err(e),
+                Err(e) if kinds.is_empty() => return Err(e),
+                Err(_) => {}
+            }
+        }
+        if kinds.is_empty() {
+            return Err(unsat("no type satisfies every `type`"));
+        }
+        // Past the soft depth, `null` (when allowed) ends the nesting.
+        if depth >= SOFT_DEPTH && kinds.len() > 1 && kinds.iter().any(|k| matches!(k, Kind::Null)) {
+            kinds.retain(|k| matches!(k, Kind::Null));
+        }
+        Ok(Node::Typed {
+            explicit,
+            kinds,
+            reject: self.reject(m.nots.clone()),
+        })
+    }
+
+    fn int_spec(&self, m: &Merged<'a>) -> Option<IntSpec> {
+        let step = m.integer_step(1 << 40);
+        let imin = m.lo.map(|b| {
+            if b.exclusive {
+                b.value.floor() + 1.0
+            } else {
+                b.value.ceil()
+            }
+        });
+        let imax = m.hi.map(|b| {
+            if b.exclusive {
+                b.value.ceil() - 1.0
+            } else {
+                b.value.floor()
+            }
+        });
+        let (fa, fb) = match m.format {
+            Some("int32") => (f64::from(i32::MIN), f64::from(i32::MAX)),
+            _ => (-9.0e15, 9.0e15),
+        };
+        let a = imin.unwrap_or(-1000.0 * step).max(fa);
+        let b = imax.unwrap_or(1000.0 * step).min(fb);
+        let (kmin, kmax) = ((a / step).ceil(), (b / step).floor());
+        if kmin > kmax || !kmin.is_finite() || !kmax.is_finite() {
+            return None;
+        }
+        Some(IntSpec {
+            kmin: kmin as i64,
+            kmax: kmax as i64,
+            step: step as i64,
+            lo: m.lo,
+            hi: m.hi,
+            multiple_of: m.multiple_of.first().copied(),
+        })
+    }
+
+    fn array(&self, m: &Merged<'a>, path: &str, depth: usize) -> Result<ArrSpec, SchemaError> {
+        let mut max = m.max_items;
+        let longest_prefix = m.arr.iter().map(|b| b.prefix.len()).max().unwrap_or(0);
+        let mut closed = false;
+        for b in &m.arr {
+            if b.items == Some(&FALSE) {
+                max = Some(max.map_or(b.prefix.len(), |x| x.min(b.prefix.len())));
+                closed = true;
+            }
+        }
+        if max.is_some_and(|x| x < m.min_items) {
+            return Err(SchemaError::Unsatisfiable {
+                at: Self::at(path),
+                reason: "`minItems` exceeds what is allowed".into(),
+            });
+        }
+        let mut prefix = Vec::new();
+        for i in 0..longest_prefix {
+            if max.is_some_and(|x| i >= x) {
+                break;
+            }
+            let child = crate::document::refs::pointer_join(path, &[&i.to_string()]);
+            prefix.push(self.compile(&m.item_schemas(i), &[], &[], &child, depth + 1)?);
+        }
+        let items = if closed {
+            None
+        } else {
+            let child = crate::document::refs::pointer_join(path, &["0"]);
+            let needed = m.min_items > longest_prefix;
+            match self.compile(&m.item_schemas(longest_prefix), &[], &[], &child, depth + 1) {
+                Ok(n) => Some(Box::new(n)),
+                Err(e) if needed => return Err(e),
+                Err(_) => {
+                    max = Some(max.map_or(longest_prefix, |x| x.min(longest_prefix)));
+                    None
+                }
+            }
+        };
+        Ok(ArrSpec {
+            min: m.min_items,
+            max,
+            prefix,
+            items,
+            unique: m.unique,
+            minimal: depth >= SOFT_DEPTH,
+        })
+    }
+
+    fn object(
+        &self,
+        m: &Merged<'a>,
+        forced: &[(String, Value)],
+        path: &str,
+        depth: usize,
+    ) -> Result<ObjSpec, SchemaError> {
+        let mut names: Vec<&str> = Vec::new();
+        for b in &m.obj {
+            for k in b.props.into_iter().flat_map(|p| p.keys()) {
+                if !names.contains(&k.as_str()) {
+                    names.push(k);
+                }
+            }
+        }
+        for r in m
+            .required
+            .iter()
+            .copied()
+            .chain(forced.iter().map(|(k, _)| k.as_str()))
+        {
+            if !names.contains(&r) {
+                names.push(r);
+            }
+        }
+        let past = depth >= SOFT_DEPTH;
+        let mut props = Vec::new();
+        for name in names {
+            let is_forced = forced.iter().rev().find(|(k, _)| k == name);
+            let listed = m.required.contains(&name);
+            let Some(schemas) = m.key_schemas(name) else {
+                if listed || is_forced.is_some() {
+                    return Err(SchemaError::Unsatisfiable {
+                        at: Self::at(path),
+                        reason: format!("property `{name}` is required but not allowed"),
+                    });
+                }
+                continue;
+            };
+            let child = crate::document::refs::pointer_join(path, &[name]);
+            let pm = self.merge(&schemas, &[], &child)?;
+            let directional = match self.direction {
+                Direction::Request => pm.read_only,
+                Direction::Response => pm.write_only,
+            };
+            // The validation views drop such properties from `required`.
+            let required = listed && !directional;
+            let always = required || is_forced.is_some();
+            let hidden = !always && (directional || past);
+            if hidden {
+                continue;
+            }
+            let node = match is_forced {
+                Some((_, v)) if !(pm.consts.is_empty() && pm.enums.is_empty()) => {
+                    let mut n = self.compile(&schemas, &[], &[], &child, depth + 1)?;
+                    if let Node::Fixed { values, .. } = &mut n
+                        && values.contains(v)
+                    {
+                        *values = vec![v.clone()];
+                    }
+                    n
+                }
+                Some((_, v)) => Node::Fixed {
+                    values: vec![v.clone()],
+                    keyword: "const",
+                },
+                None => match self.compile(&schemas, &[], &[], &child, depth + 1) {
+                    Ok(n) => n,
+                    Err(e) if !always && !matches!(e, SchemaError::Ref { .. }) => continue,
+                    Err(e) => return Err(e),
+                },
+            };
+            props.push(Prop {
+                name: name.to_owned(),
+                node,
+                required,
+                always,
+                hidden,
+            });
+        }
+        // `minProperties`: make optional properties always present, in order.
+        let mut present = props.iter().filter(|p| p.always).count();
+        for p in props.iter_mut() {
+            if present >= m.min_props {
+                break;
+            }
+            if !p.always {
+                p.always = true;
+                present += 1;
+            }
+        }
+        let has_patterns = m.obj.iter().any(|b| b.patterns.is_some());
+        let closed = m.closed || m.obj.iter().any(|b| b.additional == Some(&FALSE));
+        let map_like = !closed
+            && !has_patterns
+            && (props.is_empty() || present < m.min_props)
+            && m.obj
+                .iter()
+                .any(|b| b.additional.is_some_and(Value::is_object));
+        let extra = if map_like && (!past || present < m.min_props) {
+            let schemas: Vec<Located<'a>> = m
+                .obj
+                .iter()
+                .filter_map(|b| {
+                    b.additional.map(|a| Located {
+                        base: b.base,
+                        value: a,
+                    })
+                })
+                .collect();
+            let child = crate::document::refs::pointer_join(path, &["*"]);
+            self.compile(&schemas, &[], &[], &child, depth + 1)
+                .ok()
+                .map(Box::new)
+        } else {
+            None
+        };
+        let extra_room = if extra.is_some() { 2 } else { 0 };
+        if present + extra_room < m.min_props && props.len() + extra_room < m.min_props {
+            return Err(SchemaError::Unsatisfiable {
+                at: Self::at(path),
+                reason: "cannot reach `minProperties`".into(),
+            });
+        }
+        if m.max_props
+            .is_some_and(|x| props.iter().filter(|p| p.always).count() > x)
+        {
+            return Err(SchemaError::Unsatisfiable {
+                at: Self::at(path),
+                reason: "more properties are required than `maxProperties` allows".into(),
+            });
+        }
+        Ok(ObjSpec {
+            props,
+            extra,
+            closed,
+            has_patterns,
+            min_props: m.min_props,
+            max_props: m.max_props,
+        })
+    }
+}

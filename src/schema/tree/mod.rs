@@ -1,0 +1,187 @@
+//! A schema compiled once into a tree of [`Node`]s: the interpreters (the proptest strategies
+//! of valid values in `strategy`, the breaks of one constraint in `strategy::invalid`) read the
+//! tree, not the schema.
+//!
+//! - this file: the nodes.
+//! - `compile`: a conjunction of located schemas, merged by `merge`, into nodes.
+//! - `checks`: validators compiled once per node for the filters that must know whether a
+//!   value matches a schema (a `oneOf`'s other branches, a `not`, an `enum` value's siblings).
+//!
+//! Compiling follows the loader's normalised 2020-12 schemas through the one merge:
+//! `$ref` (with its siblings) and `allOf` are flattened into one conjunction whose bounds are
+//! the tightest of all its members; an `anyOf`/`oneOf` becomes a [`Node::Union`] whose
+//! alternatives are the conjunction with each branch added. Object and array keywords stay
+//! grouped per member, because `additionalProperties` and `items` only speak about the
+//! `properties` and `prefixItems` next to them. The tree is finite: past [`SOFT_DEPTH`] levels
+//! of nesting only required properties and minimal arrays are produced and unions prefer their
+//! flattest branch; a schema that still needs more than `hard_depth(SOFT_DEPTH)` levels is an
+//! error (the one depth rule, in `error`).
+
+mod checks;
+pub(crate) mod compile;
+
+use std::sync::Arc;
+
+use jsonschema::Validator;
+use serde_json::Value;
+
+pub(crate) use crate::schema::merge::{
+    ANY, ARR, BOOL, Bound, INT, NULL, NUM, OBJ, STR, round_to, value_bits,
+};
+pub(crate) use checks::Checks;
+
+/// Nesting past which optional properties are left out and arrays are as short as allowed.
+pub(crate) const SOFT_DEPTH: usize = 3;
+
+/// Schemas a value must *not* satisfy: the other branches of a `oneOf`, and `not`s; each
+/// compiled once into a validator.
+#[derive(Debug, Clone)]
+pub(crate) struct Reject {
+    schemas: Vec<Arc<Validator>>,
+}
+
+impl Reject {
+    pub(crate) fn allows(&self, v: &Value) -> bool {
+        self.schemas.iter().all(|s| !s.is_valid(v))
+    }
+}
+
+/// A compiled schema.
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    /// Anything at all (`{}`, `true`, annotations only).
+    Any,
+    /// One of these values (`const`, `enum`), already filtered by the other constraints.
+    Fixed {
+        values: Vec<Value>,
+        keyword: &'static str,
+    },
+    Union(Box<UnionNode>),
+    /// Values of one of these kinds.
+    Typed {
+        /// Whether a `type` keyword said so (else a wrong type is no violation).
+        explicit: bool,
+        kinds: Vec<Kind>,
+        reject: Option<Reject>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct UnionNode {
+    /// `anyOf` or `oneOf`: how the validator reports a value that fits no branch.
+    pub keyword: &'static str,
+    pub alts: Vec<Alt>,
+    /// The types some branch allows.
+    pub types: u8,
+    /// A `type` keyword next to the choice (the validator then reports a wrong type as `type`).
+    pub explicit_type: bool,
+    /// A `discriminator` with a branch named for each value: the validation views turn such a
+    /// choice into a plain selection, so errors inside a branch are reported as they are.
+    pub discriminated: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Alt {
+    pub node: Node,
+    pub reject: Option<Reject>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Kind {
+    Null,
+    Bool,
+    Int(IntSpec),
+    Num(NumSpec),
+    Str(StrSpec),
+    Arr(ArrSpec),
+    Obj(ObjSpec),
+}
+
+impl Kind {
+    pub(crate) fn bits(&self) -> u8 {
+        match self {
+            Kind::Null => NULL,
+            Kind::Bool => BOOL,
+            Kind::Int(_) => INT,
+            Kind::Num(_) => NUM | INT,
+            Kind::Str(_) => STR,
+            Kind::Arr(_) => ARR,
+            Kind::Obj(_) => OBJ,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct IntSpec {
+    /// Valid values are `k * step` for `k` in `kmin..=kmax`.
+    pub kmin: i64,
+    pub kmax: i64,
+    pub step: i64,
+    pub lo: Option<Bound>,
+    pub hi: Option<Bound>,
+    pub multiple_of: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct NumSpec {
+    pub lo: Option<Bound>,
+    pub hi: Option<Bound>,
+    pub multiple_of: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct StrSpec {
+    pub min: usize,
+    pub max: Option<usize>,
+    pub patterns: Vec<String>,
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ArrSpec {
+    pub min: usize,
+    pub max: Option<usize>,
+    pub prefix: Vec<Node>,
+    /// Items past the prefix; `None` when `items: false`.
+    pub items: Option<Box<Node>>,
+    pub unique: bool,
+    /// Past the soft depth: only the minimum length.
+    pub minimal: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Prop {
+    pub name: String,
+    pub node: Node,
+    /// Required by the schema (as the validation view of this direction sees it).
+    pub required: bool,
+    /// Always present: required, promoted for `minProperties`, or a discriminator.
+    pub always: bool,
+    /// Never present: `readOnly` in a request, `writeOnly` in a response, or past the soft
+    /// depth.
+    pub hidden: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ObjSpec {
+    pub props: Vec<Prop>,
+    /// Undeclared keys: their schema when the object is map-like (no declared properties and
+    /// an `additionalProperties` schema).
+    pub extra: Option<Box<Node>>,
+    /// Some member says `additionalProperties: false` (or `unevaluatedProperties: false`).
+    pub closed: bool,
+    /// `patternProperties` are present (undeclared keys may be constrained).
+    pub has_patterns: bool,
+    pub min_props: usize,
+    pub max_props: Option<usize>,
+}
+
+/// The types a node's values may take.
+pub(crate) fn node_types(node: &Node) -> u8 {
+    match node {
+        Node::Any => ANY,
+        Node::Fixed { values, .. } => values.iter().fold(0, |a, v| a | value_bits(v)),
+        Node::Union(u) => u.types,
+        Node::Typed { kinds, .. } => kinds.iter().fold(0, |a, k| a | k.bits()),
+    }
+}
