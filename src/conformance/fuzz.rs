@@ -20,7 +20,7 @@ use crate::operation::negotiate::is_json;
 use crate::operation::params::{self, ParamIn, ParamPlan, Shape, Style};
 use crate::operation::security::SchemeKind;
 pub use crate::schema::strategy::Direction;
-use crate::schema::strategy::{Compiled, SchemaError, compile, invalid::invalids, schema_at};
+use crate::schema::strategy::{Cache, Compiled, SchemaError, invalid::invalids, schema_at};
 use crate::schema::violation::Location;
 
 /// What a generated request carries where a credential goes; replace it with
@@ -471,6 +471,7 @@ fn credential_of(op: &Operation) -> Option<CredentialSlot> {
 fn body_choice(
     api: &Api,
     op: &Operation,
+    cache: &Cache,
 ) -> Result<Option<(String, Option<Compiled>)>, SchemaError> {
     let Some(body) = &op.body else {
         return Ok(None);
@@ -493,7 +494,7 @@ fn body_choice(
     };
     let compiled = match &media.validator {
         Some(v) => match schema_at(&api.resources, &v.loc) {
-            Some(schema) => Some(compile(&api.resources, schema, Direction::Request)?),
+            Some(schema) => Some(cache.compile(schema)?),
             None => None,
         },
         None => None,
@@ -501,12 +502,12 @@ fn body_choice(
     Ok(Some((concrete(&media.media_type), compiled)))
 }
 
-fn param_schema(api: &Api, p: &Param) -> Result<Option<Compiled>, SchemaError> {
+fn param_schema(api: &Api, p: &Param, cache: &Cache) -> Result<Option<Compiled>, SchemaError> {
     let Some(v) = &p.validator else {
         return Ok(None);
     };
     match schema_at(&api.resources, &v.loc) {
-        Some(schema) => Ok(Some(compile(&api.resources, schema, Direction::Request)?)),
+        Some(schema) => Ok(Some(cache.compile(schema)?)),
         None => Ok(None),
     }
 }
@@ -557,13 +558,14 @@ struct Pieces {
 
 fn pieces_of(api: &Api, op: &Operation) -> Result<Pieces, SchemaError> {
     let mut tpl = template(op);
-    let body = body_choice(api, op)?;
+    let cache = Cache::new(&api.resources, Direction::Request);
+    let body = body_choice(api, op, &cache)?;
     tpl.content_type = body.as_ref().map(|(ct, _)| ct.clone());
     let tpl = Arc::new(tpl);
     let mut parts = Vec::new();
     let mut schemas = Vec::new();
     for (i, p) in op.params.iter().enumerate() {
-        let compiled = match param_schema(api, p) {
+        let compiled = match param_schema(api, p, &cache) {
             Ok(c) => c,
             Err(e) if p.plan.required => return Err(e),
             Err(_) => None,

@@ -494,7 +494,7 @@ fn array(a: &ArrSpec) -> Vec<Case> {
     let item_nodes: Vec<&Node> = if a.prefix.is_empty() {
         a.items.iter().map(|b| &**b).collect()
     } else {
-        a.prefix.iter().collect()
+        a.prefix.iter().map(|n| &**n).collect()
     };
     for (i, node) in item_nodes.into_iter().enumerate() {
         if a.max.is_some_and(|m| i >= m) {

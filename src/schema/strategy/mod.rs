@@ -26,7 +26,7 @@ pub use crate::schema::generate::Direction;
 
 use crate::document::refs::{Located, Resources};
 pub use crate::schema::error::SchemaError;
-use crate::schema::tree::{Node, compile::Compiler};
+use crate::schema::tree::{self, Node};
 use crate::schema::validators::SchemaLoc;
 use crate::schema::violation::Segment;
 
@@ -52,7 +52,7 @@ pub struct Invalid {
 /// needed.
 #[derive(Debug, Clone)]
 pub struct Compiled {
-    pub(crate) node: Node,
+    pub(crate) node: Arc<Node>,
 }
 
 impl Compiled {
@@ -79,8 +79,36 @@ pub fn compile(
     schema: Located<'_>,
     direction: Direction,
 ) -> Result<Compiled, SchemaError> {
-    let node = Compiler::new(resources, direction).compile(&[schema], &[], &[], "", 0)?;
-    Ok(Compiled { node })
+    Cache::new(resources, direction).compile(schema)
+}
+
+/// Schemas of one document compiled for one direction, shared: a referenced schema is
+/// compiled once however many `$ref`s reach it, and so is each validator the filters ask.
+/// Hold one per document and direction to compile many of its schemas.
+pub struct Cache {
+    trees: tree::Cache,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache").finish_non_exhaustive()
+    }
+}
+
+impl Cache {
+    pub fn new(resources: &Arc<Resources>, direction: Direction) -> Self {
+        Self {
+            trees: tree::Cache::new(resources.clone(), direction),
+        }
+    }
+
+    /// Compiles `schema`, which lives in this cache's document.
+    pub fn compile(&self, schema: Located<'_>) -> Result<Compiled, SchemaError> {
+        let node = self.trees.compile(schema)?;
+        Ok(Compiled {
+            node: Arc::new(node),
+        })
+    }
 }
 
 /// Valid values of `schema`.

@@ -7,7 +7,9 @@
 //! files), so they are exact where a hand-written matcher could only guess. A validator is
 //! compiled by reference (`{"$ref": "file#pointer"}`), so relative `$ref`s inside the schema
 //! resolve against its own file; the pointer of a located schema is looked up in an index of
-//! the files built on first need. Nothing is compiled for a schema no filter asks about.
+//! the files built on first need. Nothing is compiled for a schema no filter asks about. The
+//! registry holds its own copy of the files, so the checks live as long as the cache holding
+//! them, across compiles.
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
@@ -20,16 +22,16 @@ use crate::document::refs::{Located, Resources};
 use crate::schema::validators::SchemaLoc;
 
 /// The validators of one document's schemas, compiled on first use and shared by position.
-pub(crate) struct Checks<'a> {
-    resources: &'a Resources,
-    registry: OnceCell<Option<Registry<'a>>>,
+pub(crate) struct Checks {
+    resources: Arc<Resources>,
+    registry: OnceCell<Option<Registry<'static>>>,
     /// Where each schema of the files sits.
     places: OnceCell<HashMap<*const Value, SchemaLoc>>,
     compiled: RefCell<HashMap<*const Value, Option<Arc<Validator>>>>,
 }
 
-impl<'a> Checks<'a> {
-    pub(crate) fn new(resources: &'a Resources) -> Self {
+impl Checks {
+    pub(crate) fn new(resources: Arc<Resources>) -> Self {
         Self {
             resources,
             registry: OnceCell::new(),
@@ -41,7 +43,7 @@ impl<'a> Checks<'a> {
     /// The validator of `schema`; `None` when it is not a schema of the document's files or
     /// does not compile (the filter then lets values through and the final validation, which
     /// every caller makes, decides).
-    pub(crate) fn validator(&self, schema: Located<'a>) -> Option<Arc<Validator>> {
+    pub(crate) fn validator(&self, schema: Located<'_>) -> Option<Arc<Validator>> {
         let key = schema.value as *const Value;
         if let Some(found) = self.compiled.borrow().get(&key) {
             return found.clone();
@@ -52,21 +54,25 @@ impl<'a> Checks<'a> {
     }
 
     /// Whether `v` satisfies `schema`; `None` when no validator could be had.
-    pub(crate) fn is_valid(&self, schema: Located<'a>, v: &Value) -> Option<bool> {
+    pub(crate) fn is_valid(&self, schema: Located<'_>, v: &Value) -> Option<bool> {
         self.validator(schema).map(|s| s.is_valid(v))
     }
 
     fn build(&self, key: *const Value) -> Option<Arc<Validator>> {
         let loc = self
             .places
-            .get_or_init(|| index(self.resources))
+            .get_or_init(|| index(&self.resources))
             .get(&key)?;
         let registry = self
             .registry
             .get_or_init(|| {
                 Registry::new()
                     .draft(Draft::Draft202012)
-                    .extend(self.resources.files())
+                    .extend(
+                        self.resources
+                            .files()
+                            .map(|(uri, file)| (uri.to_owned(), file.clone())),
+                    )
                     .and_then(|b| b.prepare())
                     .ok()
             })

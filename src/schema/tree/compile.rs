@@ -2,10 +2,12 @@
 //! `anyOf`/`oneOf` into a union of the conjunction with each branch added, a discriminator
 //! into the property it pins, `readOnly`/`writeOnly` properties hidden by direction.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::{
-    ANY, Alt, ArrSpec, Checks, IntSpec, Kind, NULL, Node, NumSpec, OBJ, ObjSpec, Prop, Reject,
+    ANY, Alt, ArrSpec, Cache, IntSpec, Kind, NULL, Node, NumSpec, OBJ, ObjSpec, Prop, Reject,
     SOFT_DEPTH, STR, StrSpec, UnionNode, node_types, value_bits,
 };
 use crate::document::refs::{Located, Resources};
@@ -19,18 +21,63 @@ use crate::schema::merge::{
 pub(crate) struct Compiler<'a> {
     resources: &'a Resources,
     direction: Direction,
-    checks: Checks<'a>,
+    cache: &'a Cache,
 }
+
+/// Keywords that change nothing in a node: a schema with only these and `$ref` is its target.
+const INERT: &[&str] = &["$ref", "description", "title", "$comment"];
 
 static FALSE: Value = Value::Bool(false);
 
 impl<'a> Compiler<'a> {
-    pub(crate) fn new(resources: &'a Resources, direction: Direction) -> Self {
+    pub(crate) fn new(cache: &'a Cache) -> Self {
         Self {
-            resources,
-            direction,
-            checks: Checks::new(resources),
+            resources: &cache.resources,
+            direction: cache.direction,
+            cache,
         }
+    }
+
+    /// The schema a `$ref`-only schema stands for (through chains of them); `None` when
+    /// `loc` is not one.
+    fn ref_target(&self, mut loc: Located<'a>) -> Option<Located<'a>> {
+        let mut followed = false;
+        for _ in 0..32 {
+            let Value::Object(o) = loc.value else { break };
+            let Some(r) = o.get("$ref").and_then(Value::as_str) else {
+                break;
+            };
+            if !o.keys().all(|k| INERT.contains(&k.as_str())) {
+                break;
+            }
+            loc = self.resources.resolve(loc.base, r).ok()?;
+            followed = true;
+        }
+        followed.then_some(loc)
+    }
+
+    /// Compiles the schemas a child value (an item, a property) must satisfy; a lone `$ref`
+    /// is compiled once per depth class and shared.
+    fn child(
+        &self,
+        conj: &[Located<'a>],
+        path: &str,
+        depth: usize,
+    ) -> Result<Arc<Node>, SchemaError> {
+        let target = match conj {
+            [only] => self.ref_target(*only),
+            _ => None,
+        };
+        let Some(target) = target else {
+            return self.compile(conj, &[], &[], path, depth).map(Arc::new);
+        };
+        let key = (target.value as *const Value, depth.min(SOFT_DEPTH));
+        if let Some(found) = self.cache.nodes.borrow().get(&key) {
+            return Ok(found.clone());
+        }
+        let node = Arc::new(self.compile(&[target], &[], &[], path, depth)?);
+        self.cache.nodes.borrow_mut().insert(key, node.clone());
+        Ok(node)
     }
 
     fn at(path: &str) -> String {
@@ -71,7 +118,7 @@ impl<'a> Compiler<'a> {
     fn reject(&self, schemas: Vec<Located<'a>>) -> Option<Reject> {
         let schemas: Vec<_> = schemas
             .into_iter()
-            .filter_map(|s| self.checks.validator(s))
+            .filter_map(|s| self.cache.checks.validator(s))
             .collect();
         if schemas.is_empty() {
             return None;
@@ -280,7 +327,7 @@ impl<'a> Compiler<'a> {
                     && value_bits(v) & allowed != 0
                     && conj
                         .iter()
-                        .all(|c| self.checks.is_valid(*c, v) != Some(false))
+                        .all(|c| self.cache.checks.is_valid(*c, v) != Some(false))
             });
             if candidates.is_empty() {
                 return Err(unsat("no `const`/`enum` value fits the other constraints"));
@@ -419,15 +466,15 @@ impl<'a> Compiler<'a> {
                 break;
             }
             let child = crate::document::refs::pointer_join(path, &[&i.to_string()]);
-            prefix.push(self.compile(&m.item_schemas(i), &[], &[], &child, depth + 1)?);
+            prefix.push(self.child(&m.item_schemas(i), &child, depth + 1)?);
         }
         let items = if closed {
             None
         } else {
             let child = crate::document::refs::pointer_join(path, &["0"]);
             let needed = m.min_items > longest_prefix;
-            match self.compile(&m.item_schemas(longest_prefix), &[], &[], &child, depth + 1) {
-                Ok(n) => Some(Box::new(n)),
+            match self.child(&m.item_schemas(longest_prefix), &child, depth + 1) {
+                Ok(n) => Some(n),
                 Err(e) if needed => return Err(e),
                 Err(_) => {
                     max = Some(max.map_or(longest_prefix, |x| x.min(longest_prefix)));
@@ -511,15 +558,24 @@ impl<'a> Compiler<'a> {
                     values: vec![v.clone()],
                     keyword: "const",
                 },
-                None => match self.compile(&schemas, &[], &[], &child, depth + 1) {
-                    Ok(n) => n,
+                None => match self.child(&schemas, &child, depth + 1) {
+                    Ok(n) => {
+                        props.push(Prop {
+                            name: name.to_owned(),
+                            node: n,
+                            required,
+                            always,
+                            hidden,
+                        });
+                        continue;
+                    }
                     Err(e) if !always && !matches!(e, SchemaError::Ref { .. }) => continue,
                     Err(e) => return Err(e),
                 },
             };
             props.push(Prop {
                 name: name.to_owned(),
-                node,
+                node: Arc::new(node),
                 required,
                 always,
                 hidden,
@@ -556,9 +612,7 @@ impl<'a> Compiler<'a> {
                 })
                 .collect();
             let child = crate::document::refs::pointer_join(path, &["*"]);
-            self.compile(&schemas, &[], &[], &child, depth + 1)
-                .ok()
-                .map(Box::new)
+            self.child(&schemas, &child, depth + 1).ok()
         } else {
             None
         };

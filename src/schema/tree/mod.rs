@@ -20,10 +20,16 @@
 mod checks;
 pub(crate) mod compile;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use jsonschema::Validator;
 use serde_json::Value;
+
+use crate::document::refs::{Located, Resources};
+use crate::schema::error::SchemaError;
+use crate::schema::generate::Direction;
 
 pub(crate) use crate::schema::merge::{
     ANY, ARR, BOOL, Bound, INT, NULL, NUM, OBJ, STR, round_to, value_bits,
@@ -32,6 +38,35 @@ pub(crate) use checks::Checks;
 
 /// Nesting past which optional properties are left out and arrays are as short as allowed.
 pub(crate) const SOFT_DEPTH: usize = 3;
+
+/// The compiled trees of one document for one direction. A referenced schema is compiled once
+/// per depth class (each level above [`SOFT_DEPTH`], then all levels past it) and shared by its
+/// resolved location, so a thousand `$ref`s to one component share one node; every filter's
+/// validator is compiled once too. Hold one for as long as the document lives.
+pub(crate) struct Cache {
+    resources: Arc<Resources>,
+    direction: Direction,
+    checks: Checks,
+    /// By the referenced schema's address in `resources` (stable: the `Arc` holds the files)
+    /// and the depth class.
+    nodes: RefCell<HashMap<(*const Value, usize), Arc<Node>>>,
+}
+
+impl Cache {
+    pub(crate) fn new(resources: Arc<Resources>, direction: Direction) -> Self {
+        Self {
+            checks: Checks::new(resources.clone()),
+            resources,
+            direction,
+            nodes: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The tree of `schema`, which lives in this cache's document.
+    pub(crate) fn compile<'a>(&'a self, schema: Located<'a>) -> Result<Node, SchemaError> {
+        compile::Compiler::new(self).compile(&[schema], &[], &[], "", 0)
+    }
+}
 
 /// Schemas a value must *not* satisfy: the other branches of a `oneOf`, and `not`s; each
 /// compiled once into a validator.
@@ -141,9 +176,9 @@ pub(crate) struct StrSpec {
 pub(crate) struct ArrSpec {
     pub min: usize,
     pub max: Option<usize>,
-    pub prefix: Vec<Node>,
+    pub prefix: Vec<Arc<Node>>,
     /// Items past the prefix; `None` when `items: false`.
-    pub items: Option<Box<Node>>,
+    pub items: Option<Arc<Node>>,
     pub unique: bool,
     /// Past the soft depth: only the minimum length.
     pub minimal: bool,
@@ -152,7 +187,7 @@ pub(crate) struct ArrSpec {
 #[derive(Debug, Clone)]
 pub(crate) struct Prop {
     pub name: String,
-    pub node: Node,
+    pub node: Arc<Node>,
     /// Required by the schema (as the validation view of this direction sees it).
     pub required: bool,
     /// Always present: required, promoted for `minProperties`, or a discriminator.
@@ -167,7 +202,7 @@ pub(crate) struct ObjSpec {
     pub props: Vec<Prop>,
     /// Undeclared keys: their schema when the object is map-like (no declared properties and
     /// an `additionalProperties` schema).
-    pub extra: Option<Box<Node>>,
+    pub extra: Option<Arc<Node>>,
     /// Some member says `additionalProperties: false` (or `unevaluatedProperties: false`).
     pub closed: bool,
     /// `patternProperties` are present (undeclared keys may be constrained).
