@@ -12,10 +12,11 @@
 //! `properties` and `prefixItems` next to them. The two callers do not honour the same keywords,
 //! so what only one of them reads is kept apart (a field the other ignores, a [`Reach`] flag).
 
+mod keys;
+
 use serde_json::{Map, Number, Value};
 
 use crate::document::refs::{Located, RefError, Resources};
-use crate::schema::pattern::Pattern;
 
 // Type bits. `number` is NUM|INT so that intersecting it with `integer` leaves `integer`.
 pub(crate) const NULL: u8 = 1;
@@ -397,51 +398,6 @@ impl<'a> Merged<'a> {
                 None => b.items.map(|it| at(b.base, it)),
             })
             .collect()
-    }
-
-    /// The schemas the value of property `key` must satisfy, one per member that speaks about
-    /// it: its `properties` entry and matching `patternProperties`, or else its
-    /// `additionalProperties`. `None` when some member forbids the key.
-    ///
-    /// A pattern whose match cannot be told (one the ECMA-262 reader does not run) counts as
-    /// maybe matching: its schema applies, and so does `additionalProperties`, so a value
-    /// satisfying them all is valid either way; with `additionalProperties: false` the key is
-    /// taken as forbidden.
-    pub(crate) fn key_schemas(&self, key: &str) -> Option<Vec<Located<'a>>> {
-        let mut out = Vec::new();
-        let mut known = false;
-        for b in &self.obj {
-            let at = |value| Located {
-                base: b.base,
-                value,
-            };
-            let mut matched = false;
-            if let Some(p) = b.props.and_then(|p| p.get(key)) {
-                out.push(at(p));
-                matched = true;
-            }
-            for (pat, s) in b.patterns.into_iter().flatten() {
-                match Pattern::parse(pat).ok().and_then(|p| p.is_match(key)) {
-                    Some(true) => {
-                        out.push(at(s));
-                        matched = true;
-                    }
-                    Some(false) => {}
-                    None => out.push(at(s)),
-                }
-            }
-            if !matched && let Some(a) = b.additional {
-                if a == &Value::Bool(false) {
-                    return None;
-                }
-                out.push(at(a));
-            }
-            known |= matched;
-        }
-        if self.closed && !known {
-            return None;
-        }
-        Some(out)
     }
 
     /// The step integers must be multiples of: the least common multiple of every
