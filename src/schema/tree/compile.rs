@@ -552,30 +552,21 @@ impl<'a> Compiler<'a> {
                     {
                         *values = vec![v.clone()];
                     }
-                    n
+                    Arc::new(n)
                 }
-                Some((_, v)) => Node::Fixed {
+                Some((_, v)) => Arc::new(Node::Fixed {
                     values: vec![v.clone()],
                     keyword: "const",
-                },
+                }),
                 None => match self.child(&schemas, &child, depth + 1) {
-                    Ok(n) => {
-                        props.push(Prop {
-                            name: name.to_owned(),
-                            node: n,
-                            required,
-                            always,
-                            hidden,
-                        });
-                        continue;
-                    }
+                    Ok(n) => n,
                     Err(e) if !always && !matches!(e, SchemaError::Ref { .. }) => continue,
                     Err(e) => return Err(e),
                 },
             };
             props.push(Prop {
                 name: name.to_owned(),
-                node: Arc::new(node),
+                node,
                 required,
                 always,
                 hidden,
