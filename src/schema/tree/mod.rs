@@ -224,3 +224,48 @@ pub(crate) fn node_types(node: &Node) -> u8 {
         Node::Typed { kinds, .. } => kinds.iter().fold(0, |a, k| a | k.bits()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const URI: &str = "file:///t.yaml";
+
+    fn props(node: &Node) -> &[Prop] {
+        match node {
+            Node::Typed { kinds, .. } => match &kinds[..] {
+                [Kind::Obj(o)] => &o.props,
+                _ => panic!("not an object: {node:?}"),
+            },
+            _ => panic!("not typed: {node:?}"),
+        }
+    }
+
+    #[test]
+    fn references_to_one_component_share_one_node() {
+        let r = Arc::new(Resources::new(
+            URI,
+            json!({"components": {"schemas": {
+                "Pet": {"type": "object", "required": ["name"],
+                        "properties": {"name": {"type": "string"}}},
+                "Pair": {"type": "object", "required": ["a", "b"], "properties": {
+                    "a": {"$ref": "#/components/schemas/Pet"},
+                    "b": {"$ref": "#/components/schemas/Pet", "description": "the other"},
+                    "c": {"$ref": "#/components/schemas/Pet", "required": ["tag"]}}}}}}),
+        ));
+        let cache = Cache::new(r.clone(), Direction::Response);
+        let pair = Located {
+            base: URI,
+            value: &r.root()["components"]["schemas"]["Pair"],
+        };
+        let node = cache.compile(pair).unwrap();
+        let p = props(&node);
+        assert!(Arc::ptr_eq(&p[0].node, &p[1].node));
+        // A `$ref` with a constraint beside it is its own conjunction.
+        assert!(!Arc::ptr_eq(&p[0].node, &p[2].node));
+        // A second compile through the same cache reuses the first one's nodes.
+        let again = cache.compile(pair).unwrap();
+        assert!(Arc::ptr_eq(&p[0].node, &props(&again)[0].node));
+    }
+}
