@@ -20,7 +20,7 @@ use crate::operation::negotiate::is_json;
 use crate::operation::params::{self, ParamIn, ParamPlan, Shape, Style};
 use crate::operation::security::SchemeKind;
 pub use crate::schema::strategy::Direction;
-use crate::schema::strategy::{Compiled, FuzzError, compile, invalid::invalids, schema_at};
+use crate::schema::strategy::{Cache, Compiled, SchemaError, invalid::invalids, schema_at};
 use crate::schema::violation::Location;
 
 /// What a generated request carries where a credential goes; replace it with
@@ -468,7 +468,11 @@ fn credential_of(op: &Operation) -> Option<CredentialSlot> {
 }
 
 /// The media type a body is sent as, and its compiled schema (for JSON bodies).
-fn body_choice(api: &Api, op: &Operation) -> Result<Option<(String, Option<Compiled>)>, FuzzError> {
+fn body_choice(
+    api: &Api,
+    op: &Operation,
+    cache: &Cache,
+) -> Result<Option<(String, Option<Compiled>)>, SchemaError> {
     let Some(body) = &op.body else {
         return Ok(None);
     };
@@ -490,7 +494,7 @@ fn body_choice(api: &Api, op: &Operation) -> Result<Option<(String, Option<Compi
     };
     let compiled = match &media.validator {
         Some(v) => match schema_at(&api.resources, &v.loc) {
-            Some(schema) => Some(compile(&api.resources, schema, Direction::Request)?),
+            Some(schema) => Some(cache.compile(schema)?),
             None => None,
         },
         None => None,
@@ -498,12 +502,12 @@ fn body_choice(api: &Api, op: &Operation) -> Result<Option<(String, Option<Compi
     Ok(Some((concrete(&media.media_type), compiled)))
 }
 
-fn param_schema(api: &Api, p: &Param) -> Result<Option<Compiled>, FuzzError> {
+fn param_schema(api: &Api, p: &Param, cache: &Cache) -> Result<Option<Compiled>, SchemaError> {
     let Some(v) = &p.validator else {
         return Ok(None);
     };
     match schema_at(&api.resources, &v.loc) {
-        Some(schema) => Ok(Some(compile(&api.resources, schema, Direction::Request)?)),
+        Some(schema) => Ok(Some(cache.compile(schema)?)),
         None => Ok(None),
     }
 }
@@ -552,15 +556,16 @@ struct Pieces {
     body: Option<(bool, Option<Compiled>)>,
 }
 
-fn pieces_of(api: &Api, op: &Operation) -> Result<Pieces, FuzzError> {
+fn pieces_of(api: &Api, op: &Operation) -> Result<Pieces, SchemaError> {
     let mut tpl = template(op);
-    let body = body_choice(api, op)?;
+    let cache = Cache::new(&api.resources, Direction::Request);
+    let body = body_choice(api, op, &cache)?;
     tpl.content_type = body.as_ref().map(|(ct, _)| ct.clone());
     let tpl = Arc::new(tpl);
     let mut parts = Vec::new();
     let mut schemas = Vec::new();
     for (i, p) in op.params.iter().enumerate() {
-        let compiled = match param_schema(api, p) {
+        let compiled = match param_schema(api, p, &cache) {
             Ok(c) => c,
             Err(e) if p.plan.required => return Err(e),
             Err(_) => None,
@@ -612,7 +617,7 @@ fn body_values(body: &Option<(bool, Option<Compiled>)>) -> BoxedStrategy<Option<
 pub fn valid_request(
     api: &Api,
     op: &Operation,
-) -> Result<BoxedStrategy<GeneratedRequest>, FuzzError> {
+) -> Result<BoxedStrategy<GeneratedRequest>, SchemaError> {
     let p = pieces_of(api, op)?;
     let tpl = p.tpl.clone();
     Ok((p.parts, body_values(&p.body))
@@ -638,7 +643,7 @@ pub fn pinned_request(
     api: &Api,
     op: &Operation,
     pins: &Pins,
-) -> Result<BoxedStrategy<GeneratedRequest>, FuzzError> {
+) -> Result<BoxedStrategy<GeneratedRequest>, SchemaError> {
     let mut p = pieces_of(api, op)?;
     for (i, param) in op.params.iter().enumerate() {
         let plan = &param.plan;
@@ -691,7 +696,7 @@ fn ever<T: std::fmt::Debug>(s: &BoxedStrategy<T>, keep: impl Fn(&T) -> bool) -> 
 pub fn invalid_request(
     api: &Api,
     op: &Operation,
-) -> Result<Option<BoxedStrategy<GeneratedRequest>>, FuzzError> {
+) -> Result<Option<BoxedStrategy<GeneratedRequest>>, SchemaError> {
     let p = pieces_of(api, op)?;
     let mut out: Vec<BoxedStrategy<GeneratedRequest>> = Vec::new();
     let valid_body = body_values(&p.body);

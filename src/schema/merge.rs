@@ -1,8 +1,8 @@
 //! One schema conjunction merged into one set of constraints: the type bits, the merged bounds,
 //! lengths, `const`/`enum`s and `not`s, the object and array keyword groups per member, and the
 //! `anyOf`/`oneOf` choices still open, and the arithmetic on them (the integer step of the
-//! `multipleOf`s, decimal rounding). `generate` (deterministic data) and `fuzz` (proptest
-//! strategies) both build their values from a [`Merged`].
+//! `multipleOf`s, decimal rounding). `generate` (deterministic data) and `tree` (the compiled
+//! nodes the proptest strategies read) both build their values from a [`Merged`].
 //!
 //! Implementation rationale: a schema is handled as a *conjunction* of located subschemas.
 //! `$ref` (with its siblings) and `allOf` are flattened into one [`Merged`] whose bounds are the
@@ -11,6 +11,8 @@
 //! ([`ObjBranch`], [`ArrBranch`]), because `additionalProperties` and `items` only speak about the
 //! `properties` and `prefixItems` next to them. The two callers do not honour the same keywords,
 //! so what only one of them reads is kept apart (a field the other ignores, a [`Reach`] flag).
+
+mod keys;
 
 use serde_json::{Map, Number, Value};
 

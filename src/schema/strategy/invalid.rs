@@ -12,12 +12,13 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-use super::node::{
-    ANY, ARR, ArrSpec, BOOL, INT, IntSpec, Kind, NULL, NUM, Node, NumSpec, OBJ, ObjSpec, STR,
-    StrSpec, UnionNode, node_types, number, plain_char, round_to,
-};
+use super::valid::{number, plain_char};
 use super::{Broken, Invalid};
 use crate::schema::pattern::Pattern;
+use crate::schema::tree::{
+    ANY, ARR, ArrSpec, BOOL, INT, IntSpec, Kind, NULL, NUM, Node, NumSpec, OBJ, ObjSpec, STR,
+    StrSpec, UnionNode, node_types, round_to,
+};
 use crate::schema::violation::Segment;
 
 /// One way to break the schema: what breaks, and the values that break it so.
@@ -445,7 +446,7 @@ fn sized(a: &ArrSpec, lo: usize, hi: usize) -> BoxedStrategy<Value> {
             Value::Array(items)
         })
         .prop_filter("items are unique", move |v| {
-            !unique || super::node::all_unique(v)
+            !unique || super::valid::all_unique(v)
         })
         .boxed()
 }
@@ -493,7 +494,7 @@ fn array(a: &ArrSpec) -> Vec<Case> {
     let item_nodes: Vec<&Node> = if a.prefix.is_empty() {
         a.items.iter().map(|b| &**b).collect()
     } else {
-        a.prefix.iter().collect()
+        a.prefix.iter().map(|n| &**n).collect()
     };
     for (i, node) in item_nodes.into_iter().enumerate() {
         if a.max.is_some_and(|m| i >= m) {

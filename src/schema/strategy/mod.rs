@@ -2,7 +2,7 @@
 //! constraint (and say which). The property tests and `understudy check` share them (whole
 //! requests are built on them in `conformance::fuzz`).
 //!
-//! - `node`: a schema compiled once into a tree of nodes, and the valid values of each.
+//! - `valid`: the valid values of each node of a compiled tree (`tree`).
 //! - `invalid`: the ways to break one constraint of a compiled schema.
 //! - `pattern`: strings matching ECMA-262 `pattern`s.
 //!
@@ -11,11 +11,11 @@
 //! case shrinks towards a minimal one: fewer optional properties, shorter arrays and strings,
 //! numbers nearer zero or the bound. Filters are used only where construction cannot decide
 //! (an `oneOf` value must not match another branch, items must be unique, a `not`), and check
-//! with the generator's quick matcher.
+//! with validators compiled once per node (see `tree`).
 
 pub(crate) mod invalid;
-mod node;
 mod pattern;
+mod valid;
 
 use std::sync::Arc;
 
@@ -24,7 +24,9 @@ use serde_json::Value;
 
 pub use crate::schema::generate::Direction;
 
-use crate::document::refs::{Located, RefError, Resources};
+use crate::document::refs::{Located, Resources};
+pub use crate::schema::error::SchemaError;
+use crate::schema::tree::{self, Node};
 use crate::schema::validators::SchemaLoc;
 use crate::schema::violation::Segment;
 
@@ -46,26 +48,11 @@ pub struct Invalid {
     pub broken: Broken,
 }
 
-/// Why a schema has no strategy.
-#[derive(Debug, thiserror::Error)]
-pub enum FuzzError {
-    #[error("cannot follow a `$ref` at {at}: {source}")]
-    Ref {
-        at: String,
-        #[source]
-        source: RefError,
-    },
-    #[error("no value satisfies the schema at {at}: {reason}")]
-    Unsatisfiable { at: String, reason: String },
-    #[error("the schema at {at} requires itself without end")]
-    Recursion { at: String },
-}
-
 /// A schema compiled for one direction: build once, draw strategies from it as often as
 /// needed.
 #[derive(Debug, Clone)]
 pub struct Compiled {
-    pub(crate) node: node::Node,
+    pub(crate) node: Arc<Node>,
 }
 
 impl Compiled {
@@ -91,13 +78,37 @@ pub fn compile(
     resources: &Arc<Resources>,
     schema: Located<'_>,
     direction: Direction,
-) -> Result<Compiled, FuzzError> {
-    let compiler = node::Compiler {
-        resources,
-        direction,
-    };
-    let node = compiler.compile(&[schema], &[], &[], "", 0)?;
-    Ok(Compiled { node })
+) -> Result<Compiled, SchemaError> {
+    Cache::new(resources, direction).compile(schema)
+}
+
+/// Schemas of one document compiled for one direction, shared: a referenced schema is
+/// compiled once however many `$ref`s reach it, and so is each validator the filters ask.
+/// Hold one per document and direction to compile many of its schemas.
+pub struct Cache {
+    trees: tree::Cache,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache").finish_non_exhaustive()
+    }
+}
+
+impl Cache {
+    pub fn new(resources: &Arc<Resources>, direction: Direction) -> Self {
+        Self {
+            trees: tree::Cache::new(resources.clone(), direction),
+        }
+    }
+
+    /// Compiles `schema`, which lives in this cache's document.
+    pub fn compile(&self, schema: Located<'_>) -> Result<Compiled, SchemaError> {
+        let node = self.trees.compile(schema)?;
+        Ok(Compiled {
+            node: Arc::new(node),
+        })
+    }
 }
 
 /// Valid values of `schema`.
@@ -105,7 +116,7 @@ pub fn valid(
     resources: &Arc<Resources>,
     schema: Located<'_>,
     direction: Direction,
-) -> Result<BoxedStrategy<Value>, FuzzError> {
+) -> Result<BoxedStrategy<Value>, SchemaError> {
     Ok(compile(resources, schema, direction)?.valid())
 }
 
@@ -114,7 +125,7 @@ pub fn invalid(
     resources: &Arc<Resources>,
     schema: Located<'_>,
     direction: Direction,
-) -> Result<Option<BoxedStrategy<Invalid>>, FuzzError> {
+) -> Result<Option<BoxedStrategy<Invalid>>, SchemaError> {
     Ok(compile(resources, schema, direction)?.invalid())
 }
 
