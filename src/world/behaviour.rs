@@ -20,7 +20,8 @@ use http::Method;
 use serde_json::Value;
 
 use crate::operation::api::{Api, Operation};
-use crate::schema::violation::ErrorFacts;
+use crate::operation::errors::reason;
+use crate::schema::violation::{ErrorFacts, Violation};
 
 /// One validated request, as a behaviour sees it: parameters decoded and typed, the body
 /// parsed, the caller known.
@@ -122,12 +123,32 @@ impl Reply {
         Reply::Ok { status, body: None }
     }
 
-    pub fn error(status: u16, detail: impl Into<std::borrow::Cow<'static, str>>) -> Reply {
-        Reply::Err(ErrorFacts::new(
-            status,
-            crate::operation::errors::reason(status),
-            detail,
-        ))
+    /// A behaviour's domain error, as the answer the operation's error format renders.
+    pub fn domain(error: impl DomainError) -> Reply {
+        let status = error.status();
+        let detail = error.to_string();
+        Reply::Err(
+            ErrorFacts::new(status, reason(status), detail).with_violations(error.violations()),
+        )
+    }
+}
+
+/// What a behaviour refuses, in its own words: one enum per behaviour (`GitbookError`,
+/// `ArizeError`, ...) whose variants know their status, and whose `Display` is the text the
+/// client reads. [`Reply::domain`] is the one place they become answers.
+///
+/// Implementation rationale: a status written beside free text at each exit could drift
+/// from its error; a variant cannot. The title is the status's reason phrase, as the
+/// pipeline's own errors have it.
+pub trait DomainError: std::fmt::Display {
+    fn status(&self) -> u16;
+
+    /// The violations the answer lists (a 422's), moved out: none for most errors.
+    fn violations(self) -> Vec<Violation>
+    where
+        Self: Sized,
+    {
+        Vec::new()
     }
 }
 

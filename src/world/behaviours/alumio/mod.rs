@@ -24,6 +24,7 @@
 //! - Any bearer token is accepted (none is needed); a fixture API key names its user as the
 //!   caller, informational only.
 
+mod error;
 mod fixtures;
 mod world;
 
@@ -32,13 +33,13 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::operation::api::Api;
-use crate::operation::errors::reason;
-use crate::schema::violation::{ErrorFacts, Location, Segment, Violation};
+use crate::schema::violation::{Location, Segment, Violation};
 use crate::world::behaviour::{
     Access, Behaviour, Call, Installed, Reply, RestoreError, WithFixtures,
 };
 use crate::world::fixtures::FixtureError;
 
+pub use error::AlumioError;
 use world::{Allocation, AllocationProblem, AssignError, Space};
 pub use world::{Licence, Member, Role, World};
 
@@ -47,9 +48,6 @@ const ALLOCATE: &str = "postSpaceWorkerAllocation";
 
 /// The caller of a request whose token is no fixture API key.
 const ANONYMOUS: &str = "anonymous";
-
-/// The status of a request that breaks a domain rule.
-const UNPROCESSABLE: u16 = 422;
 
 /// The behaviour of the bundled Alumio document.
 pub struct AlumioBehaviour;
@@ -70,8 +68,8 @@ impl Behaviour for AlumioBehaviour {
 
     fn write(&self, world: &mut World, call: &Call<'_>) -> Option<Reply> {
         match call.op_id() {
-            ASSIGN => Some(assign(world, call)),
-            ALLOCATE => Some(allocate(world, call)),
+            ASSIGN => Some(assign(world, call).unwrap_or_else(Reply::from)),
+            ALLOCATE => Some(allocate(world, call).unwrap_or_else(Reply::from)),
             _ => None,
         }
     }
@@ -115,10 +113,10 @@ pub fn install(_api: &Api, text: &str, file: &str) -> Result<Arc<dyn Installed>,
 }
 
 /// `POST /spaces/{space}/assign_users`.
-fn assign(world: &mut World, call: &Call<'_>) -> Reply {
+fn assign(world: &mut World, call: &Call<'_>) -> Result<Reply, AlumioError> {
     let space = call.path_str("space").unwrap_or_default();
     if world.space(space).is_none() {
-        return space_not_found(space);
+        return Err(space_not_found(space));
     }
     let items = call
         .body
@@ -141,16 +139,20 @@ fn assign(world: &mut World, call: &Call<'_>) -> Reply {
         }
     }
     if !violations.is_empty() {
-        return unprocessable(violations);
+        return Err(AlumioError::Unprocessable { violations });
     }
     match world.assign(space, users) {
         Ok(()) => match world.space(space) {
-            Some(s) => Reply::ok(200, json!({"space": s.identifier, "users": users_json(s)})),
-            None => space_not_found(space),
+            Some(s) => Ok(Reply::ok(
+                200,
+                json!({"space": s.identifier, "users": users_json(s)}),
+            )),
+            None => Err(space_not_found(space)),
         },
-        Err(AssignError::UnknownSpace) => space_not_found(space),
-        Err(AssignError::RepeatedEmails(at)) => unprocessable(
-            at.into_iter()
+        Err(AssignError::UnknownSpace) => Err(space_not_found(space)),
+        Err(AssignError::RepeatedEmails(at)) => Err(AlumioError::Unprocessable {
+            violations: at
+                .into_iter()
                 .map(|i| {
                     Violation::new(
                         body_at(&[key("users"), Segment::Index(i), key("email")]),
@@ -159,17 +161,17 @@ fn assign(world: &mut World, call: &Call<'_>) -> Reply {
                     )
                 })
                 .collect(),
-        ),
+        }),
     }
 }
 
 /// `POST /space_workers/allocation?space=`.
-fn allocate(world: &mut World, call: &Call<'_>) -> Reply {
+fn allocate(world: &mut World, call: &Call<'_>) -> Result<Reply, AlumioError> {
     let only = call.query.get("space").and_then(Value::as_str);
     if let Some(space) = only
         && world.space(space).is_none()
     {
-        return space_not_found(space);
+        return Err(space_not_found(space));
     }
     let items = call
         .body
@@ -185,26 +187,26 @@ fn allocate(world: &mut World, call: &Call<'_>) -> Reply {
         .collect();
     if let Err(problems) = world.allocate(&entries) {
         let licence = world.licence;
-        return unprocessable(
-            problems
+        return Err(AlumioError::Unprocessable {
+            violations: problems
                 .into_iter()
                 .map(|(i, problem)| allocation_violation(i, &problem, &entries, licence))
                 .collect(),
-        );
+        });
     }
     let listed: Vec<Value> = world
         .spaces()
         .filter(|s| only.is_none_or(|o| o == s.identifier))
         .map(|s| json!({"spaceIdentifier": s.identifier, "workers": s.workers}))
         .collect();
-    Reply::ok(
+    Ok(Reply::ok(
         201,
         json!({
             "workers": world.licence.workers,
             "workersPerSpace": world.licence.workers_per_space,
             "spaceWorkers": listed,
         }),
-    )
+    ))
 }
 
 /// A whole number of workers, however JSON writes it: `2`, `2.0`, `2e0` and `-0` are whole
@@ -289,21 +291,10 @@ fn users_json(space: &Space) -> Vec<Value> {
         .collect()
 }
 
-fn space_not_found(space: &str) -> Reply {
-    Reply::error(404, format!("Space \"{space}\" not found."))
-}
-
-/// A 422 with every violation; the detail lists them as API Platform does
-/// (`path: message`, one a line).
-fn unprocessable(violations: Vec<Violation>) -> Reply {
-    let detail = violations
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n");
-    Reply::Err(
-        ErrorFacts::new(UNPROCESSABLE, reason(UNPROCESSABLE), detail).with_violations(violations),
-    )
+fn space_not_found(space: &str) -> AlumioError {
+    AlumioError::NoSpace {
+        space: space.to_owned(),
+    }
 }
 
 fn key(name: &str) -> Segment {

@@ -21,6 +21,7 @@
 //! 4. The change: an upsert keeps the membership's id; a new membership gets the next
 //!    `SpaceMembership:n` of the world's counter.
 
+mod error;
 mod fixtures;
 mod ids;
 mod world;
@@ -35,6 +36,7 @@ use crate::world::behaviour::{
 };
 use crate::world::fixtures::FixtureError;
 
+pub use error::ArizeError;
 use ids::{Id, RoleId, SpaceId, UserId};
 use world::{
     Grants, Predefined, ROLE_BINDING_CREATE, ROLE_BINDING_DELETE, Space, SpaceRole, World,
@@ -66,7 +68,7 @@ impl Behaviour for ArizeBehaviour {
             REMOVE_USER => remove_user(world, call),
             _ => return None,
         };
-        Some(reply.unwrap_or_else(|e| e))
+        Some(reply.unwrap_or_else(Reply::from))
     }
 
     fn authenticate(&self, world: &World, token: &str) -> Option<String> {
@@ -94,15 +96,15 @@ pub fn install(_api: &Api, text: &str, file: &str) -> Result<Arc<dyn Installed>,
     }))
 }
 
-/// An error answer, carried in `Err` so the checks read as a sequence of `?`.
-type Answer = Result<Reply, Reply>;
+/// An answer or a refusal, so the checks read as a sequence of `?`.
+type Answer = Result<Reply, ArizeError>;
 
 /// The caller's user id; the engine has authenticated the token already, so its absence is
 /// a credentials problem.
-fn caller(call: &Call<'_>) -> Result<UserId, Reply> {
+fn caller(call: &Call<'_>) -> Result<UserId, ArizeError> {
     call.caller
         .and_then(UserId::parse)
-        .ok_or_else(|| Reply::error(401, "The bearer token is not known."))
+        .ok_or(ArizeError::UnknownToken)
 }
 
 /// The space of the path, as the caller sees it.
@@ -118,7 +120,7 @@ fn readable_space<'w>(
     world: &'w World,
     call: &Call<'_>,
     caller: UserId,
-) -> Result<Seen<'w>, Reply> {
+) -> Result<Seen<'w>, ArizeError> {
     let text = call.path_str("space_id").unwrap_or_default();
     SpaceId::parse(text)
         .and_then(|id| {
@@ -126,7 +128,9 @@ fn readable_space<'w>(
             let grants = world.grants(space, caller)?;
             Some(Seen { id, space, grants })
         })
-        .ok_or_else(|| Reply::error(404, format!("Space {text} not found.")))
+        .ok_or_else(|| ArizeError::NoSpace {
+            space: text.to_owned(),
+        })
 }
 
 /// The role asked for in the body (already validated against `SpaceRoleAssignment`): a
@@ -136,7 +140,7 @@ enum Asked<'b> {
     Custom(&'b str),
 }
 
-fn asked_role(body: &Value) -> Result<Asked<'_>, Reply> {
+fn asked_role(body: &Value) -> Result<Asked<'_>, ArizeError> {
     let role = &body["role"];
     match (
         role["type"].as_str(),
@@ -145,19 +149,17 @@ fn asked_role(body: &Value) -> Result<Asked<'_>, Reply> {
     ) {
         (Some("predefined"), Some(name), _) => Predefined::from_name(name)
             .map(Asked::Predefined)
-            .ok_or_else(|| {
-                Reply::error(422, format!("role.name {name:?} is not a predefined role."))
+            .ok_or_else(|| ArizeError::NotAPredefinedRole {
+                name: name.to_owned(),
             }),
         (Some("custom"), _, Some(id)) => Ok(Asked::Custom(id)),
-        _ => Err(Reply::error(422, "role is not a role assignment.")),
+        _ => Err(ArizeError::NotARoleAssignment),
     }
 }
 
 fn add_user(world: &mut World, call: &Call<'_>) -> Answer {
     let caller = caller(call)?;
-    let body = call
-        .body
-        .ok_or_else(|| Reply::error(422, "The request body is missing."))?;
+    let body = call.body.ok_or(ArizeError::NoBody)?;
     let Seen {
         id: space_id,
         space,
@@ -165,19 +167,9 @@ fn add_user(world: &mut World, call: &Call<'_>) -> Answer {
     } = readable_space(world, call, caller)?;
     let asked = asked_role(body)?;
     match asked {
-        Asked::Predefined(_) if !grants.admin => {
-            return Err(Reply::error(
-                403,
-                "Assigning a predefined role requires the space admin role.",
-            ));
-        }
+        Asked::Predefined(_) if !grants.admin => return Err(ArizeError::PredefinedNeedsAdmin),
         Asked::Custom(_) if !grants.has(ROLE_BINDING_CREATE) => {
-            return Err(Reply::error(
-                403,
-                format!(
-                    "Assigning a custom role requires the {ROLE_BINDING_CREATE} permission in this space."
-                ),
-            ));
+            return Err(ArizeError::CustomNeedsCreate);
         }
         _ => {}
     }
@@ -186,14 +178,13 @@ fn add_user(world: &mut World, call: &Call<'_>) -> Answer {
         Asked::Custom(text) => RoleId::parse(text)
             .filter(|id| world.roles.contains_key(id))
             .map(SpaceRole::Custom)
-            .ok_or_else(|| Reply::error(404, format!("Custom role {text} not found.")))?,
+            .ok_or_else(|| ArizeError::NoCustomRole {
+                role: text.to_owned(),
+            })?,
     };
     let user_text = body["user_id"].as_str().unwrap_or_default();
-    let not_in_organization = || {
-        Reply::error(
-            400,
-            format!("The user {user_text} is not a member of the space's organization."),
-        )
+    let not_in_organization = || ArizeError::NotInOrganization {
+        user: user_text.to_owned(),
     };
     let user_id = UserId::parse(user_text).ok_or_else(not_in_organization)?;
     let user = world.users.get(&user_id).ok_or_else(not_in_organization)?;
@@ -201,14 +192,16 @@ fn add_user(world: &mut World, call: &Call<'_>) -> Answer {
         return Err(not_in_organization());
     }
     role.fits(user.account_role)
-        .map_err(|why| Reply::error(400, format!("The user {user_text} {why}.")))?;
+        .map_err(|why| ArizeError::RoleDoesNotFit {
+            user: user_text.to_owned(),
+            why,
+        })?;
 
     let next = &mut world.next_membership;
     let Some(space) = world.spaces.get_mut(&space_id) else {
-        return Err(Reply::error(
-            404,
-            format!("Space {} not found.", space_id.encode()),
-        ));
+        return Err(ArizeError::NoSpace {
+            space: space_id.encode(),
+        });
     };
     let membership = space
         .members
@@ -226,19 +219,11 @@ fn remove_user(world: &mut World, call: &Call<'_>) -> Answer {
         ..
     } = readable_space(world, call, caller)?;
     if !grants.admin && !grants.has(ROLE_BINDING_DELETE) {
-        return Err(Reply::error(
-            403,
-            format!(
-                "Removing a user from a space requires the space admin role or the {ROLE_BINDING_DELETE} permission in this space."
-            ),
-        ));
+        return Err(ArizeError::RemovalNeedsDelete);
     }
     let user_text = call.path_str("user_id").unwrap_or_default();
-    let not_a_member = || {
-        Reply::error(
-            404,
-            format!("The user {user_text} is not a member of the space."),
-        )
+    let not_a_member = || ArizeError::NotAMember {
+        user: user_text.to_owned(),
     };
     let user_id = UserId::parse(user_text).ok_or_else(not_a_member)?;
     let removed = world

@@ -29,6 +29,7 @@
 //! store per resource holding one `List` per parent (see `list` for the paging structure).
 
 mod answers;
+mod error;
 pub(crate) mod infer;
 mod list;
 mod render;
@@ -41,13 +42,13 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::operation::api::Api;
-use crate::operation::errors::reason;
 use crate::operation::respond::bodiless;
-use crate::schema::violation::ErrorFacts;
+use crate::schema::violation::Violation;
 use crate::world::behaviour::{
     Access, Behaviour, Call, Installed, Reply, RestoreError, WithFixtures,
 };
 
+pub use error::CrudError;
 use infer::{IdKind, Inferred, OpPlan, Resource, Role};
 use list::List;
 use render::{PageFacts, key_of, mix};
@@ -107,8 +108,8 @@ impl Behaviour for Crud {
     fn read(&self, world: &World, call: &Call<'_>) -> Option<Reply> {
         let plan = self.inferred.ops.get(call.op_id())?;
         let parents = parent_key(plan, call);
-        if let Err(reply) = self.check_parent(world, plan.resource, &parents, call) {
-            return Some(reply);
+        if let Err(e) = self.check_parent(world, plan.resource, &parents, call) {
+            return Some(e.into());
         }
         let list = world.stores.get(plan.resource)?.lists.get(&parents);
         match plan.role {
@@ -117,7 +118,7 @@ impl Behaviour for Crud {
                 let id = item_key(plan, call)?;
                 match list.and_then(|l| l.get(&id)) {
                     Some(item) => self.answer(plan, item, call),
-                    None => Some(missing(&id, call)),
+                    None => Some(missing(&id, call).into()),
                 }
             }
             _ => None,
@@ -127,8 +128,8 @@ impl Behaviour for Crud {
     fn write(&self, world: &mut World, call: &Call<'_>) -> Option<Reply> {
         let plan = self.inferred.ops.get(call.op_id())?;
         let parents = parent_key(plan, call);
-        if let Err(reply) = self.check_parent(world, plan.resource, &parents, call) {
-            return Some(reply);
+        if let Err(e) = self.check_parent(world, plan.resource, &parents, call) {
+            return Some(e.into());
         }
         match plan.role {
             Role::Create => self.create(world, plan, parents, call),
@@ -177,7 +178,7 @@ impl Crud {
         resource: usize,
         parents: &[String],
         call: &Call<'_>,
-    ) -> Result<(), Reply> {
+    ) -> Result<(), CrudError> {
         let Some(parent) = self.resource(resource).and_then(|r| r.parent) else {
             return Ok(());
         };
@@ -196,11 +197,10 @@ impl Crud {
             Some(Role::Create | Role::List) => 1,
             _ => 2,
         };
-        let collection = trim_segments(call.path, own + 1);
-        Err(Reply::error(
-            404,
-            format!("There is no item {id} in {collection}."),
-        ))
+        Err(CrudError::NoItem {
+            id: id.clone(),
+            collection: trim_segments(call.path, own + 1).to_owned(),
+        })
     }
 
     fn answer(&self, plan: &OpPlan, item: &Value, call: &Call<'_>) -> Option<Reply> {
@@ -241,14 +241,11 @@ impl Crud {
         let id = match chosen {
             Some(id) => {
                 if taken(store, &key_of(&id)) {
-                    return Some(Reply::error(
-                        409,
-                        format!(
-                            "An item with id {} already exists in {}.",
-                            key_of(&id),
-                            call.path
-                        ),
-                    ));
+                    let error = CrudError::TakenId {
+                        id: key_of(&id),
+                        collection: call.path.to_owned(),
+                    };
+                    return Some(error.into());
                 }
                 id
             }
@@ -272,13 +269,10 @@ impl Crud {
                 IdKind::Text { base, schema } => {
                     let Some(id) = self.text_id(call, base, schema, seed, |k| taken(store, k))
                     else {
-                        return Some(Reply::error(
-                            500,
-                            format!(
-                                "No new unique id could be made for an item of {}.",
-                                call.path
-                            ),
-                        ));
+                        let error = CrudError::NoUniqueId {
+                            collection: call.path.to_owned(),
+                        };
+                        return Some(error.into());
                     };
                     id
                 }
@@ -291,7 +285,7 @@ impl Crud {
         members.extend(render::client_members(model, &body));
         let item = match render::compose(&call.api.resources, model, members, seed) {
             Ok(item) => item,
-            Err(violations) => return Some(invalid(plan, violations)),
+            Err(violations) => return Some(invalid(plan, violations).into()),
         };
         store.created = n;
         if let Some(i) = id.as_i64() {
@@ -341,7 +335,7 @@ impl Crud {
         let id = item_key(plan, call)?;
         let store = world.stores.get_mut(plan.resource)?;
         let Some(stored) = store.lists.get_mut(parents).and_then(|l| l.get_mut(&id)) else {
-            return Some(missing(&id, call));
+            return Some(missing(&id, call).into());
         };
         let body = match call.body {
             Some(Value::Object(m)) => m,
@@ -357,7 +351,7 @@ impl Crud {
             render::merge_patch(&mut item, &Value::Object(members));
             let violations = render::violations(model, &item);
             if !violations.is_empty() {
-                return Some(invalid(plan, violations));
+                return Some(invalid(plan, violations).into());
             }
             item
         } else {
@@ -370,7 +364,7 @@ impl Crud {
             let seed = mix(call.seed(), store_seed(&id));
             match render::compose(&call.api.resources, model, members, seed) {
                 Ok(item) => item,
-                Err(violations) => return Some(invalid(plan, violations)),
+                Err(violations) => return Some(invalid(plan, violations).into()),
             }
         };
         *stored = item;
@@ -392,7 +386,7 @@ impl Crud {
             .get_mut(&parents)
             .and_then(|l| l.remove(&id));
         let Some(item) = removed else {
-            return Some(missing(&id, call));
+            return Some(missing(&id, call).into());
         };
         let mut key = parents;
         key.push(id);
@@ -463,10 +457,11 @@ impl Crud {
             Some((name, value)) => {
                 let text = key_of(value);
                 let Ok(seq) = text.parse::<u64>() else {
-                    return Some(Reply::error(
-                        400,
-                        format!("`{name}={text}` is not a cursor this server gave out."),
-                    ));
+                    let error = CrudError::NotACursor {
+                        name: name.to_owned(),
+                        value: text,
+                    };
+                    return Some(error.into());
                 };
                 list.page_at_cursor(seq, limit)
             }
@@ -506,20 +501,18 @@ fn store_seed(id: &str) -> u64 {
     })
 }
 
-fn missing(id: &str, call: &Call<'_>) -> Reply {
-    Reply::error(
-        404,
-        format!("There is no item {id} in {}.", trim_segments(call.path, 1)),
-    )
+fn missing(id: &str, call: &Call<'_>) -> CrudError {
+    CrudError::NoItem {
+        id: id.to_owned(),
+        collection: trim_segments(call.path, 1).to_owned(),
+    }
 }
 
-fn invalid(plan: &OpPlan, violations: Vec<crate::schema::violation::Violation>) -> Reply {
-    let status = plan.invalid;
-    let detail = match violations.len() {
-        1 => "The item would break its schema: 1 violation.".to_owned(),
-        n => format!("The item would break its schema: {n} violations."),
-    };
-    Reply::Err(ErrorFacts::new(status, reason(status), detail).with_violations(violations))
+fn invalid(plan: &OpPlan, violations: Vec<Violation>) -> CrudError {
+    CrudError::Invalid {
+        status: plan.invalid,
+        violations,
+    }
 }
 
 /// `path` without its last `n` segments.

@@ -25,6 +25,7 @@
 //! format. `OrganizationTeam.permissions.admin` is true when the caller administers the
 //! team's organization; `permissions.view` is always true (the caller is looking at the team).
 
+mod error;
 mod fixtures;
 mod paging;
 mod world;
@@ -38,6 +39,7 @@ use crate::world::behaviour::{
     Access, Behaviour, Call, Installed, Reply, RestoreError, WithFixtures,
 };
 use crate::world::fixtures::FixtureError;
+pub use error::GitbookError;
 use fixtures::{Team, User};
 use paging::ListKey;
 use world::{Entry, Role, World};
@@ -66,122 +68,11 @@ impl Behaviour for GitbookBehaviour {
     }
 
     fn read(&self, world: &World, call: &Call<'_>) -> Option<Reply> {
-        let space = call.path_str("spaceId").unwrap_or_default();
-        let Some(perms) = world.space(space) else {
-            return Some(no_space(space));
-        };
-        if standing(world, space, call.caller) == Standing::Outside {
-            return Some(no_space(space));
-        }
-        let reply = match call.op_id() {
-            "listUserPermissionsInSpace" => {
-                let key = ListKey {
-                    kind: "users",
-                    space,
-                    filter: "",
-                };
-                paging::answer(call.query, &key, perms.users.index(), user_items(world))
-            }
-            "listTeamPermissionsInSpace" => {
-                let key = ListKey {
-                    kind: "teams",
-                    space,
-                    filter: "",
-                };
-                paging::answer(call.query, &key, perms.teams.index(), |entry, out| {
-                    let Some(team) = world.directory.team_in(entry.at) else {
-                        return false;
-                    };
-                    // A team's item depends on the caller and the world: built each time.
-                    let member = team_json(world, team, call.caller);
-                    let item = permission_item(entry.value, "team", member);
-                    serde_json::to_writer(&mut *out, &item).is_ok()
-                })
-            }
-            "listPermissionsAggregateInSpace" => {
-                let filter = call
-                    .query
-                    .get("role")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let role = Role::parse(filter);
-                if role.is_none() && !filter.is_empty() {
-                    return Some(Reply::error(400, format!("`{filter}` is not a role.")));
-                }
-                let key = ListKey {
-                    kind: "aggregate",
-                    space,
-                    filter,
-                };
-                paging::answer(
-                    call.query,
-                    &key,
-                    perms.everyone.index(role),
-                    user_items(world),
-                )
-            }
-            _ => return None,
-        };
-        Some(reply)
+        answered(read(world, call))
     }
 
     fn write(&self, world: &mut World, call: &Call<'_>) -> Option<Reply> {
-        let space = call.path_str("spaceId").unwrap_or_default();
-        if world.space(space).is_none() {
-            return Some(no_space(space));
-        }
-        match standing(world, space, call.caller) {
-            Standing::Outside => return Some(no_space(space)),
-            Standing::Member(role) => return Some(not_a_manager(space, role)),
-            Standing::Manager => {}
-        }
-        let reply = match call.op_id() {
-            "inviteToSpace" => invite(world, space, call.body),
-            "updateUserPermissionInSpace" => {
-                let user = call.path_str("userId").unwrap_or_default();
-                if world.space(space).and_then(|p| p.users.get(user)).is_none() {
-                    return Some(Reply::error(
-                        404,
-                        format!("No user found with the given ID `{user}` in space `{space}`."),
-                    ));
-                }
-                match requested_role(call.body) {
-                    Ok(None) => {}
-                    Ok(Some(role)) => {
-                        world.set_user(space, user, role);
-                    }
-                    Err(reply) => return Some(reply),
-                }
-                Reply::empty(204)
-            }
-            "updateTeamPermissionInSpace" => {
-                let team = call.path_str("teamId").unwrap_or_default();
-                if world.space(space).and_then(|p| p.teams.get(team)).is_none() {
-                    return Some(Reply::error(
-                        404,
-                        format!("No team found with the given ID `{team}` in space `{space}`."),
-                    ));
-                }
-                match requested_role(call.body) {
-                    Ok(None) => {}
-                    Ok(Some(role)) => {
-                        world.set_team(space, team, role);
-                    }
-                    Err(reply) => return Some(reply),
-                }
-                Reply::empty(204)
-            }
-            "removeUserFromSpace" => {
-                let user = call.path_str("userId").unwrap_or_default();
-                removed(world.set_user(space, user, None))
-            }
-            "removeTeamFromSpace" => {
-                let team = call.path_str("teamId").unwrap_or_default();
-                removed(world.set_team(space, team, None))
-            }
-            _ => return None,
-        };
-        Some(reply)
+        answered(write(world, call))
     }
 
     fn authenticate(&self, world: &World, token: &str) -> Option<String> {
@@ -207,6 +98,132 @@ pub fn install(_api: &Api, text: &str, file: &str) -> Result<Arc<dyn Installed>,
         behaviour: GitbookBehaviour,
         initial: fixtures::load(text, file)?,
     }))
+}
+
+/// An operation's answer or refusal; `None` for an operation this behaviour leaves to the
+/// spec's static answers.
+type Answer = Result<Option<Reply>, GitbookError>;
+
+fn answered(answer: Answer) -> Option<Reply> {
+    answer.unwrap_or_else(|e| Some(e.into()))
+}
+
+fn read(world: &World, call: &Call<'_>) -> Answer {
+    let space = call.path_str("spaceId").unwrap_or_default();
+    let Some(perms) = world.space(space) else {
+        return Err(no_space(space));
+    };
+    if standing(world, space, call.caller) == Standing::Outside {
+        return Err(no_space(space));
+    }
+    let reply = match call.op_id() {
+        "listUserPermissionsInSpace" => {
+            let key = ListKey {
+                kind: "users",
+                space,
+                filter: "",
+            };
+            paging::answer(call.query, &key, perms.users.index(), user_items(world))?
+        }
+        "listTeamPermissionsInSpace" => {
+            let key = ListKey {
+                kind: "teams",
+                space,
+                filter: "",
+            };
+            paging::answer(call.query, &key, perms.teams.index(), |entry, out| {
+                let Some(team) = world.directory.team_in(entry.at) else {
+                    return false;
+                };
+                // A team's item depends on the caller and the world: built each time.
+                let member = team_json(world, team, call.caller);
+                let item = permission_item(entry.value, "team", member);
+                serde_json::to_writer(&mut *out, &item).is_ok()
+            })?
+        }
+        "listPermissionsAggregateInSpace" => {
+            let filter = call
+                .query
+                .get("role")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let role = Role::parse(filter);
+            if role.is_none() && !filter.is_empty() {
+                return Err(GitbookError::NotAFilterRole {
+                    filter: filter.to_owned(),
+                });
+            }
+            let key = ListKey {
+                kind: "aggregate",
+                space,
+                filter,
+            };
+            paging::answer(
+                call.query,
+                &key,
+                perms.everyone.index(role),
+                user_items(world),
+            )?
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(reply))
+}
+
+fn write(world: &mut World, call: &Call<'_>) -> Answer {
+    let space = call.path_str("spaceId").unwrap_or_default();
+    if world.space(space).is_none() {
+        return Err(no_space(space));
+    }
+    match standing(world, space, call.caller) {
+        Standing::Outside => return Err(no_space(space)),
+        Standing::Member(role) => {
+            return Err(GitbookError::NotAManager {
+                space: space.to_owned(),
+                role,
+            });
+        }
+        Standing::Manager => {}
+    }
+    let reply = match call.op_id() {
+        "inviteToSpace" => invite(world, space, call.body)?,
+        "updateUserPermissionInSpace" => {
+            let user = call.path_str("userId").unwrap_or_default();
+            if world.space(space).and_then(|p| p.users.get(user)).is_none() {
+                return Err(GitbookError::NoUser {
+                    space: space.to_owned(),
+                    user: user.to_owned(),
+                });
+            }
+            if let Some(role) = requested_role(call.body)? {
+                world.set_user(space, user, role);
+            }
+            Reply::empty(204)
+        }
+        "updateTeamPermissionInSpace" => {
+            let team = call.path_str("teamId").unwrap_or_default();
+            if world.space(space).and_then(|p| p.teams.get(team)).is_none() {
+                return Err(GitbookError::NoTeam {
+                    space: space.to_owned(),
+                    team: team.to_owned(),
+                });
+            }
+            if let Some(role) = requested_role(call.body)? {
+                world.set_team(space, team, role);
+            }
+            Reply::empty(204)
+        }
+        "removeUserFromSpace" => {
+            let user = call.path_str("userId").unwrap_or_default();
+            removed(world.set_user(space, user, None))
+        }
+        "removeTeamFromSpace" => {
+            let team = call.path_str("teamId").unwrap_or_default();
+            removed(world.set_team(space, team, None))
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(reply))
 }
 
 /// What the caller may do in a space.
@@ -242,22 +259,10 @@ fn standing(world: &World, space: &str, caller: Option<&str>) -> Standing {
     }
 }
 
-fn not_a_manager(space: &str, role: Role) -> Reply {
-    Reply::error(
-        403,
-        format!(
-            "You cannot manage the permissions of space `{space}`: your role in it is `{}`; \
-             it takes `admin` or `create`.",
-            role.as_str()
-        ),
-    )
-}
-
-fn no_space(space: &str) -> Reply {
-    Reply::error(
-        404,
-        format!("No space was found with the given Id `{space}`."),
-    )
+fn no_space(space: &str) -> GitbookError {
+    GitbookError::NoSpace {
+        space: space.to_owned(),
+    }
 }
 
 /// 205 when a permission was removed, 204 when there was none.
@@ -267,7 +272,7 @@ fn removed(previous: Option<Role>) -> Reply {
 
 /// The role a body's `role` asks for: `None` when the body has no `role` (no change),
 /// `Some(None)` for `null` (guest: no explicit permission).
-fn requested_role(body: Option<&Value>) -> Result<Option<Option<Role>>, Reply> {
+fn requested_role(body: Option<&Value>) -> Result<Option<Option<Role>>, GitbookError> {
     match body.and_then(|b| b.get("role")) {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
@@ -275,16 +280,13 @@ fn requested_role(body: Option<&Value>) -> Result<Option<Option<Role>>, Reply> {
             .as_str()
             .and_then(Role::parse)
             .map(|r| Some(Some(r)))
-            .ok_or_else(|| Reply::error(400, format!("role: {v} is not a role."))),
+            .ok_or_else(|| GitbookError::NotARole { role: v.clone() }),
     }
 }
 
 /// Invites every listed user and team, or (any of them unknown) nobody.
-fn invite(world: &mut World, space: &str, body: Option<&Value>) -> Reply {
-    let role = match requested_role(body) {
-        Ok(r) => r.flatten(),
-        Err(reply) => return reply,
-    };
+fn invite(world: &mut World, space: &str, body: Option<&Value>) -> Result<Reply, GitbookError> {
+    let role = requested_role(body)?.flatten();
     let ids = |name: &str| -> Vec<String> {
         body.and_then(|b| b.get(name))
             .and_then(Value::as_array)
@@ -304,30 +306,14 @@ fn invite(world: &mut World, space: &str, body: Option<&Value>) -> Reply {
         .unwrap_or_default();
     for user in &users {
         if directory.user(user).is_none() {
-            return Reply::error(
-                404,
-                format!("No team or user with the provided Id: no user `{user}`."),
-            );
+            return Err(GitbookError::UnknownInvitee { user: user.clone() });
         }
     }
     for team in &teams {
         match directory.team(team) {
             Some(t) if t.organization == organization => {}
-            Some(_) => {
-                return Reply::error(
-                    404,
-                    format!(
-                        "No team or user with the provided Id: team `{team}` is not in the \
-                         space's organization."
-                    ),
-                );
-            }
-            None => {
-                return Reply::error(
-                    404,
-                    format!("No team or user with the provided Id: no team `{team}`."),
-                );
-            }
+            Some(_) => return Err(GitbookError::ForeignTeam { team: team.clone() }),
+            None => return Err(GitbookError::UnknownTeam { team: team.clone() }),
         }
     }
     for user in &users {
@@ -336,7 +322,7 @@ fn invite(world: &mut World, space: &str, body: Option<&Value>) -> Reply {
     for team in &teams {
         world.set_team(space, team, role);
     }
-    Reply::empty(204)
+    Ok(Reply::empty(204))
 }
 
 fn user_json(user: &User) -> Value {
@@ -563,7 +549,8 @@ tokens: []
             for (name, value) in &query {
                 params.insert(name, value.clone());
             }
-            let reply = paging::answer(&params, &key, perms.users.index(), user_items(&world));
+            let reply = paging::answer(&params, &key, perms.users.index(), user_items(&world))
+                .expect("a page");
             let Reply::Json { status, json } = reply else {
                 panic!("{query:?}: not a page of bytes: {reply:?}")
             };

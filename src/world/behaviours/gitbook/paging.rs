@@ -15,6 +15,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
+use super::error::GitbookError;
 use super::world::{Entry, Index, page};
 use crate::world::behaviour::{ParamValues, Reply};
 
@@ -96,11 +97,8 @@ pub fn answer<V: Copy>(
     key: &ListKey<'_>,
     index: &Index<V>,
     mut item: impl FnMut(&Entry<V>, &mut Vec<u8>) -> bool,
-) -> Reply {
-    let from = match first_item(key, query.get("page").and_then(Value::as_str)) {
-        Ok(seq) => seq,
-        Err(reply) => return reply,
-    };
+) -> Result<Reply, GitbookError> {
+    let from = first_item(key, query.get("page").and_then(Value::as_str))?;
     let limit = query
         .get("limit")
         .and_then(Value::as_f64)
@@ -130,7 +128,7 @@ pub fn answer<V: Copy>(
     // Writing to a `Vec` cannot fail.
     let _ = write!(out, "{}", index.len());
     out.push(b'}');
-    Reply::json(200, out)
+    Ok(Reply::json(200, out))
 }
 
 /// About how many bytes one item takes (a user with an email and a photo: about 230).
@@ -138,22 +136,17 @@ const ITEM_SIZE_HINT: usize = 256;
 
 /// The sequence number a page starts at: 0 without a token, else the token's, when it is one
 /// this list gave; else the 404 for a page that is not there.
-fn first_item(key: &ListKey<'_>, token: Option<&str>) -> Result<u64, Reply> {
+fn first_item(key: &ListKey<'_>, token: Option<&str>) -> Result<u64, GitbookError> {
     let Some(token) = token else { return Ok(0) };
-    key.seq(token).ok_or_else(|| {
-        Reply::error(
-            404,
-            format!(
-                "The page token `{token}` was not given by this list; pass `next.page` of the \
-                 previous answer, or no `page` for the first page."
-            ),
-        )
+    key.seq(token).ok_or_else(|| GitbookError::ForeignPage {
+        token: token.to_owned(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::world::behaviour::DomainError;
 
     #[test]
     fn a_token_is_only_good_for_the_list_that_gave_it() {
@@ -209,11 +202,11 @@ mod tests {
         assert!(matches!(first_item(&users, Some(&users.token(7))), Ok(7)));
         for foreign in ["a", "cGFnZToy"] {
             match first_item(&users, Some(foreign)) {
-                Err(Reply::Err(facts)) => {
-                    assert_eq!(facts.status, 404);
-                    assert!(facts.detail.contains(foreign), "{}", facts.detail);
+                Err(e) => {
+                    assert_eq!(e.status(), 404);
+                    assert!(e.to_string().contains(foreign), "{e}");
                 }
-                _ => panic!("`{foreign}` was taken as a page of the list"),
+                Ok(_) => panic!("`{foreign}` was taken as a page of the list"),
             }
         }
     }
