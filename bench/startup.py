@@ -3,9 +3,10 @@
 
 Starts CMD (with `{port}` replaced by a free loopback port) RUNS times; each time, from just
 before the process starts, polls `GET PATH` on 127.0.0.1 every millisecond until a whole
-status line comes back, reads VmRSS from /proc/PID/status, and stops the process. Prints one
-line: `STARTUP median_ms=.. runs_ms=a,b,.. rss_kb=.. status=..` (rss and status of the median
-run's first answer). Exits 1 when the server does not answer within the timeout.
+status line comes back, reads VmRSS and VmHWM (the peak resident memory, of loading) from
+/proc/PID/status in one read, and stops the process. Prints one line:
+`STARTUP median_ms=.. runs_ms=a,b,.. rss_kb=.. status=.. hwm_kb=..` (rss, status and hwm of
+the median run's first answer). Exits 1 when the server does not answer within the timeout.
 
 usage: bench/startup.py --runs 5 --path /x [--header 'Name: value'] [--timeout 60] -- CMD...
 """
@@ -39,12 +40,12 @@ def status_of(port: int, request: bytes) -> int | None:
     return int(parts[1])
 
 
-def rss_kb(pid: int) -> int:
+def memory_kb(pid: int) -> tuple[int, int]:
+    """VmRSS and VmHWM of PID, from one read of /proc/PID/status (0 when absent)."""
     with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+        fields = dict(line.split(":", 1) for line in f if ":" in line)
+    kb = lambda name: int(fields[name].split()[0]) if name in fields else 0  # noqa: E731
+    return kb("VmRSS"), kb("VmHWM")
 
 
 def one_run(cmd: list[str], path: str, headers: list[str], timeout: float):
@@ -60,7 +61,8 @@ def one_run(cmd: list[str], path: str, headers: list[str], timeout: float):
                 status = status_of(port, request)
                 if status is not None:
                     elapsed = (time.perf_counter() - started) * 1000
-                    return elapsed, rss_kb(proc.pid), status
+                    rss, hwm = memory_kb(proc.pid)
+                    return elapsed, rss, status, hwm
                 if proc.poll() is not None or time.perf_counter() - started > timeout:
                     log.seek(0)
                     sys.stderr.write(log.read().decode(errors="replace")[-4000:])
@@ -91,7 +93,7 @@ def main() -> None:
     median = by_time[len(by_time) // 2]
     print(
         f"STARTUP median_ms={statistics.median(r[0] for r in runs):.1f} "
-        f"runs_ms={','.join(f'{r[0]:.1f}' for r in runs)} rss_kb={median[1]} status={median[2]}"
+        f"runs_ms={','.join(f'{r[0]:.1f}' for r in runs)} rss_kb={median[1]} status={median[2]} hwm_kb={median[3]}"
     )
 
 
