@@ -5,12 +5,13 @@ Starts CMD (with `{port}` replaced by a free loopback port) RUNS times; each tim
 before the process starts, polls `GET PATH` on 127.0.0.1 every millisecond until a whole
 status line comes back, reads VmRSS and VmHWM (the peak resident memory, of loading) from
 /proc/PID/status in one read, and stops the process. Prints one line:
-`STARTUP median_ms=.. runs_ms=a,b,.. rss_kb=.. status=.. hwm_kb=..` (rss, status and hwm of
-the median run's first answer). Exits 1 when the server does not answer within the timeout.
+`STARTUP median_ms=.. runs_ms=a,b,.. rss_kb=.. status=.. hwm_kb=.. cpu_ms=..` (rss, status,
+hwm and the CPU time the process had used (user + system) of the median run's first answer). Exits 1 when the server does not answer within the timeout.
 
 usage: bench/startup.py --runs 5 --path /x [--header 'Name: value'] [--timeout 60] -- CMD...
 """
 import argparse
+import os
 import signal
 import socket
 import statistics
@@ -48,6 +49,16 @@ def memory_kb(pid: int) -> tuple[int, int]:
     return kb("VmRSS"), kb("VmHWM")
 
 
+def cpu_ms(pid: int) -> float:
+    """User plus system CPU time PID has used, from /proc/PID/stat (0 when absent)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def one_run(cmd: list[str], path: str, headers: list[str], timeout: float):
     port = free_port()
     argv = [a.replace("{port}", str(port)) for a in cmd]
@@ -62,7 +73,7 @@ def one_run(cmd: list[str], path: str, headers: list[str], timeout: float):
                 if status is not None:
                     elapsed = (time.perf_counter() - started) * 1000
                     rss, hwm = memory_kb(proc.pid)
-                    return elapsed, rss, status, hwm
+                    return elapsed, rss, status, hwm, cpu_ms(proc.pid)
                 if proc.poll() is not None or time.perf_counter() - started > timeout:
                     log.seek(0)
                     sys.stderr.write(log.read().decode(errors="replace")[-4000:])
@@ -94,6 +105,7 @@ def main() -> None:
     print(
         f"STARTUP median_ms={statistics.median(r[0] for r in runs):.1f} "
         f"runs_ms={','.join(f'{r[0]:.1f}' for r in runs)} rss_kb={median[1]} status={median[2]} hwm_kb={median[3]}"
+        f" cpu_ms={median[4]:.0f}"
     )
 
 
