@@ -555,3 +555,35 @@ pub fn reason(status: u16) -> &'static str {
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Error")
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_error_schema_s_example_is_the_first_of_a_response_for_its_status_or_default() {
+        let e = |n: u16| {
+            json!({"content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/E"}, "example": {"n": n}}}})
+        };
+        let doc = json!({
+            "paths": {
+                "/a": {"get": {"responses": {"default": e(1), "404": e(2)}}},
+                "/b": {"get": {"responses": {"404": e(3), "500": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/F"}, "example": {"f": 1}}}}}}},
+            },
+            "components": {"schemas": {"E": {"type": "object"}, "F": {"type": "object"}}},
+        });
+        let r = Resources::new("file:///t.yaml", doc);
+        let examples = ErrorExamples::of(&r);
+        let e_uri = "file:///t.yaml#/components/schemas/E";
+        assert_eq!(examples.for_schema(e_uri, 404), Some(json!({"n": 1})));
+        assert_eq!(examples.for_schema(e_uri, 500), Some(json!({"n": 1})));
+        let f_uri = "file:///t.yaml#/components/schemas/F";
+        assert_eq!(examples.for_schema(f_uri, 500), Some(json!({"f": 1})));
+        assert_eq!(examples.for_schema(f_uri, 404), None);
+        assert_eq!(examples.for_schema("file:///t.yaml#/nothing", 404), None);
+    }
+}
