@@ -21,7 +21,7 @@ use crate::operation::params::{self, ParamIn, ParamPlan, Shape, Style};
 use crate::operation::security::SchemeKind;
 pub use crate::schema::strategy::Direction;
 use crate::schema::strategy::{Cache, Compiled, SchemaError, invalid::invalids, schema_at};
-use crate::schema::violation::Location;
+use crate::schema::violation::{Keyword, Location};
 
 /// What a generated request carries where a credential goes; replace it with
 /// [`GeneratedRequest::with_credential`].
@@ -34,7 +34,7 @@ pub struct RequestViolation {
     /// or the body).
     pub location: Location,
     /// The JSON Schema keyword broken (`required` for a missing parameter or body).
-    pub keyword: String,
+    pub keyword: Keyword,
 }
 
 /// How the operation takes its credential.

@@ -445,10 +445,10 @@ impl Fill {
                 let Some(v) = cx.violation else {
                     return false;
                 };
-                let text = if matches!(self, Fill::Message(_)) {
+                let text: &str = if matches!(self, Fill::Message(_)) {
                     &v.message
                 } else {
-                    &v.keyword
+                    v.keyword.as_str()
                 };
                 s.write_text(text, out);
                 return true;

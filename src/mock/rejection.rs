@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use http::{HeaderName, Method, header};
 
 use crate::operation::errors::reason;
-use crate::schema::violation::{ErrorFacts, Violation};
+use crate::schema::violation::{ErrorFacts, Keyword, Violation};
 
 /// Why the mock refuses (or cannot answer) a request.
 #[derive(Debug)]
@@ -186,7 +186,7 @@ pub struct Refused {
 
 /// A violation saying the body could not be read at all (not JSON, bad encoding).
 pub(crate) fn is_malformed(v: &Violation) -> bool {
-    v.keyword == "json" || v.keyword == "encoding"
+    matches!(v.keyword, Keyword::Json | Keyword::Encoding)
 }
 
 #[cfg(test)]

@@ -31,9 +31,8 @@ pub enum Location {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     pub location: Location,
-    /// The constraint that failed, named as JSON Schema names it (`format`, `required`,
-    /// `type`, ...) or as the request layer does (`missing`, `malformed`, `duplicate`).
-    pub keyword: Cow<'static, str>,
+    /// The constraint that failed.
+    pub keyword: Keyword,
     /// A sentence for people.
     pub message: Cow<'static, str>,
 }
@@ -42,7 +41,7 @@ impl Violation {
     /// Fixed keywords and messages are kept as they are, not copied.
     pub fn new(
         location: Location,
-        keyword: impl Into<Cow<'static, str>>,
+        keyword: impl Into<Keyword>,
         message: impl Into<Cow<'static, str>>,
     ) -> Self {
         Self {
@@ -82,10 +81,126 @@ impl Violation {
     /// A stable URN naming the broken constraint, for error formats that carry a type per
     /// violation.
     pub fn type_urn(&self) -> String {
-        let mut out = String::with_capacity(URN_PREFIX.len() + self.keyword.len());
+        let keyword = self.keyword.as_str();
+        let mut out = String::with_capacity(URN_PREFIX.len() + keyword.len());
         out.push_str(URN_PREFIX);
-        out.push_str(&self.keyword);
+        out.push_str(keyword);
         out
+    }
+}
+
+/// Declares [`Keyword`]: each variant with the name it is written as.
+macro_rules! keywords {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        /// The constraint a violation breaks: a JSON Schema keyword as JSON Schema names it, or
+        /// a check of the request layer (`missing`, `malformed`, `duplicate`, ...). Error
+        /// formats and checks match on the variant; clients read [`Keyword::as_str`].
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Keyword {
+            $($(#[$doc])* $variant,)*
+            /// A name this list does not know: a behaviour's own rule (Alumio's `workers`).
+            Other(Cow<'static, str>),
+        }
+
+        impl Keyword {
+            /// The keyword as it is written.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Keyword::$variant => $name,)*
+                    Keyword::Other(name) => name,
+                }
+            }
+
+            /// The variant written `name`, or [`Keyword::Other`].
+            pub fn named(name: impl Into<Cow<'static, str>>) -> Keyword {
+                let name = name.into();
+                match name.as_ref() {
+                    $($name => Keyword::$variant,)*
+                    _ => Keyword::Other(name),
+                }
+            }
+        }
+    };
+}
+
+keywords! {
+    Type = "type",
+    Enum = "enum",
+    Const = "const",
+    Format = "format",
+    Pattern = "pattern",
+    Required = "required",
+    AdditionalProperties = "additionalProperties",
+    UnevaluatedProperties = "unevaluatedProperties",
+    PropertyNames = "propertyNames",
+    MinProperties = "minProperties",
+    MaxProperties = "maxProperties",
+    DependentRequired = "dependentRequired",
+    Minimum = "minimum",
+    Maximum = "maximum",
+    ExclusiveMinimum = "exclusiveMinimum",
+    ExclusiveMaximum = "exclusiveMaximum",
+    MultipleOf = "multipleOf",
+    MinLength = "minLength",
+    MaxLength = "maxLength",
+    MinItems = "minItems",
+    MaxItems = "maxItems",
+    UniqueItems = "uniqueItems",
+    Contains = "contains",
+    MinContains = "minContains",
+    MaxContains = "maxContains",
+    AdditionalItems = "additionalItems",
+    UnevaluatedItems = "unevaluatedItems",
+    Items = "items",
+    PrefixItems = "prefixItems",
+    OneOf = "oneOf",
+    AnyOf = "anyOf",
+    AllOf = "allOf",
+    Not = "not",
+    FalseSchema = "falseSchema",
+    /// A required parameter, header or body that is absent.
+    Missing = "missing",
+    /// A value that cannot be read in its parameter's style.
+    Malformed = "malformed",
+    /// A parameter sent more than once where one is allowed.
+    Duplicate = "duplicate",
+    /// A body that is not JSON.
+    Json = "json",
+    /// A body that is not in its declared character encoding.
+    Encoding = "encoding",
+    /// An answer whose status the operation does not declare.
+    Status = "status",
+    /// A value that must be unique in the world (an id taken).
+    Unique = "unique",
+}
+
+impl From<&'static str> for Keyword {
+    fn from(name: &'static str) -> Keyword {
+        Keyword::named(name)
+    }
+}
+
+impl From<String> for Keyword {
+    fn from(name: String) -> Keyword {
+        Keyword::named(name)
+    }
+}
+
+impl PartialEq<str> for Keyword {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Keyword {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Display for Keyword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -182,6 +297,26 @@ impl ErrorFacts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keyword_reads_back_as_the_name_it_was_made_from() {
+        for name in [
+            "type",
+            "required",
+            "exclusiveMinimum",
+            "missing",
+            "json",
+            "workers",
+            "",
+        ] {
+            let k = Keyword::named(name);
+            assert_eq!(k.as_str(), name);
+            assert_eq!(Keyword::named(k.to_string()), k);
+        }
+        assert_eq!(Keyword::from("required"), Keyword::Required);
+        assert_eq!(Keyword::from("workers"), Keyword::Other("workers".into()));
+        assert_ne!(Keyword::named("Required"), Keyword::Required);
+    }
 
     #[test]
     fn body_paths_read_like_property_paths() {

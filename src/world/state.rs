@@ -325,7 +325,7 @@ impl JournalEntry {
         let violations: Vec<Value> = self
             .violations
             .iter()
-            .map(|v| json!({"path": v.path(), "keyword": v.keyword, "message": v.message}))
+            .map(|v| json!({"path": v.path(), "keyword": v.keyword.as_str(), "message": v.message}))
             .collect();
         json!({
             "method": self.method.as_str(),

@@ -36,7 +36,7 @@ use crate::operation::api::Operation;
 use crate::operation::negotiate;
 use crate::operation::params::ParamIn;
 use crate::operation::respond::{self, ResponseSpec, StatusKey};
-use crate::schema::violation::{Location, Violation};
+use crate::schema::violation::{Keyword, Location, Violation};
 
 pub use stories::Stories;
 pub(crate) use stories::created_id;
@@ -350,7 +350,7 @@ fn judge_operation(
     let missing_headers: Vec<&Violation> = findings
         .violations
         .iter()
-        .filter(|v| v.keyword == "required" && matches!(v.location, Location::Header(..)))
+        .filter(|v| v.keyword == Keyword::Required && matches!(v.location, Location::Header(..)))
         .collect();
     if !missing_headers.is_empty() {
         out.push(Verdict::decide(

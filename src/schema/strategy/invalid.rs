@@ -19,7 +19,7 @@ use crate::schema::tree::{
     ANY, ARR, ArrSpec, BOOL, INT, IntSpec, Kind, NULL, NUM, Node, NumSpec, OBJ, ObjSpec, STR,
     StrSpec, UnionNode, node_types, round_to,
 };
-use crate::schema::violation::Segment;
+use crate::schema::violation::{Keyword, Segment};
 
 /// One way to break the schema: what breaks, and the values that break it so.
 #[derive(Debug, Clone)]
@@ -32,7 +32,7 @@ impl Case {
     fn new(keyword: &str, values: BoxedStrategy<Value>) -> Self {
         Case {
             broken: Broken {
-                keyword: keyword.to_owned(),
+                keyword: Keyword::named(keyword.to_owned()),
                 path: Vec::new(),
             },
             values,
@@ -215,7 +215,7 @@ fn union(u: &UnionNode) -> Vec<Case> {
             if case.level() == 0 {
                 // The branch's type fits: the choice is what the validator reports.
                 case.broken = Broken {
-                    keyword: u.keyword.to_owned(),
+                    keyword: Keyword::named(u.keyword.to_owned()),
                     path: Vec::new(),
                 };
             }
@@ -614,7 +614,7 @@ mod tests {
         for _ in 0..256 {
             let inv = s.new_tree(&mut runner).unwrap().current();
             assert!(!v.is_valid(&inv.value), "{inv:?}");
-            seen.insert(inv.broken.keyword);
+            seen.insert(inv.broken.keyword.to_string());
         }
         let want = [
             "additionalProperties",

@@ -28,14 +28,14 @@ use crate::document::refs::{Located, Resources};
 pub use crate::schema::error::SchemaError;
 use crate::schema::tree::{self, Node};
 use crate::schema::validators::SchemaLoc;
-use crate::schema::violation::Segment;
+use crate::schema::violation::{Keyword, Segment};
 
 /// Which constraint an invalid value breaks, and where in the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Broken {
     /// The JSON Schema keyword, as the validator reports it (`type`, `required`, `minimum`,
     /// `maxLength`, `pattern`, `enum`, `format`, `additionalProperties`, `anyOf`, ...).
-    pub keyword: String,
+    pub keyword: Keyword,
     /// The instance location; for `required` and `additionalProperties` the property is the
     /// last step, as violations name it.
     pub path: Vec<Segment>,
