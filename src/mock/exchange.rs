@@ -302,6 +302,7 @@ impl Exchange<'_> {
             media
                 .generate(resources, seed, false)
                 .map(|v| Answer::new(Arc::new(v), content_type))
+                .map_err(Arc::new)
         } else {
             let seed = self.engine.static_seed(self.api, self.op, status, chosen);
             media.static_answer(resources, seed)

@@ -7,10 +7,12 @@
 //! drift from its error, and the client's text and the log's are kept apart by construction.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use http::{HeaderName, Method, header};
 
 use crate::operation::errors::reason;
+use crate::operation::respond::NoAnswer;
 use crate::schema::violation::{ErrorFacts, Keyword, Violation};
 
 /// Why the mock refuses (or cannot answer) a request.
@@ -55,7 +57,7 @@ pub enum RequestError {
     Domain(ErrorFacts),
     /// The mock could not make the declared answer (500): the spec leaves no value to
     /// generate. `cause` is for the log.
-    NoAnswer { cause: String },
+    NoAnswer { cause: Arc<NoAnswer> },
 }
 
 impl RequestError {
@@ -123,14 +125,6 @@ impl RequestError {
         }
     }
 
-    /// What only the log reads: the cause of the mock's own failure.
-    pub fn cause(&self) -> Option<&str> {
-        match self {
-            RequestError::NoAnswer { cause } => Some(cause),
-            _ => None,
-        }
-    }
-
     /// The facts an error format renders, for the request at `path`. The violations stay in
     /// `self` (see [`RequestError::into_parts`]), and a domain error's title is its own.
     pub fn facts(&self, path: &str) -> ErrorFacts {
@@ -168,7 +162,7 @@ impl RequestError {
             RequestError::MethodNotAllowed { allow, .. } => {
                 refused.headers.push((header::ALLOW, allow));
             }
-            RequestError::NoAnswer { cause } => refused.cause = Some(cause),
+            RequestError::NoAnswer { cause } => refused.cause = Some(cause.to_string()),
             _ => {}
         }
         refused
@@ -197,7 +191,9 @@ mod tests {
     #[test]
     fn the_client_never_reads_why_the_mock_could_not_answer() {
         let e = RequestError::NoAnswer {
-            cause: "no value satisfies the schema at /components/schemas/X: secret".into(),
+            cause: Arc::new(NoAnswer::NoSchema {
+                at: "file:///secret.yaml#/components/schemas/X".into(),
+            }),
         };
         assert_eq!(e.status(), 500);
         assert!(!e.detail().contains("secret"), "{}", e.detail());

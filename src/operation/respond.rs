@@ -6,6 +6,7 @@
 //! every run, and it is generated once and kept. Prism's `Prefer` header picks the status
 //! (`code=`), the example (`example=`) or fresh data per request (`dynamic=true`).
 
+use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
@@ -14,9 +15,10 @@ use serde_json::Value;
 
 use crate::document::refs::{Located, Resources};
 use crate::operation::params::ParamPlan;
+use crate::schema::error::SchemaError;
 use crate::schema::generate::{self, Direction, GenOptions};
 use crate::schema::validators::{CompiledSchema, SchemaLoc};
-use crate::schema::violation::Location;
+use crate::schema::violation::{Location, Violation};
 
 /// A key of an operation's `responses`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +95,7 @@ pub struct ResponseMedia {
     pub validator: Option<Arc<CompiledSchema>>,
     pub examples: Vec<(String, Value)>,
     pub example: Option<Value>,
-    static_answer: OnceLock<Result<Answer, String>>,
+    static_answer: OnceLock<Result<Answer, Arc<NoAnswer>>>,
 }
 
 impl ResponseMedia {
@@ -132,7 +134,7 @@ impl ResponseMedia {
     /// The static answer: the first example that fits the schema (broken ones are reported
     /// at startup and not served), else data generated with `seed`; made once, serialised
     /// once, and kept.
-    pub fn static_answer(&self, resources: &Resources, seed: u64) -> Result<Answer, String> {
+    pub fn static_answer(&self, resources: &Resources, seed: u64) -> Result<Answer, Arc<NoAnswer>> {
         self.static_answer
             .get_or_init(|| {
                 let examples = self
@@ -145,7 +147,7 @@ impl ResponseMedia {
                     .find(|ex| self.validator.as_ref().is_none_or(|v| v.is_valid(ex)))
                 {
                     Some(ex) => ex.clone(),
-                    None => self.generate(resources, seed, true)?,
+                    None => self.generate(resources, seed, true).map_err(Arc::new)?,
                 };
                 Ok(Answer::new(Arc::new(value), &self.media_type))
             })
@@ -159,18 +161,18 @@ impl ResponseMedia {
         resources: &Resources,
         seed: u64,
         use_examples: bool,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, NoAnswer> {
         let Some(loc) = &self.schema else {
             return Ok(Value::Null);
         };
         let Some(schema) = loc.get(resources) else {
-            return Err(format!("no schema at {}", loc.uri()));
+            return Err(NoAnswer::NoSchema { at: loc.uri() });
         };
         let located = Located {
             base: &loc.file,
             value: schema,
         };
-        let mut last_error = String::from("no attempt made");
+        let mut last = Tried::Nothing;
         let attempts = (0..8u64).map(|i| (i, use_examples && i == 0));
         for (i, with_examples) in attempts {
             let opts = GenOptions {
@@ -186,21 +188,54 @@ impl ResponseMedia {
                         if violations.is_empty() {
                             return Ok(value);
                         }
-                        last_error = violations
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join("; ");
+                        last = Tried::DidNotFit(violations);
                     }
                     None => return Ok(value),
                 },
-                Err(e) => last_error = e.to_string(),
+                Err(e) => last = Tried::Failed(e),
             }
         }
-        Err(format!(
-            "no data satisfying the schema at {} could be generated: {last_error}",
-            loc.uri()
-        ))
+        Err(NoAnswer::Ungenerable {
+            at: loc.uri(),
+            last,
+        })
+    }
+}
+
+/// Why a response has no answer to send: the mock's own failure, for the log.
+#[derive(Debug, thiserror::Error)]
+pub enum NoAnswer {
+    #[error("no schema at {at}")]
+    NoSchema { at: String },
+    #[error("no data satisfying the schema at {at} could be generated: {last}")]
+    Ungenerable { at: String, last: Tried },
+}
+
+/// The last attempt at generating an answer.
+#[derive(Debug)]
+pub enum Tried {
+    Nothing,
+    /// The generator gave up.
+    Failed(SchemaError),
+    /// The value generated broke the response's validator.
+    DidNotFit(Vec<Violation>),
+}
+
+impl fmt::Display for Tried {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Tried::Nothing => f.write_str("no attempt made"),
+            Tried::Failed(e) => write!(f, "{e}"),
+            Tried::DidNotFit(violations) => {
+                for (i, v) in violations.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                Ok(())
+            }
+        }
     }
 }
 

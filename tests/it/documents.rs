@@ -821,3 +821,40 @@ fn a_readable_file_that_is_not_a_schema_is_quoted_only_in_part() {
         }
     }
 }
+
+#[test]
+fn an_answer_the_mock_cannot_generate_is_a_500_that_keeps_the_cause_for_the_log() {
+    // Only "a" matches the pattern, and it is shorter than the minimum: no string fits.
+    let doc = r#"
+openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /odd:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: string, pattern: '^a$', minLength: 3}
+"#;
+    let engine = Engine::load(&[text("odd", doc)], EngineConfig::default()).expect("loads");
+    let req = understudy::MockRequest {
+        method: http::Method::GET,
+        path: "/odd".into(),
+        query: None,
+        headers: http::HeaderMap::new(),
+        body: bytes::Bytes::new(),
+    };
+    let outcome = engine.handle(&req);
+    assert_eq!(outcome.response.status, 500);
+    let body = String::from_utf8_lossy(&outcome.response.body).into_owned();
+    let cause = outcome.cause.as_deref().unwrap_or_default();
+    assert!(cause.contains("/paths/~1odd/get/responses/200"), "{cause}");
+    // The client reads that the mock failed, not the generator's words or the file's path.
+    assert!(body.contains("cannot make an answer"), "{body}");
+    assert!(
+        !body.contains("~1odd") && !body.contains("satisf"),
+        "{body}"
+    );
+}
