@@ -1,0 +1,391 @@
+//! Every schema of a document found and rewritten to JSON Schema 2020-12, in place: the 3.0
+//! dialect's `nullable`, boolean exclusive bounds and `example`, lone braces in patterns
+//! escaped as ECMA-262 reads them; unknown keywords reported with their location.
+
+use std::collections::{HashSet, VecDeque};
+
+use serde_json::{Map, Value, json};
+
+use super::Dialect;
+use crate::document::problems::{Problems, excerpt};
+use crate::document::refs::{Resources, pointer_join};
+
+/// Keywords of JSON Schema 2020-12 and OpenAPI's schema vocabulary.
+const KNOWN_KEYWORDS: &[&str] = &[
+    "$schema",
+    "$id",
+    "$ref",
+    "$anchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$vocabulary",
+    "$comment",
+    "$defs",
+    "definitions",
+    "type",
+    "enum",
+    "const",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "maxContains",
+    "minContains",
+    "maxProperties",
+    "minProperties",
+    "required",
+    "dependentRequired",
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "unevaluatedProperties",
+    "propertyNames",
+    "items",
+    "prefixItems",
+    "contains",
+    "unevaluatedItems",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "format",
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
+    "title",
+    "description",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "examples",
+    // OpenAPI's own schema keywords.
+    "discriminator",
+    "xml",
+    "externalDocs",
+    "example",
+    "nullable",
+];
+
+/// Keywords whose value is one subschema.
+const SUBSCHEMA: &[&str] = &[
+    "additionalProperties",
+    "unevaluatedProperties",
+    "propertyNames",
+    "contains",
+    "unevaluatedItems",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contentSchema",
+];
+/// Keywords whose value is a map of subschemas.
+const SUBSCHEMA_MAP: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "dependentSchemas",
+    "$defs",
+    "definitions",
+];
+/// Keywords whose value is a list of subschemas.
+const SUBSCHEMA_LIST: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
+
+/// What kind of node a queued location is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Context {
+    /// A node of the OpenAPI structure (not a schema).
+    Structure,
+    Schema,
+}
+
+/// Normalises every schema reachable in the document, in place, and reports unknown
+/// keywords. `Structure` nodes are walked generically: the value under a `schema` key, and
+/// every entry of `components.schemas`, is a schema.
+pub fn normalize(resources: &mut Resources, dialect: Dialect, problems: &mut Problems) {
+    let mut queue: VecDeque<(String, String, Context)> = VecDeque::new();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    queue.push_back((
+        resources.root_uri().to_owned(),
+        String::new(),
+        Context::Structure,
+    ));
+    while let Some((file, pointer, context)) = queue.pop_front() {
+        if !seen.insert((file.clone(), pointer.clone())) {
+            continue;
+        }
+        let mut refs = Vec::new();
+        if let Some(node) = resources
+            .file_mut(&file)
+            .and_then(|v| v.pointer_mut(&pointer))
+        {
+            let mut walker = Walker {
+                file: &file,
+                dialect,
+                problems,
+                refs: &mut refs,
+            };
+            match context {
+                Context::Structure => walker.structure(node, &pointer),
+                Context::Schema => walker.schema(node, &pointer),
+            }
+        }
+        // References reached from here are normalised in their own context, wherever they
+        // point (another file, or a part of this one not otherwise walked).
+        for (reference, ctx) in refs {
+            if let Ok(abs) = Resources::absolute(&file, &reference) {
+                let (f, frag) = abs.split_once('#').unwrap_or((abs.as_str(), ""));
+                let frag = percent_encoding::percent_decode_str(frag)
+                    .decode_utf8_lossy()
+                    .into_owned();
+                queue.push_back((f.to_owned(), frag, ctx));
+            }
+        }
+    }
+}
+
+struct Walker<'a> {
+    file: &'a str,
+    dialect: Dialect,
+    problems: &'a mut Problems,
+    refs: &'a mut Vec<(String, Context)>,
+}
+
+impl Walker<'_> {
+    fn structure(&mut self, node: &mut Value, pointer: &str) {
+        match node {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    self.refs.push((r.clone(), Context::Structure));
+                }
+                let is_components = pointer == "/components";
+                for (key, value) in map.iter_mut() {
+                    let here = pointer_join(pointer, &[key]);
+                    if key.starts_with("x-") || key == "example" || key == "examples" {
+                        continue;
+                    }
+                    if key == "schema" && (value.is_object() || value.is_boolean()) {
+                        self.schema(value, &here);
+                    } else if is_components && key == "schemas" {
+                        if let Value::Object(schemas) = value {
+                            for (name, s) in schemas.iter_mut() {
+                                self.schema(s, &pointer_join(&here, &[name]));
+                            }
+                        }
+                    } else {
+                        self.structure(value, &here);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter_mut().enumerate() {
+                    self.structure(v, &format!("{pointer}/{i}"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn schema(&mut self, node: &mut Value, pointer: &str) {
+        let Value::Object(map) = node else {
+            if !node.is_boolean() {
+                self.problems.error(
+                    self.file,
+                    pointer,
+                    "a schema must be an object or a boolean",
+                );
+            }
+            return;
+        };
+        if let Some(Value::String(r)) = map.get("$ref") {
+            self.refs.push((r.clone(), Context::Schema));
+        }
+        for key in map.keys() {
+            if !key.starts_with("x-") && !KNOWN_KEYWORDS.contains(&key.as_str()) {
+                self.problems.warning(
+                    self.file,
+                    &pointer_join(pointer, &[key]),
+                    format!(
+                        "unknown schema keyword `{}` is ignored: nothing enforces it",
+                        excerpt(key)
+                    ),
+                );
+            }
+        }
+        if let Some(Value::String(pattern)) = map.get_mut("pattern")
+            && let Some(strict) = escape_lone_braces(pattern)
+        {
+            *pattern = strict;
+        }
+        if let Some(Value::String(pattern)) = map.get("pattern")
+            && jsonschema::validator_for(&json!({ "pattern": pattern })).is_err()
+        {
+            // Checked here, not only when a validator is compiled, so that a pattern in a
+            // schema no operation uses yet is reported too. The validator's error only
+            // repeats the pattern, whole.
+            self.problems.error(
+                self.file,
+                &pointer_join(pointer, &["pattern"]),
+                format!("`{}` is not a valid regular expression", excerpt(pattern)),
+            );
+        }
+        if self.dialect == Dialect::Oas30 {
+            rewrite_oas30(map);
+        } else if map.contains_key("nullable") {
+            self.problems.warning(
+                self.file,
+                &pointer_join(pointer, &["nullable"]),
+                "`nullable` is not an OpenAPI 3.1 keyword and is ignored; use `type: [T, \"null\"]`",
+            );
+        }
+        for (key, value) in map.iter_mut() {
+            let here = pointer_join(pointer, &[key]);
+            let k = key.as_str();
+            if SUBSCHEMA.contains(&k) || (k == "items" && !value.is_array()) {
+                self.schema(value, &here);
+            } else if k == "items" {
+                // draft 4 tuple form: still schemas
+                if let Value::Array(list) = value {
+                    for (i, s) in list.iter_mut().enumerate() {
+                        self.schema(s, &format!("{here}/{i}"));
+                    }
+                }
+            } else if SUBSCHEMA_MAP.contains(&k) {
+                if let Value::Object(m) = value {
+                    for (name, s) in m.iter_mut() {
+                        self.schema(s, &pointer_join(&here, &[name]));
+                    }
+                }
+            } else if SUBSCHEMA_LIST.contains(&k)
+                && let Value::Array(list) = value
+            {
+                for (i, s) in list.iter_mut().enumerate() {
+                    self.schema(s, &format!("{here}/{i}"));
+                }
+            }
+        }
+    }
+}
+
+/// ECMA-262 (Annex B, what browsers and JSON Schema validators in JavaScript run) reads a `{`
+/// or `}` that does not form a quantifier as a literal; the Rust regex engines refuse it.
+/// Such braces are escaped; `None` when nothing needs to change.
+pub(super) fn escape_lone_braces(pattern: &str) -> Option<String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut changed = false;
+    let mut in_class = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(next) = chars.get(i + 1) {
+                    out.push(*next);
+                }
+                i += 2;
+                continue;
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '{' if !in_class => {
+                let quantifier = chars[i + 1..]
+                    .iter()
+                    .position(|&c| c == '}')
+                    .map(|end| chars[i + 1..i + 1 + end].iter().collect::<String>())
+                    .is_some_and(|inner| is_quantifier_body(&inner));
+                if quantifier && i > 0 {
+                    let end = i + 1 + chars[i + 1..].iter().position(|&c| c == '}').unwrap_or(0);
+                    out.extend(&chars[i..=end]);
+                    i = end + 1;
+                    continue;
+                }
+                out.push_str("\\{");
+                changed = true;
+                i += 1;
+                continue;
+            }
+            '}' if !in_class => {
+                out.push_str("\\}");
+                changed = true;
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
+/// `n`, `n,` or `n,m`.
+fn is_quantifier_body(inner: &str) -> bool {
+    let mut parts = inner.splitn(2, ',');
+    let low = parts.next().unwrap_or_default();
+    let high = parts.next();
+    !low.is_empty()
+        && low.chars().all(|c| c.is_ascii_digit())
+        && high.is_none_or(|h| h.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Rewrites one 3.0 schema object into 2020-12 (not its subschemas: the walker recurses).
+fn rewrite_oas30(map: &mut Map<String, Value>) {
+    if let Some(Value::Bool(nullable)) = map.remove("nullable")
+        && nullable
+    {
+        if map.contains_key("$ref") {
+            // 3.0 ignores siblings of `$ref`, but `nullable` next to one always means "this,
+            // or null": say exactly that.
+            let inner: Map<String, Value> = std::mem::take(map);
+            map.insert(
+                "anyOf".into(),
+                json!([Value::Object(inner), {"type": "null"}]),
+            );
+        } else {
+            match map.get_mut("type") {
+                Some(Value::String(t)) => {
+                    let t = t.clone();
+                    map.insert("type".into(), json!([t, "null"]));
+                }
+                Some(Value::Array(types)) if !types.contains(&json!("null")) => {
+                    types.push(json!("null"));
+                }
+                _ => {}
+            }
+            if let Some(Value::Array(values)) = map.get_mut("enum")
+                && !values.contains(&Value::Null)
+            {
+                values.push(Value::Null);
+            }
+        }
+    }
+    for (flag, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(Value::Bool(exclusive)) = map.get(flag).cloned() {
+            map.remove(flag);
+            if exclusive && let Some(limit) = map.remove(bound) {
+                map.insert(flag.into(), limit);
+            }
+        }
+    }
+    if let Some(example) = map.remove("example")
+        && !map.contains_key("examples")
+    {
+        map.insert("examples".into(), json!([example]));
+    }
+}

@@ -1,0 +1,276 @@
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::rewrite::escape_lone_braces;
+use super::*;
+use crate::document::problems::Problems;
+use crate::document::refs::Resources;
+
+fn doc(value: Value) -> Resources {
+    Resources::new("file:///t.yaml", value)
+}
+
+#[test]
+fn oas30_nullable_becomes_a_null_type_and_enum_member() {
+    let mut r = doc(json!({"components": {"schemas": {
+        "A": {"type": "string", "nullable": true, "enum": ["a", null]},
+        "B": {"type": "integer", "nullable": true},
+        "C": {"$ref": "#/components/schemas/B", "nullable": true}
+    }}}));
+    let mut p = Problems::default();
+    normalize(&mut r, Dialect::Oas30, &mut p);
+    let s = &r.root()["components"]["schemas"];
+    assert_eq!(
+        s["A"],
+        json!({"type": ["string", "null"], "enum": ["a", null]})
+    );
+    assert_eq!(s["B"], json!({"type": ["integer", "null"]}));
+    assert_eq!(
+        s["C"],
+        json!({"anyOf": [{"$ref": "#/components/schemas/B"}, {"type": "null"}]})
+    );
+}
+
+#[test]
+fn oas30_boolean_exclusive_bounds_and_example_are_rewritten() {
+    let mut r = doc(
+        json!({"paths": {"/x": {"get": {"parameters": [{"name": "n", "in": "query",
+        "schema": {"type": "number", "minimum": 0, "exclusiveMinimum": true,
+                   "maximum": 9, "exclusiveMaximum": false, "example": 3}}]}}}}),
+    );
+    normalize(&mut r, Dialect::Oas30, &mut Problems::default());
+    let s = &r.root()["paths"]["/x"]["get"]["parameters"][0]["schema"];
+    assert_eq!(
+        s,
+        &json!({"type": "number", "maximum": 9, "exclusiveMinimum": 0, "examples": [3]})
+    );
+}
+
+#[test]
+fn unknown_keywords_are_warned_about_with_their_location() {
+    let mut r = doc(json!({"components": {"schemas": {"W": {"type": "object",
+        "properties": {"workers": {"type": "integer", "min": 0}}}}}}));
+    let mut p = Problems::default();
+    normalize(&mut r, Dialect::Oas31, &mut p);
+    let w: Vec<_> = p.warnings().collect();
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].pointer, "/components/schemas/W/properties/workers/min");
+    assert!(w[0].message.contains("`min`"));
+    assert!(!p.has_errors());
+}
+
+#[test]
+fn the_31_dialect_is_left_as_written() {
+    let original = json!({"components": {"schemas": {"A": {"type": "integer",
+        "exclusiveMinimum": 0, "examples": [1]}}}});
+    let mut r = doc(original.clone());
+    normalize(&mut r, Dialect::Oas31, &mut Problems::default());
+    assert_eq!(r.root(), &original);
+}
+
+#[test]
+fn braces_that_are_not_quantifiers_are_escaped_as_ecma_reads_them() {
+    assert_eq!(
+        escape_lone_braces("^(?:{[0-9a-f]{4}}|x)$").as_deref(),
+        Some("^(?:\\{[0-9a-f]{4}\\}|x)$")
+    );
+    assert_eq!(escape_lone_braces("^a{2,}b{1,3}[{}]\\{$"), None);
+    assert_eq!(escape_lone_braces("{x}").as_deref(), Some("\\{x\\}"));
+}
+
+#[test]
+fn request_views_do_not_require_read_only_properties() {
+    let r = doc(json!({"components": {"schemas": {"P": {"type": "object",
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "integer", "readOnly": true}, "name": {"type": "string"}}}}}}));
+    let req = validation_view(&r, View::Request);
+    assert_eq!(
+        req.resources.root()["components"]["schemas"]["P"]["required"],
+        json!(["name"])
+    );
+    let resp = validation_view(&r, View::Response);
+    assert_eq!(
+        resp.resources.root()["components"]["schemas"]["P"]["required"],
+        json!(["id", "name"])
+    );
+}
+
+#[test]
+fn discriminators_gain_an_explicit_selection() {
+    let r = doc(json!({"components": {"schemas": {
+        "R": {"oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+              "discriminator": {"propertyName": "type"}},
+        "A": {"type": "object", "properties": {"type": {"const": "a"}}},
+        "B": {"type": "object", "properties": {"type": {"const": "b"}}}
+    }}}));
+    let v = validation_view(&r, View::Request);
+    let all = &v.resources.root()["components"]["schemas"]["R"]["allOf"];
+    assert_eq!(all[0]["properties"]["type"]["enum"], json!(["a", "b"]));
+    assert_eq!(all[1]["if"]["properties"]["type"]["const"], json!("a"));
+    assert_eq!(all[2]["then"]["$ref"], json!("#/components/schemas/B"));
+}
+
+#[test]
+fn choices_among_constants_become_an_enum_in_their_place() {
+    let r = doc(json!({"components": {"schemas": {
+        "Role": {"type": "string", "anyOf": [
+            {"const": "A", "title": "Viewer", "description": "reads", "x-order": 1},
+            {"const": "B"}, {"const": "A"}], "minLength": 1},
+        "One": {"oneOf": [{"const": "a"}, {"const": true}, {"const": null}]},
+        "En/um": {"enum": ["A", "B", "C"], "anyOf": [{"const": "A"}, {"const": "B"}]},
+        "Both": {"anyOf": [{"const": "A"}, {"const": "B"}], "oneOf": [{"const": "B"}, {"const": "C"}]},
+        "Typed": {"anyOf": [{"const": "A", "type": "string"}, {"const": "B"}]},
+        "Numbers": {"oneOf": [{"const": 1}, {"const": 2}]},
+        "Twice": {"oneOf": [{"const": "a"}, {"const": "a"}]},
+        "Alone": {"anyOf": [{"const": "a"}]},
+        "Sl/a~sh": {"items": [{"oneOf": [{"const": "a"}, {"const": "b"}]}]}
+    }}}));
+    let v = validation_view(&r, View::Request);
+    let s = &v.resources.root()["components"]["schemas"];
+    // Each value once.
+    assert_eq!(
+        s["Role"],
+        json!({"type": "string", "enum": ["A", "B"], "minLength": 1})
+    );
+    assert_eq!(s["One"], json!({"enum": ["a", true, null]}));
+    // Beside an `enum` already there, or a second folded choice, the choice keeps its
+    // keyword with one `enum` branch.
+    assert_eq!(s["En/um"]["anyOf"], json!([{"enum": ["A", "B"]}]));
+    assert_eq!(s["En/um"]["enum"], json!(["A", "B", "C"]));
+    assert_eq!(
+        s["Both"],
+        json!({"enum": ["A", "B"], "oneOf": [{"enum": ["B", "C"]}]})
+    );
+    // A branch that constrains more than its value, numbers under `oneOf` (1 and 1.0 are
+    // one value), a repeated value under `oneOf` and a single branch are left as written.
+    for kept in ["Typed", "Numbers", "Twice", "Alone"] {
+        assert_eq!(s[kept], r.root()["components"]["schemas"][kept], "{kept}");
+    }
+    // The view remembers which `enum`s were choices, by file and keyword pointer.
+    let file = Some("file:///t.yaml");
+    let at = |name: &str| format!("/components/schemas/{name}/enum");
+    assert_eq!(v.folds.choice(file, &at("Role")), Some(Choice::AnyOf));
+    assert_eq!(v.folds.choice(file, &at("One")), Some(Choice::OneOf));
+    assert_eq!(v.folds.choice(file, &at("Both")), Some(Choice::AnyOf));
+    assert_eq!(v.folds.choice(None, &at("Role")), Some(Choice::AnyOf));
+    assert_eq!(v.folds.choice(file, &at("En~1um")), None);
+    // Pointers are escaped and step into arrays as validators report them.
+    assert_eq!(
+        v.folds
+            .choice(file, "/components/schemas/Sl~1a~0sh/items/0/enum"),
+        Some(Choice::OneOf)
+    );
+    assert_eq!(v.folds.choice(Some("file:///u.yaml"), &at("Role")), None);
+}
+
+#[test]
+fn folded_choices_report_the_same_violations() {
+    use crate::schema::validators::{SchemaCompiler, SchemaLoc};
+    use crate::schema::violation::{Location, Violation};
+    let mut r = doc(json!({"components": {"schemas": {
+        "Roles": {"type": "array", "items": {"type": "string", "minLength": 2,
+            "anyOf": [{"const": "ROLE_USER", "title": "Viewer"}, {"const": "ROLE_EDITOR"},
+                      {"const": "ROLE_ADMINISTRATOR"}]}},
+        "Kind": {"oneOf": [{"const": "a"}, {"const": "b"}, {"const": null}]},
+        "Outer": {"anyOf": [
+            {"type": "object", "required": ["r"], "properties": {"r": {"anyOf": [{"const": "x"}, {"const": "y"}]}}},
+            {"type": "string", "format": "email"}]},
+        // A folded choice inside a choice whose other branch is a value.
+        "Nested": {"anyOf": [{"anyOf": [{"const": "a"}, {"const": "b"}]}, {"const": "c"}]},
+        "Both": {"type": ["string", "integer"], "anyOf": [{"const": "A"}, {"const": "B"}],
+            "oneOf": [{"const": "B"}, {"const": "C"}], "minLength": 1},
+        // The same pointer in another file holds an `enum` as written.
+        "Role": {"anyOf": [{"const": "A"}, {"const": "B"}]},
+        "Pair": {"type": "object", "properties": {
+            "here": {"$ref": "#/components/schemas/Role"},
+            "there": {"$ref": "other.yaml#/components/schemas/Role"}}}
+    }}}));
+    r.insert(
+        "file:///other.yaml",
+        json!({"components": {"schemas": {"Role": {"enum": ["C", "D"]}}}}),
+    );
+    let view = validation_view(&r, View::Request);
+    assert_ne!(
+        view.resources.root(),
+        r.root(),
+        "the schemas above are meant to be folded"
+    );
+    // The request registry holds the document as written, the response one the view.
+    let written = ValidationView {
+        resources: r.clone(),
+        folds: Arc::default(),
+    };
+    let mut compiler = SchemaCompiler::for_views(&written, &view).unwrap();
+    let body = |steps| Location::Body(steps);
+    let cases = [
+        (
+            "Roles",
+            vec![
+                json!(["ROLE_USER"]),
+                json!(["ROLE_X", "R", 5, null, "ROLE_EDITOR"]),
+                json!([{}]),
+            ],
+        ),
+        (
+            "Kind",
+            vec![json!("a"), json!(null), json!("c"), json!(1), json!(["a"])],
+        ),
+        (
+            "Outer",
+            vec![
+                json!({"r": "x"}),
+                json!({"r": "z"}),
+                json!({"r": 1}),
+                json!({}),
+                json!("nope"),
+                json!(3),
+            ],
+        ),
+        ("Nested", vec![json!("a"), json!("c"), json!("d"), json!(1)]),
+        (
+            "Both",
+            vec![
+                json!("B"),
+                json!("A"),
+                json!("C"),
+                json!(""),
+                json!(7),
+                json!(null),
+            ],
+        ),
+        (
+            "Pair",
+            vec![
+                json!({"here": "A", "there": "C"}),
+                json!({"here": "C", "there": "A"}),
+                json!({"here": "X", "there": "X"}),
+            ],
+        ),
+    ];
+    let mut failing = 0;
+    for (name, instances) in cases {
+        let loc = SchemaLoc::new("file:///t.yaml", format!("/components/schemas/{name}"));
+        let written = compiler.compile(&loc, View::Request).unwrap();
+        let folded = compiler.compile(&loc, View::Response).unwrap();
+        for instance in instances {
+            // The same violations; a folded choice is checked with the cheap keywords, so
+            // it may be listed before a `minLength` it came after as written.
+            let sorted = |mut v: Vec<Violation>| {
+                v.sort_by_key(|v| format!("{v:?}"));
+                v
+            };
+            let expected = sorted(written.violations(&instance, &body));
+            failing += usize::from(!expected.is_empty());
+            assert_eq!(
+                sorted(folded.violations(&instance, &body)),
+                expected,
+                "{name}: {instance}"
+            );
+        }
+    }
+    assert!(
+        failing >= 14,
+        "most cases should be invalid, {failing} were"
+    );
+}

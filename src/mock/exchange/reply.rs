@@ -1,0 +1,238 @@
+//! The answer to a request that passed: a behaviour's reply, or the spec's static answer for
+//! the chosen status, in the media type `Accept` allows (406 when it allows none), with the
+//! declared headers; with `check_responses`, the body is judged against the declared schema.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, header};
+use serde_json::Value;
+
+use super::{Exchange, PREFER};
+use crate::mock::message::{MockResponse, Outcome};
+use crate::mock::rejection::RequestError;
+use crate::operation::negotiate;
+use crate::operation::respond::{self, Answer, Prefer};
+use crate::schema::violation::{Location, Violation};
+use crate::world::behaviour::Reply;
+
+/// A behaviour's body: a value to serialize, or JSON already serialized.
+enum ReplyBody {
+    Value(Value),
+    Json(Bytes),
+}
+
+impl Exchange<'_> {
+    /// Renders a behaviour's reply: errors in the operation's format, bodies in the declared
+    /// media type for their status (406 when `Accept` allows none).
+    pub(super) fn reply(&self, reply: Reply) -> Outcome {
+        let (status, body) = match reply {
+            // Domain violations are the request's too: the journal shows them.
+            Reply::Err(facts) => return self.refuse(RequestError::Domain(facts)),
+            Reply::Ok { status, body } => (status, body.map(ReplyBody::Value)),
+            Reply::Json { status, json } => (status, Some(ReplyBody::Json(json))),
+        };
+        let spec = self
+            .op
+            .responses
+            .iter()
+            .find(|r| r.status == respond::StatusKey::Code(status))
+            .or_else(|| self.op.responses.iter().find(|r| r.status.covers(status)));
+        let headers = spec
+            .map(|s| self.declared_headers(s, status))
+            .unwrap_or_default();
+        // A behaviour answering a status its operation does not declare breaks the spec.
+        let undeclared = spec.is_none().then(|| {
+            Violation::new(
+                Location::Body(Vec::new()),
+                "status",
+                format!("{} declares no response with status {status}.", self.op.id),
+            )
+        });
+        let Some(body) = body.filter(|_| !respond::bodiless(status)) else {
+            let mut outcome = self.plain(status, None, headers);
+            outcome.response_violations.extend(undeclared);
+            return outcome;
+        };
+        let offered: &[String] = spec.map_or(&[], |s| s.offered.as_slice());
+        let accept = self
+            .req
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok());
+        let chosen = if offered.is_empty() {
+            "application/json"
+        } else {
+            match negotiate::negotiate(accept, offered) {
+                Some(c) => c,
+                None => return self.not_acceptable(accept, offered),
+            }
+        };
+        let content_type = if chosen.contains('*') {
+            "application/json"
+        } else {
+            chosen
+        };
+        let (bytes, value) = match body {
+            ReplyBody::Json(json) if negotiate::is_json(content_type) => (json, None),
+            ReplyBody::Json(json) => match serde_json::from_slice::<Value>(&json) {
+                // A JSON string sent as another media type goes as its text, as `Ok`'s does.
+                Ok(v) => {
+                    let answer = Answer::new(Arc::new(v), content_type);
+                    (answer.bytes, Some(answer.value))
+                }
+                Err(_) => (json, None),
+            },
+            ReplyBody::Value(v) => {
+                let answer = Answer::new(Arc::new(v), content_type);
+                (answer.bytes, Some(answer.value))
+            }
+        };
+        let mut response_violations = Vec::new();
+        if self.engine.config().check_responses
+            && let Some(v) = spec
+                .and_then(|s| s.media_for(chosen))
+                .and_then(|m| m.validator.as_ref())
+        {
+            // Serialized bodies are checked as what the client reads: parsed back.
+            response_violations = match value {
+                Some(value) => v.violations(&value, &Location::Body),
+                None => match serde_json::from_slice::<Value>(&bytes) {
+                    Ok(value) => v.violations(&value, &Location::Body),
+                    Err(e) => vec![Violation::new(
+                        Location::Body(Vec::new()),
+                        "json",
+                        format!("The behaviour's answer is not valid JSON: {e}."),
+                    )],
+                },
+            };
+        }
+        response_violations.extend(undeclared);
+        let mut outcome = self.plain(status, Some((content_type, bytes)), headers);
+        outcome.response_violations = response_violations;
+        outcome
+    }
+
+    fn not_acceptable(&self, accept: Option<&str>, offered: &[String]) -> Outcome {
+        self.refuse(RequestError::NotAcceptable {
+            accept: accept.unwrap_or_default().to_owned(),
+            offered: offered.to_vec(),
+        })
+    }
+
+    pub(super) fn success(&self) -> Outcome {
+        let req = self.req;
+        let prefer = Prefer::parse(req.headers.get(&PREFER).and_then(|v| v.to_str().ok()));
+        let response = match respond::choose(&self.op.responses, prefer.code) {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                return self.plain(204, None, Vec::new());
+            }
+            Err(code) => {
+                return self.refuse(RequestError::UndeclaredPreferCode {
+                    code,
+                    operation: self.op.id.to_string(),
+                });
+            }
+        };
+        let status = match (prefer.code, response.status) {
+            (Some(code), _) => code,
+            (None, key) => key.concrete(),
+        };
+        let accept = req
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok());
+        if response.offered.is_empty() || respond::bodiless(status) {
+            return self.plain(status, None, self.declared_headers(response, status));
+        }
+        let Some(chosen) = negotiate::negotiate(accept, &response.offered) else {
+            return self.not_acceptable(accept, &response.offered);
+        };
+        let Some(media) = response.media_for(chosen) else {
+            return self.plain(status, None, Vec::new());
+        };
+        let resources = &self.api.resources;
+        let content_type = if chosen.contains('*') {
+            "application/json"
+        } else {
+            chosen
+        };
+        let answer = if let Some(name) = &prefer.example {
+            match media.named_example(name) {
+                Some(v) => Ok(Answer::new(Arc::new(v.clone()), content_type)),
+                None => {
+                    return self.refuse(RequestError::UnknownPreferExample { name: name.clone() });
+                }
+            }
+        } else if prefer.dynamic {
+            let n = self.engine.next_dynamic();
+            let seed = self.engine.static_seed(self.api, self.op, status, chosen)
+                ^ n.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            media
+                .generate(resources, seed, false)
+                .map(|v| Answer::new(Arc::new(v), content_type))
+                .map_err(Arc::new)
+        } else {
+            let seed = self.engine.static_seed(self.api, self.op, status, chosen);
+            media.static_answer(resources, seed)
+        };
+        let answer = match answer {
+            Ok(a) => a,
+            Err(cause) => return self.refuse(RequestError::NoAnswer { cause }),
+        };
+        let mut response_violations = Vec::new();
+        if self.engine.config().check_responses
+            && let Some(v) = &media.validator
+        {
+            response_violations = v.violations(&answer.value, &Location::Body);
+        }
+        let bytes = answer.bytes;
+        let mut outcome = self.plain(
+            status,
+            Some((content_type, bytes)),
+            self.declared_headers(response, status),
+        );
+        outcome.response_violations = response_violations;
+        outcome
+    }
+
+    fn declared_headers(
+        &self,
+        response: &respond::ResponseSpec,
+        status: u16,
+    ) -> Vec<(HeaderName, HeaderValue)> {
+        let seed = self
+            .engine
+            .static_seed(self.api, self.op, status, "headers");
+        response.header_values(&self.api.resources, seed).to_vec()
+    }
+
+    fn plain(
+        &self,
+        status: u16,
+        body: Option<(&str, Bytes)>,
+        mut headers: Vec<(HeaderName, HeaderValue)>,
+    ) -> Outcome {
+        let body = match body {
+            Some((content_type, bytes)) => {
+                if let Ok(v) = HeaderValue::from_str(content_type) {
+                    headers.push((header::CONTENT_TYPE, v));
+                }
+                bytes
+            }
+            None => Bytes::new(),
+        };
+        Outcome {
+            response: MockResponse {
+                status,
+                headers,
+                body,
+            },
+            operation: None,
+            violations: Arc::default(),
+            response_violations: Vec::new(),
+            cause: None,
+        }
+    }
+}
