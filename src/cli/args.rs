@@ -1,0 +1,277 @@
+//! The arguments of each command, as clap reads them, and their checks into configurations.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+use crate::conformance::checks::{Check, UnknownCheck};
+use crate::contract::ExtraHeader;
+use crate::document::load::{self, RefPolicy, Source};
+use crate::mock::access::{AccessConfig, Cors};
+use crate::mock::engine::{Engine, EngineConfig};
+use crate::server::{ServerConfig, parse_size};
+
+use super::load_engine;
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The server to check: `http://host:port`, optionally with a path prefix.
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    #[command(flatten)]
+    pub specs: SpecArgs,
+    /// The checks to run, separated by commas (default: all of them).
+    #[arg(long, value_name = "CHECK,...", value_parser = parse_checks)]
+    pub checks: Option<CheckList>,
+    /// Generated requests per operation: this many valid ones and this many with one
+    /// violation.
+    #[arg(long, default_value_t = 20)]
+    pub cases: u32,
+    /// Seed of the generated requests: the same seed sends the same requests.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// A header for every request (`Name: value`), or for those under a path prefix
+    /// (`/v1 Authorization: Bearer ...`). Repeatable; replaces a generated header of the same
+    /// name. With no --spec, the bundled fixtures' tokens are sent under /v1 and /v2 unless a
+    /// --header replaces them.
+    #[arg(long = "header", value_name = "[/PREFIX ]NAME: VALUE")]
+    pub headers: Vec<ExtraHeader>,
+    /// Also write the report as JUnit XML, for CI systems.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write the report as JSON: totals per check and every failure.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Stop cleanly after this many seconds and report what ran.
+    #[arg(long, value_name = "SECS")]
+    pub max_time: Option<f64>,
+    /// Seconds to wait for a connection or an answer.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+    /// The checks to run, separated by commas (default: all of them).
+    #[arg(long, value_name = "CHECK,...", value_parser = parse_checks)]
+    pub checks: Option<CheckList>,
+    /// Also write the report as JUnit XML, for CI systems.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write the report as JSON: totals per check and every failure.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// HAR files (`.har`) and JSON Lines files of request/response pairs.
+    #[arg(value_name = "RECORDING", required = true)]
+    pub recordings: Vec<PathBuf>,
+}
+
+/// A `--checks` list, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckList(pub Vec<Check>);
+
+fn parse_checks(list: &str) -> Result<CheckList, UnknownCheck> {
+    Check::parse_list(list).map(CheckList)
+}
+
+/// How a command that ran ended; errors (it could not run) are the other way.
+
+#[derive(Debug, clap::Args)]
+pub struct SpecArgs {
+    /// An OpenAPI document (YAML or JSON) to serve instead of the bundled ones. Repeatable:
+    /// each document is mounted at the path of its first server URL.
+    #[arg(long = "spec", value_name = "FILE")]
+    pub specs: Vec<PathBuf>,
+    /// A folder whose files the documents' `$ref`s may read, besides each document's own
+    /// folder and the working directory (nothing else is read: a `$ref` to a file outside
+    /// them is refused, symlinks and `..` resolved first). Repeatable.
+    #[arg(long = "allow-ref-dir", value_name = "DIR")]
+    pub allow_ref_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to listen on (0 picks a free one and prints it).
+    #[arg(long, default_value_t = 4010)]
+    pub port: u16,
+    /// Seed of generated data: the same seed gives the same bodies on every run.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Check every answer against the spec and log the ones that break it.
+    #[arg(long)]
+    pub check_responses: bool,
+    /// A folder of fixture files (`alumio.yaml`, `gitbook.yaml`, `arize.yaml`) to start the
+    /// bundled APIs' worlds from, instead of the bundled fixtures.
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+    /// Keep every session's world in FILE: loaded at start (no file yet: the fixtures), saved
+    /// atomically on shutdown (SIGINT, SIGTERM). A corrupt file, or one saved for other
+    /// documents or fixtures, stops startup and is left as it is.
+    #[arg(long, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+    /// Most named sessions (X-Understudy-Session) kept at once; a new name past this takes
+    /// the place of the session idle the longest, whose world is dropped.
+    #[arg(long, value_name = "N", default_value_t = crate::world::state::MAX_SESSIONS)]
+    pub max_sessions: usize,
+    #[command(flatten)]
+    pub access: AccessArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// The serve flags for who may reach the server.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Access")]
+pub struct AccessArgs {
+    /// Require `Authorization: Bearer TOKEN` on the control API (/__admin/).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "UNDERSTUDY_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
+    /// Another host name the server answers to (besides localhost and its own IP
+    /// addresses); repeatable or comma-separated; `*` for any. Requests naming other hosts
+    /// get 421 (on the control API always, on the APIs when listening on loopback).
+    #[arg(long = "allow-host", value_name = "NAME", value_delimiter = ',')]
+    pub allow_hosts: Vec<String>,
+    /// Which web origins may read the APIs' answers: `any`, `off`, or origins separated by
+    /// commas (http://localhost:3000,https://app.test). The control API never allows any.
+    #[arg(long, value_name = "any|off|ORIGIN,...", default_value = "any")]
+    pub cors: Cors,
+}
+
+impl AccessArgs {
+    pub(super) fn config(&self, listen: IpAddr) -> anyhow::Result<AccessConfig> {
+        if self
+            .admin_token
+            .as_deref()
+            .is_some_and(|t| t.trim().is_empty())
+        {
+            bail!("--admin-token (or UNDERSTUDY_ADMIN_TOKEN) must not be empty");
+        }
+        Ok(AccessConfig {
+            listen,
+            allowed_hosts: self
+                .allow_hosts
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
+            admin_token: self.admin_token.clone(),
+            cors: self.cors.clone(),
+        })
+    }
+}
+
+/// The serve flags for limits and timeouts; defaults are [`ServerConfig::default`]'s.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Limits and timeouts")]
+pub struct LimitArgs {
+    /// Largest request body (bytes, or with a unit: 512KiB, 2MiB); a bigger one gets 413.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1MiB")]
+    pub max_body: usize,
+    /// Longest request target (path and query); a longer one gets 414.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8KiB")]
+    pub max_uri: usize,
+    /// Largest header section; a bigger one gets 431.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "16KiB")]
+    pub max_header_size: usize,
+    /// Most header lines; more get 431.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub max_headers: usize,
+    /// Seconds a request head may take from its first byte; a slower client is disconnected.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub header_timeout: f64,
+    /// Seconds a request body may take once its head is read; a slower one gets 408.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub body_timeout: f64,
+    /// Seconds a keep-alive connection may sit idle before it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub idle_timeout: f64,
+    /// Seconds an answer may wait for a client that reads none of it; the client is then
+    /// disconnected.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub write_timeout: f64,
+    /// On SIGINT or SIGTERM: seconds requests in flight may take to finish before the
+    /// server exits anyway.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub shutdown_grace: f64,
+    /// Most connections served at once; more wait in the listen queue.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_connections: usize,
+}
+
+impl LimitArgs {
+    /// The server configuration these flags give; zero limits and bad durations are refused.
+    pub fn config(&self) -> anyhow::Result<ServerConfig> {
+        for (flag, value) in [
+            ("--max-uri", self.max_uri),
+            ("--max-header-size", self.max_header_size),
+            ("--max-headers", self.max_headers),
+            ("--max-connections", self.max_connections),
+        ] {
+            if value == 0 {
+                bail!("{flag} must be more than 0");
+            }
+        }
+        let positive = |flag: &str, secs: f64| {
+            let d = seconds(flag, secs)?;
+            if d.is_zero() {
+                bail!("{flag} must be more than 0 seconds");
+            }
+            Ok(d)
+        };
+        Ok(ServerConfig {
+            max_body: self.max_body,
+            max_uri: self.max_uri,
+            max_header_bytes: self.max_header_size,
+            max_headers: self.max_headers,
+            header_timeout: positive("--header-timeout", self.header_timeout)?,
+            body_timeout: positive("--body-timeout", self.body_timeout)?,
+            idle_timeout: positive("--idle-timeout", self.idle_timeout)?,
+            write_timeout: positive("--write-timeout", self.write_timeout)?,
+            shutdown_grace: seconds("--shutdown-grace", self.shutdown_grace)?,
+            max_connections: self.max_connections,
+        })
+    }
+}
+
+impl SpecArgs {
+    pub(super) fn sources(&self) -> Vec<Source> {
+        if self.specs.is_empty() {
+            load::bundled()
+        } else {
+            self.specs.iter().cloned().map(Source::File).collect()
+        }
+    }
+
+    /// The folders `$ref`s may read; a missing or non-folder `--allow-ref-dir` is refused.
+    pub(super) fn ref_policy(&self) -> anyhow::Result<RefPolicy> {
+        RefPolicy::allowing(&self.allow_ref_dirs).context("--allow-ref-dir")
+    }
+
+    /// Loads the documents these flags name and routes them.
+    pub(super) fn engine(&self, config: EngineConfig) -> anyhow::Result<Engine> {
+        let config = EngineConfig {
+            refs: self.ref_policy()?,
+            ..config
+        };
+        load_engine(&self.sources(), config)
+    }
+}
+
+pub(super) fn seconds(what: &str, secs: f64) -> anyhow::Result<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(secs)
+        .ok()
+        .with_context(|| format!("{what} must be a number of seconds, not {secs}"))
+}
