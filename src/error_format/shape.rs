@@ -1010,26 +1010,12 @@ fn canonical_codes(status: u16) -> &'static [&'static str] {
     }
 }
 
+/// The reason phrase, as `http` knows it (`Not Found`; `Unprocessable Entity` and
+/// `Payload Too Large`, the names titles are given too, rather than RFC 9110's newer ones).
 fn reason_phrase(status: u16) -> Option<&'static str> {
-    Some(match status {
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        406 => "Not Acceptable",
-        409 => "Conflict",
-        410 => "Gone",
-        412 => "Precondition Failed",
-        413 => "Content Too Large",
-        415 => "Unsupported Media Type",
-        422 => "Unprocessable Content",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        503 => "Service Unavailable",
-        _ => return None,
-    })
+    http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
 }
 
 /// `Not Found` → `not_found`.
