@@ -796,3 +796,41 @@ fn a_member_padded_to_its_bound_is_as_long_as_the_bound() {
         Some(MAX_FILL)
     );
 }
+
+#[test]
+fn members_merged_from_all_of_and_refs_take_the_tightest_bounds() {
+    let doc = doc(json!({
+        "Bounded": {"minimum": 1, "maximum": 9},
+        "Error": {
+            "type": "object",
+            "required": ["title", "attempts", "tenant", "tag"],
+            "properties": {
+                "title": {"type": "string"},
+                "attempts": {"allOf": [{"$ref": "#/components/schemas/Bounded"},
+                                        {"type": "integer", "exclusiveMinimum": 3}]},
+                "tenant": {"type": "string",
+                           "allOf": [{"minLength": 2}, {"minLength": 4, "maxLength": 6}]},
+                "tag": {"enum": ["a", "b", "c"], "allOf": [{"enum": ["c", "b"]}]}
+            }
+        }
+    }));
+    let body = render(&doc, "/components/schemas/Error", None, &not_found());
+    assert_eq!(
+        body,
+        json!({"title": "Not Found", "attempts": 4, "tenant": "xxxx", "tag": "b"})
+    );
+}
+
+#[test]
+fn schemas_that_reject_everything_or_choose_themselves_endlessly_do_not_compile() {
+    let title = json!({"type": "object", "properties": {"title": {"type": "string"}}});
+    let doc = doc(json!({
+        "NotAnything": {"type": "object", "properties": {"title": {"type": "string"}},
+                        "not": {}},
+        "Choosing": {"anyOf": [{"$ref": "#/components/schemas/Choosing"}, title]}
+    }));
+    let err = compile(&doc, "/components/schemas/NotAnything", None).unwrap_err();
+    assert!(err.contains("rejects everything"), "{err}");
+    let err = compile(&doc, "/components/schemas/Choosing", None).unwrap_err();
+    assert!(err.contains("nests too deeply"), "{err}");
+}
