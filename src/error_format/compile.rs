@@ -149,9 +149,9 @@ impl<'a> Flat<'a> {
             .any(|(name, _)| names_an_error_part(&normalise(name)))
     }
 
-    /// The schema's own example (`examples[0]`, else `default`).
+    /// The schema's own example: `examples[0]` (else `default`), else `example`.
     fn sample(&self) -> Option<&'a Value> {
-        self.merged.example
+        self.merged.example.or(self.merged.oas_example)
     }
 
     fn is_required(&self, name: &str) -> bool {

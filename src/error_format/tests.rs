@@ -834,3 +834,19 @@ fn schemas_that_reject_everything_or_choose_themselves_endlessly_do_not_compile(
     let err = compile(&doc, "/components/schemas/Choosing", None).unwrap_err();
     assert!(err.contains("nests too deeply"), "{err}");
 }
+
+#[test]
+fn a_member_s_deprecated_example_keyword_still_stands_in_for_an_unknown_instance() {
+    // OpenAPI 3.1 documents keep `example` as it is (train-travel's problem schema does).
+    let doc = doc(json!({"Problem": {
+        "type": "object",
+        "required": ["title", "instance"],
+        "properties": {
+            "title": {"type": "string"},
+            "instance": {"type": "string", "example": "/account/12345/msgs/abc"}
+        }
+    }}));
+    let facts = ErrorFacts::new(500, "Internal Server Error", "boom");
+    let body = render(&doc, "/components/schemas/Problem", None, &facts);
+    assert_eq!(body["instance"], json!("/account/12345/msgs/abc"));
+}
