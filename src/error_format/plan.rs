@@ -251,6 +251,7 @@ impl Fill {
 
 /// Appends `value` as JSON text. Serialising a `Value` into a `Vec` cannot fail: its keys are
 /// strings and writing to memory has no I/O error.
+#[inline]
 pub(super) fn write_value(out: &mut Vec<u8>, value: &Value) {
     let _ = serde_json::to_writer(out, value);
 }

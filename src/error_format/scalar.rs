@@ -139,6 +139,7 @@ impl Scalar {
 
     /// Appends [`Scalar::fit_text`] of `text`: the text itself, unwrapped, when it fits as it
     /// is (most members take any string).
+    #[inline]
     pub(super) fn write_text(&self, text: &str, out: &mut Vec<u8>) {
         if self.accepts_text(text) {
             let _ = serde_json::to_writer(out, text);
@@ -149,6 +150,7 @@ impl Scalar {
 
     /// Appends [`Scalar::fit`] of the one candidate `text`, without making it a `Value` when
     /// it fits as it is: the first thing `fit` tries.
+    #[inline]
     pub(super) fn write_fit_text(&self, text: &str, out: &mut Vec<u8>) {
         if self.takes_own_kind(Kind::String) && self.accepts_text(text) {
             let _ = serde_json::to_writer(out, text);
@@ -159,6 +161,7 @@ impl Scalar {
 
     /// Appends a status as its digits in a string, when that is what [`Scalar::fits_one`]
     /// makes of the number for a member declared as a string only, and says so.
+    #[inline]
     pub(super) fn write_status_digits(&self, status: u16, out: &mut Vec<u8>) -> bool {
         if !(self.kinds == [Kind::String] && self.alternatives.is_empty()) {
             return false;
@@ -175,6 +178,7 @@ impl Scalar {
     }
 
     /// Whether a candidate of `kind` is tried as it is, before any conversion.
+    #[inline]
     fn takes_own_kind(&self, kind: Kind) -> bool {
         if self.kinds.is_empty() {
             self.alternatives.is_empty()
@@ -282,6 +286,7 @@ impl Scalar {
     }
 
     /// [`Scalar::accepts`] of a string, asked without making it a `Value` first.
+    #[inline]
     fn accepts_text(&self, text: &str) -> bool {
         if !self.kinds.is_empty() && !self.kinds.contains(&Kind::String) {
             return false;
