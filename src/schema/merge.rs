@@ -144,6 +144,9 @@ pub(crate) struct Merged<'a> {
     pub example: Option<&'a Value>,
     /// The first `default` met.
     pub default: Option<&'a Value>,
+    /// The first OpenAPI `example` keyword met (deprecated, but 3.1 documents keep it as it is;
+    /// the loader turns 3.0's into `examples`). Only error formats read it.
+    pub oas_example: Option<&'a Value>,
     pub read_only: bool,
     pub write_only: bool,
     /// The last `$ref` followed, absolute.
@@ -256,6 +259,9 @@ impl<'a> Merged<'a> {
         }
         if self.default.is_none() {
             self.default = o.get("default");
+        }
+        if self.oas_example.is_none() {
+            self.oas_example = o.get("example");
         }
         let flag = |k: &str| o.get(k).and_then(Value::as_bool).unwrap_or(false);
         self.read_only |= flag("readOnly");
