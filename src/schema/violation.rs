@@ -245,7 +245,7 @@ pub fn segments_from_pointer(pointer: &str) -> Vec<Segment> {
         .trim_start_matches('/')
         .split('/')
         .map(|t| {
-            let t = t.replace("~1", "/").replace("~0", "~");
+            let t = crate::document::refs::unescape_token(t);
             match t.parse::<usize>() {
                 Ok(i) if !t.starts_with('+') => Segment::Index(i),
                 _ => Segment::Key(t),
