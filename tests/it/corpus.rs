@@ -148,7 +148,10 @@ fn serve_every_operation(name: &str, engine: &Engine) -> usize {
             if UNANSWERABLE.contains(&(name, &*op.id)) {
                 let body = String::from_utf8_lossy(&outcome.response.body).into_owned();
                 assert_eq!(status, 500, "{name} {}: {body}", op.id);
-                assert!(body.contains("requires itself without end"), "{body}");
+                // Why goes to the log; the client reads that the mock failed, not its words.
+                let cause = outcome.cause.as_deref().unwrap_or_default();
+                assert!(cause.contains("requires itself without end"), "{cause}");
+                assert!(!body.contains("requires itself"), "{body}");
                 continue;
             }
             assert!(
