@@ -5,10 +5,7 @@
 //! resolve the way JSON Schema resolves them: the reference is joined to the base URI of the
 //! file it appears in, then the fragment is walked as a JSON pointer.
 
-use std::any::Any;
 use std::collections::HashMap;
-use std::fmt;
-use std::sync::OnceLock;
 
 use serde_json::Value;
 use url::Url;
@@ -53,32 +50,6 @@ pub struct Located<'a> {
 pub struct Resources {
     files: HashMap<String, Value>,
     root: String,
-    memo: Memo,
-}
-
-/// What a reader further down the layers works out once per document (the schema layer's
-/// compiled checks), kept beside the files so that every holder of the document shares it.
-///
-/// Implementation rationale: `document` sits above `schema` and cannot name its types, hence
-/// `Any`. What is kept may be keyed by the addresses of the files' values, so a clone starts
-/// empty, and so does the document after any change to its files.
-#[derive(Default)]
-struct Memo(OnceLock<Box<dyn Any + Send + Sync>>);
-
-impl Clone for Memo {
-    fn clone(&self) -> Self {
-        Memo::default()
-    }
-}
-
-impl fmt::Debug for Memo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.get().is_some() {
-            "Memo(kept)"
-        } else {
-            "Memo(empty)"
-        })
-    }
 }
 
 /// How many `$ref` hops a chain may take before it is called a cycle.
@@ -90,16 +61,11 @@ impl Resources {
         let uri = strip_fragment(&uri.into()).to_owned();
         let mut files = HashMap::new();
         files.insert(uri.clone(), root);
-        Self {
-            files,
-            root: uri,
-            memo: Memo::default(),
-        }
+        Self { files, root: uri }
     }
 
     /// Adds another file reached from the root.
     pub fn insert(&mut self, uri: impl Into<String>, value: Value) {
-        self.memo = Memo::default();
         self.files
             .insert(strip_fragment(&uri.into()).to_owned(), value);
     }
@@ -118,18 +84,11 @@ impl Resources {
     }
 
     pub fn file_mut(&mut self, uri: &str) -> Option<&mut Value> {
-        self.memo = Memo::default();
         self.files.get_mut(strip_fragment(uri))
     }
 
     pub fn files(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.files.iter().map(|(k, v)| (k.as_str(), v))
-    }
-
-    /// The document's `T`, made by `init` on first need and kept until the files change;
-    /// `None` when something of another type was kept first.
-    pub(crate) fn memo<T: Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> Option<&T> {
-        self.memo.0.get_or_init(|| Box::new(init())).downcast_ref()
     }
 
     /// The absolute URI a reference found in `base` names, fragment included.

@@ -9,9 +9,6 @@
 //! `prefixItems` of their own schema. Randomness comes from one seeded SplitMix64 stream, and
 //! output order follows the schema, so the same input always gives the same bytes.
 //!
-//! Where building cannot decide (an `enum` value must fit its siblings, a value must match no
-//! `not`, a `oneOf` value no other branch), it asks the document's compiled validators
-//! (`tree::checks`, kept with the document and shared with the tree), never a guess of its own.
 //! The generator does its best, not a proof: callers validate what it returns and retry with
 //! another seed (or without examples) when it falls short.
 //!
@@ -19,6 +16,7 @@
 //! - `values`: numbers and strings (formats, patterns, realistic words).
 //! - `collections`: arrays and objects.
 
+mod check;
 mod collections;
 #[cfg(test)]
 mod tests;
@@ -34,8 +32,8 @@ use crate::schema::merge::{
     value_bits,
 };
 use crate::schema::pattern::Pattern;
-use crate::schema::tree::checks::Checker;
 pub(crate) use crate::seed::Rng;
+use check::Verdict;
 use values::is_int_format;
 
 /// Which side of an exchange a value is for: requests never carry `readOnly` properties and
@@ -77,7 +75,6 @@ pub fn generate<'a>(
 ) -> Result<Value, SchemaError> {
     let mut g = Generator {
         resources,
-        checks: Checker::of(resources),
         opts,
         rng: Rng::new(opts.seed),
         work: WORK_BUDGET,
@@ -134,8 +131,6 @@ impl Ctx<'_> {
 
 struct Generator<'a, 'o> {
     resources: &'a Resources,
-    /// The document's compiled validators, for the three choices building cannot decide.
-    checks: Checker<'a>,
     opts: &'o GenOptions,
     rng: Rng,
     work: usize,
@@ -282,15 +277,13 @@ impl<'a> Generator<'a, '_> {
                     base: choice.base,
                     value: &choice.branches[index],
                 };
-                let named = self.discriminator_value(&choice, branch);
+                if let Some(f) = self.discriminator_value(&choice, branch) {
+                    forced.push(f);
+                }
                 conj.push(branch);
                 resolved.push(choice.id);
-                // A branch the discriminator names is told apart by it (the validation views
-                // select the branch by the property), so only unnamed ones must be exclusive.
-                match named {
-                    Some(f) => forced.push(f),
-                    None if choice.one_of => picked.push((choice, index)),
-                    None => {}
+                if choice.one_of {
+                    picked.push((choice, index));
                 }
             }
         }
@@ -368,15 +361,18 @@ impl<'a> Generator<'a, '_> {
         Some((prop, Value::String(name.to_owned())))
     }
 
-    /// Whether `v` also matches a `oneOf` branch other than the one picked for it.
     fn matches_other_one_of_branch(&self, picked: &[(Choice<'a>, usize)], v: &Value) -> bool {
         picked.iter().any(|(choice, index)| {
             choice.branches.iter().enumerate().any(|(i, b)| {
-                let branch = Located {
-                    base: choice.base,
-                    value: b,
-                };
-                i != *index && self.checks.is_valid(branch, v) == Some(true)
+                i != *index
+                    && self.check(
+                        Located {
+                            base: choice.base,
+                            value: b,
+                        },
+                        v,
+                        8,
+                    ) == Verdict::Yes
             })
         })
     }
@@ -400,27 +396,20 @@ impl<'a> Generator<'a, '_> {
             return Ok(first.clone());
         }
         if let Some(first) = eff.enums.first() {
-            let mut candidates: Vec<&Value> = first
+            let candidates: Vec<&Value> = first
                 .iter()
                 .filter(|v| eff.enums.iter().all(|e| e.contains(v)))
                 .filter(|v| value_bits(v) & eff.allowed_types() != 0)
+                .filter(|v| conj.iter().all(|c| self.check(*c, v, 8) != Verdict::No))
                 .collect();
-            // Drawn first, asked after: the validators judge the one value drawn (nearly
-            // always the only one), not every value of a long `enum`.
-            while !candidates.is_empty() {
-                let v = candidates.remove(self.rng.below(candidates.len() as u64) as usize);
-                if conj
-                    .iter()
-                    .all(|c| self.checks.is_valid(*c, v) != Some(false))
-                {
-                    return Ok(v.clone());
-                }
-            }
-            return Err(Self::unsat(
-                ctx,
-                eff,
-                "no `enum` value fits the other constraints",
-            ));
+            return match self.rng.pick(&candidates) {
+                Some(v) => Ok((*v).clone()),
+                None => Err(Self::unsat(
+                    ctx,
+                    eff,
+                    "no `enum` value fits the other constraints",
+                )),
+            };
         }
         if self.opts.use_examples
             && let Some(ex) = eff.example
@@ -451,7 +440,7 @@ impl<'a> Generator<'a, '_> {
             if eff
                 .nots
                 .iter()
-                .all(|n| self.checks.is_valid(*n, &v) != Some(true))
+                .all(|n| self.check(*n, &v, 8) != Verdict::Yes)
             {
                 return Ok(v);
             }

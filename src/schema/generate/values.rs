@@ -287,7 +287,7 @@ fn default_range(lo: Option<f64>, hi: Option<f64>, step: f64) -> (f64, f64) {
 
 /// Whether `v / m` is an integer, reading both as the decimals they print as (the way JSON
 /// Schema validators compare them).
-fn is_multiple(v: f64, m: f64) -> bool {
+pub(super) fn is_multiple(v: f64, m: f64) -> bool {
     let d = decimals_of(v).max(decimals_of(m)).min(15);
     let scale = 10f64.powi(d as i32);
     let (a, b) = ((v * scale).round(), (m * scale).round());

@@ -119,10 +119,9 @@ impl<'a> Compiler<'a> {
     }
 
     fn reject(&self, schemas: Vec<Located<'a>>) -> Option<Reject> {
-        let checks = self.cache.checks();
         let schemas: Vec<_> = schemas
             .into_iter()
-            .filter_map(|s| checks.validator(s))
+            .filter_map(|s| self.cache.checks.validator(s))
             .collect();
         if schemas.is_empty() {
             return None;
@@ -325,12 +324,13 @@ impl<'a> Compiler<'a> {
                 (None, Some(e)) => e.to_vec(),
                 (None, None) => Vec::new(),
             };
-            let checks = self.cache.checks();
             candidates.retain(|v| {
                 m.consts.iter().all(|c| *c == v)
                     && m.enums.iter().all(|e| e.contains(v))
                     && value_bits(v) & allowed != 0
-                    && conj.iter().all(|c| checks.is_valid(*c, v) != Some(false))
+                    && conj
+                        .iter()
+                        .all(|c| self.cache.checks.is_valid(*c, v) != Some(false))
             });
             if candidates.is_empty() {
                 return Err(unsat("no `const`/`enum` value fits the other constraints"));

@@ -18,12 +18,10 @@
 //! error (the one depth rule, in `error`).
 //!
 //! Deterministic sampling (`generate`) does not read this tree yet: it still walks merged
-//! conjunctions itself (asking the same `checks`, which the document keeps), because the tree
-//! lacks what only it follows (`if`/`then`, `$dynamicRef`, `contains`, `propertyNames`,
-//! `dependentRequired`, examples) and its soft depth is an option where the tree's is fixed.
-//! Moving it here is the next step.
+//! conjunctions itself, with its own quick matcher, because its callers hold no cache and its
+//! soft depth is an option where the tree's is fixed. Moving it here is the next step.
 
-pub(crate) mod checks;
+mod checks;
 pub(crate) mod compile;
 
 use std::cell::RefCell;
@@ -40,7 +38,7 @@ use crate::schema::generate::Direction;
 pub(crate) use crate::schema::merge::{
     ANY, ARR, BOOL, Bound, INT, NULL, NUM, OBJ, STR, round_to, value_bits,
 };
-use checks::Checker;
+use checks::Checks;
 
 /// Nesting past which optional properties are left out and arrays are as short as allowed.
 pub(crate) const SOFT_DEPTH: usize = 3;
@@ -52,6 +50,7 @@ pub(crate) const SOFT_DEPTH: usize = 3;
 pub(crate) struct Cache {
     resources: Arc<Resources>,
     direction: Direction,
+    checks: Checks,
     /// By the referenced schema's address in `resources` (stable: the `Arc` holds the files)
     /// and the depth class.
     nodes: RefCell<HashMap<(*const Value, usize), Arc<Node>>>,
@@ -60,16 +59,11 @@ pub(crate) struct Cache {
 impl Cache {
     pub(crate) fn new(resources: Arc<Resources>, direction: Direction) -> Self {
         Self {
+            checks: Checks::new(resources.clone()),
             resources,
             direction,
             nodes: RefCell::new(HashMap::new()),
         }
-    }
-
-    /// The checks of this cache's document (kept with the document, shared with the
-    /// generator).
-    pub(crate) fn checks(&self) -> Checker<'_> {
-        Checker::of(&self.resources)
     }
 
     /// The tree of `schema`, which lives in this cache's document.
