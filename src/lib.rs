@@ -4,20 +4,25 @@
 //!
 //! - `document`: reads YAML/JSON documents and the files their `$ref`s reach, inside the
 //!   folders allowed; rewrites every schema to JSON Schema 2020-12; collects problems.
-//! - `schema`: the one place that knows JSON Schema: merging, sampling values, ECMA-262
-//!   patterns, proptest strategies, compiled validators and the violations they report.
+//! - `schema`: the one place that knows JSON Schema: one flattener (`merge`) under the type
+//!   facts, the compiled node tree, proptest strategies, sampling values and ECMA-262
+//!   patterns; the compiled validators and the violations they report.
 //! - `error_format`: a violation rendered in any API's own error schema.
 //! - `operation`: a document compiled into operations: parameters, responses, security,
 //!   error formats, content negotiation.
 //! - `world`: sessions and journals, behaviours (the bundled APIs' own, CRUD for any other),
 //!   fixtures, the state file.
-//! - `mock`: access rules, the route tree, dispatch, the pipeline for one request, the
-//!   control API (`/__admin/`).
+//! - `mock`: access rules, the route tree, dispatch, requests and answers (`message`), what
+//!   can go wrong with a request (`rejection`), the pipeline for one request, the control API
+//!   (`/__admin/`).
 //! - `server`: the hyper edge and the request log.
 //! - `conformance`: the named contract checks, whole generated requests, recorded traffic,
 //!   reports.
 //! - `contract`: `understudy check`: requests sent to a live server, judged, shrunk; stories.
 //! - `cli`: the command line (`serve`, `routes`, `validate`, `check`).
+//!
+//! Below them all: `seed` (the hash and random source behind every generated value) and `text`
+//! (numbers and dates written as text).
 
 pub mod cli;
 pub mod conformance;
