@@ -21,6 +21,7 @@
 //! - `soak`: the real binary under many clients at once (writes, invalid requests, aborted
 //!   and slow connections): no 5xx, the state the acknowledged writes imply, memory back.
 //! - `corpus`: npm's `@readme/oas-examples` documents load and answer (fetched by `.ci/run`).
+//! - `layers`: the folders of `src/` import only the layers below them.
 
 mod admin;
 mod alumio;
@@ -38,6 +39,7 @@ mod fuzz;
 mod gitbook;
 mod gitbook_story;
 mod harness;
+mod layers;
 mod limits;
 mod loader_fuzz;
 mod mock_props;
