@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use crate::mock::access::Denied;
 use crate::mock::engine::Engine;
-use crate::mock::message::{MockRequest, MockResponse, Outcome, error_outcome, push_header};
+use crate::mock::message::{MockRequest, MockResponse, Outcome, push_header, render_error};
 use crate::operation::errors::{ErrorCatalog, reason};
 use crate::schema::violation::ErrorFacts;
 use crate::world::state::{now_millis, valid_session_name};
@@ -169,7 +169,7 @@ fn rfc3339_millis(millis: u64) -> String {
 
 fn problem(status: u16, detail: String) -> Outcome {
     let facts = ErrorFacts::new(status, reason(status), detail);
-    error_outcome(&ErrorCatalog::default(), facts, Vec::new(), false)
+    render_error(&ErrorCatalog::default(), &facts, false)
 }
 
 fn empty(status: u16) -> Outcome {

@@ -76,18 +76,6 @@ pub(crate) fn refuse(
     outcome
 }
 
-/// An error answer rendered by a catalog.
-pub(crate) fn error_outcome(
-    catalog: &ErrorCatalog,
-    facts: ErrorFacts,
-    violations: Vec<Violation>,
-    check: bool,
-) -> Outcome {
-    let mut outcome = render_error(catalog, &facts, check);
-    outcome.violations = violations.into();
-    outcome
-}
-
 /// An error answer rendered by a catalog, with no violations of the request's recorded.
 pub(crate) fn render_error(catalog: &ErrorCatalog, facts: &ErrorFacts, check: bool) -> Outcome {
     let renderer = catalog.for_status(facts.status);
