@@ -19,11 +19,15 @@
 //! - `rewrite`: the walk over the document that finds every schema and rewrites the 3.0
 //!   dialect in place, warning about unknown keywords.
 //! - `views`: the request and response validation views derived from the normalised files.
+//! - `share`: the views' references to schemas, numbered so that validators compile each
+//!   target once.
 
 mod rewrite;
+mod share;
 mod views;
 
 pub use rewrite::normalize;
+pub use share::{SHARED_REF, SharedTargets, same_in_both};
 pub use views::{Choice, Folds, ValidationView, View, validation_view};
 
 /// Which OpenAPI dialect the document's schemas are written in.

@@ -108,7 +108,50 @@ fn discriminators_gain_an_explicit_selection() {
     let all = &v.resources.root()["components"]["schemas"]["R"]["allOf"];
     assert_eq!(all[0]["properties"]["type"]["enum"], json!(["a", "b"]));
     assert_eq!(all[1]["if"]["properties"]["type"]["const"], json!("a"));
-    assert_eq!(all[2]["then"]["$ref"], json!("#/components/schemas/B"));
+    // The branch is B, referenced as every schema is in a view: by its shared number.
+    let then = &all[2]["then"];
+    let target = then[SHARED_REF]
+        .as_u64()
+        .and_then(|n| v.shared.uri(u32::try_from(n).ok()?));
+    assert_eq!(
+        target,
+        Some("file:///t.yaml#/components/schemas/B"),
+        "{then}"
+    );
+}
+
+#[test]
+fn references_are_shared_unless_a_keyword_depends_on_the_way_in() {
+    let schemas = json!({
+        "A": {"type": "object", "properties": {"b": {"$ref": "#/components/schemas/B"},
+            "again": {"$ref": "#/components/schemas/B"}, "gone": {"$ref": "#/nowhere"}}},
+        "B": {"type": "string"}
+    });
+    let v = validation_view(
+        &doc(json!({"components": {"schemas": schemas}})),
+        View::Request,
+    );
+    let a = &v.resources.root()["components"]["schemas"]["A"]["properties"];
+    assert_eq!(
+        a["b"][SHARED_REF], a["again"][SHARED_REF],
+        "one target, one number"
+    );
+    assert_eq!(v.shared.len(), 1);
+    assert_eq!(
+        a["gone"]["$ref"],
+        json!("#/nowhere"),
+        "a dangling $ref stays as written"
+    );
+
+    let mut dynamic = schemas.clone();
+    dynamic["B"]["$id"] = json!("https://example.com/b");
+    let v = validation_view(
+        &doc(json!({"components": {"schemas": dynamic}})),
+        View::Request,
+    );
+    let a = &v.resources.root()["components"]["schemas"]["A"]["properties"];
+    assert_eq!(a["b"]["$ref"], json!("#/components/schemas/B"));
+    assert!(v.shared.is_empty());
 }
 
 #[test]
@@ -200,6 +243,7 @@ fn folded_choices_report_the_same_violations() {
     let written = ValidationView {
         resources: r.clone(),
         folds: Arc::default(),
+        shared: Arc::default(),
     };
     let mut compiler = SchemaCompiler::for_views(&written, &view).unwrap();
     let body = |steps| Location::Body(steps);
@@ -273,4 +317,34 @@ fn folded_choices_report_the_same_violations() {
         failing >= 14,
         "most cases should be invalid, {failing} were"
     );
+}
+
+#[test]
+fn a_target_is_the_same_in_both_views_unless_it_or_what_it_reaches_differs() {
+    let r = doc(json!({"components": {"schemas": {
+        "Made": {"type": "object", "required": ["id"],
+                 "properties": {"id": {"type": "integer", "readOnly": true}}},
+        "Holds": {"type": "object", "properties": {"made": {"$ref": "#/components/schemas/Made"}}},
+        "Plain": {"type": "string"},
+        "Uses": {"type": "array", "items": {"$ref": "#/components/schemas/Plain"}},
+        "Loop": {"type": "array", "items": {"$ref": "#/components/schemas/Loop"}},
+        "Top": {"anyOf": [{"$ref": "#/components/schemas/Holds"}, {"$ref": "#/components/schemas/Uses"},
+                          {"$ref": "#/components/schemas/Loop"}]}
+    }}}));
+    let (req, resp) = (
+        validation_view(&r, View::Request),
+        validation_view(&r, View::Response),
+    );
+    let same = same_in_both(&req, &resp);
+    let by_name: std::collections::HashMap<&str, bool> = (0..req.shared.len())
+        .map(|n| {
+            let uri = req.shared.uri(n as u32).unwrap();
+            (uri.rsplit('/').next().unwrap(), same[n])
+        })
+        .collect();
+    assert!(!by_name["Made"], "its required list differs");
+    assert!(!by_name["Holds"], "it reaches Made");
+    assert!(by_name["Plain"]);
+    assert!(by_name["Uses"]);
+    assert!(by_name["Loop"], "a cycle of its own is the same");
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
+use crate::document::normalize::share::{SharedTargets, can_share};
 use crate::document::refs::{Resources, pointer_join, push_token, unescape_token};
 
 /// The direction a validation view is for.
@@ -17,11 +18,13 @@ pub enum View {
     Response,
 }
 
-/// A validation view: the rewritten files, and where choices were folded into `enum`s.
+/// A validation view: the rewritten files, where choices were folded into `enum`s, and the
+/// targets of its shared references (see `share`).
 #[derive(Debug, Clone)]
 pub struct ValidationView {
     pub resources: Resources,
     pub folds: Arc<Folds>,
+    pub shared: Arc<SharedTargets>,
 }
 
 /// Which choice keyword an `enum` of a validation view was written as.
@@ -76,10 +79,12 @@ impl Folds {
 
 /// Derives a validation view of normalised files: readOnly (requests) or writeOnly
 /// (responses) properties dropped from `required`, discriminators made explicit, choices
-/// among fixed values folded.
+/// among fixed values folded, and references to schemas numbered to be shared where the
+/// document allows it.
 pub fn validation_view(resources: &Resources, view: View) -> ValidationView {
     let mut out = resources.clone();
     let mut folds = Folds::default();
+    let mut shared = can_share(resources).then(SharedTargets::default);
     let uris: Vec<String> = out.files().map(|(u, _)| u.to_owned()).collect();
     for uri in uris {
         // Resolution needs the untouched files, so read from `resources`, write to `out`.
@@ -89,6 +94,7 @@ pub fn validation_view(resources: &Resources, view: View) -> ValidationView {
                 base: &uri,
                 view,
                 folds: &mut folds,
+                shared: shared.as_mut(),
                 pointer: String::new(),
             };
             walk.rewrite(file);
@@ -97,6 +103,7 @@ pub fn validation_view(resources: &Resources, view: View) -> ValidationView {
     ValidationView {
         resources: out,
         folds: Arc::new(folds),
+        shared: Arc::new(shared.unwrap_or_default()),
     }
 }
 
@@ -106,6 +113,7 @@ struct Walk<'a> {
     base: &'a str,
     view: View,
     folds: &'a mut Folds,
+    shared: Option<&'a mut SharedTargets>,
     pointer: String,
 }
 
@@ -117,6 +125,9 @@ impl Walk<'_> {
                 drop_directional_required(map, self.resources, self.base, self.view);
                 add_discriminator_selection(map, self.resources, self.base);
                 self.fold_fixed_choices(map);
+                if let Some(shared) = self.shared.as_deref_mut() {
+                    shared.rewrite(map, self.resources, self.base);
+                }
                 for (k, v) in map.iter_mut() {
                     if k == "example" || k == "examples" || k == "const" || k == "enum" {
                         continue;

@@ -1,0 +1,134 @@
+//! The compiled targets of a view's shared references, and the keyword that reaches them.
+//!
+//! A view writes each `$ref` it can share as [`SHARED_REF`] with its target's number (see
+//! `document::normalize`). Each target is compiled once, into a slot of one [`Shared`] table
+//! per view, and the keyword validates against the slot: the thousand references to one
+//! component share one compiled form.
+//!
+//! Validators own their keywords, and a table owns validators that reach each other (a
+//! component that contains itself), so a keyword holding the table would make a circle that
+//! is never freed. The keyword holds the target's number only, and finds the table in the
+//! thread that validates: every validation starts in [`enter`], which makes its table the
+//! thread's. That costs a pointer comparison per validation, where a counted reference per
+//! `$ref` crossed would cost two atomic operations each, contended between threads.
+//!
+//! [`SHARED_REF`]: crate::document::normalize::SHARED_REF
+
+use std::cell::RefCell;
+use std::sync::{Arc, OnceLock};
+
+use jsonschema::{Keyword, ValidationError, Validator};
+use serde_json::{Map, Value};
+
+/// The compiled targets of one view, by number. A slot is filled once, at load, before any
+/// validator that reaches it is handed out.
+#[derive(Debug)]
+pub struct Shared {
+    slots: Box<[OnceLock<Validator>]>,
+}
+
+impl Shared {
+    pub fn new(targets: usize) -> Self {
+        Self {
+            slots: (0..targets).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// The compiled target `number`, once it is compiled.
+    pub fn get(&self, number: u32) -> Option<&Validator> {
+        self.slots.get(number as usize)?.get()
+    }
+
+    /// Fills slot `number`. A slot already filled, or a number past the end, keeps what it
+    /// has: the compiler fills each once.
+    pub fn fill(&self, number: u32, validator: Validator) {
+        if let Some(slot) = self.slots.get(number as usize) {
+            let _ = slot.set(validator);
+        }
+    }
+}
+
+thread_local! {
+    /// The table of the validation running on this thread.
+    static CURRENT: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
+}
+
+/// Makes `shared` the table of this thread's validations. Called before every validation
+/// by a validator whose keywords number targets in `shared`; the table stays until another
+/// one is entered, so the usual case (one document) costs no reference counting.
+pub fn enter(shared: &Arc<Shared>) {
+    CURRENT.with(|current| {
+        let same = current
+            .try_borrow()
+            .is_ok_and(|c| c.as_ref().is_some_and(|c| Arc::ptr_eq(c, shared)));
+        if !same && let Ok(mut c) = current.try_borrow_mut() {
+            *c = Some(shared.clone());
+        }
+    });
+}
+
+/// A shared reference: valid where the target in slot `number` is.
+pub struct SharedRef {
+    number: u32,
+}
+
+impl SharedRef {
+    /// The keyword's factory: the value is the target's number in its view, `slots` the
+    /// slot of each number, and `reached` collects the slots met, to be compiled.
+    #[allow(clippy::type_complexity)]
+    pub fn factory(
+        slots: Arc<[u32]>,
+        reached: Arc<std::sync::Mutex<Vec<u32>>>,
+    ) -> impl for<'a> Fn(
+        &'a Map<String, Value>,
+        &'a Value,
+        jsonschema::paths::Location,
+    ) -> Result<Box<dyn for<'i> Keyword<'i>>, ValidationError<'a>>
+    + Send
+    + Sync
+    + 'static {
+        move |_, value, _| {
+            let number = value
+                .as_u64()
+                .and_then(|n| slots.get(usize::try_from(n).ok()?))
+                .copied()
+                .ok_or_else(|| ValidationError::custom("a shared reference names no schema"))?;
+            if let Ok(mut reached) = reached.lock() {
+                reached.push(number);
+            }
+            Ok(Box::new(SharedRef { number }))
+        }
+    }
+}
+
+/// The number a failed shared reference names, from the error it raised.
+pub fn failed_number(kind: &jsonschema::error::ValidationErrorKind) -> Option<u32> {
+    match kind {
+        jsonschema::error::ValidationErrorKind::Custom { keyword, message }
+            if keyword == crate::document::normalize::SHARED_REF =>
+        {
+            message.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+impl<'i> Keyword<'i> for SharedRef {
+    fn validate(&self, instance: &'i Value) -> Result<(), ValidationError<'i>> {
+        if Keyword::is_valid(self, instance) {
+            Ok(())
+        } else {
+            Err(ValidationError::custom(self.number.to_string()))
+        }
+    }
+
+    fn is_valid(&self, instance: &'i Value) -> bool {
+        CURRENT.with(|current| {
+            current.try_borrow().is_ok_and(|c| {
+                c.as_ref()
+                    .and_then(|shared| shared.get(self.number))
+                    .is_some_and(|target| target.is_valid(instance))
+            })
+        })
+    }
+}
