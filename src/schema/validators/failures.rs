@@ -5,6 +5,7 @@
 //! as if the target were written where it is referenced, as a `$ref` reads.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::paths::{Location as SchemaPath, LocationSegment};
@@ -60,6 +61,7 @@ pub(super) fn failures(validator: &Validator, value: &Value, shared: &Shared) ->
     let expand = Expand {
         root: value,
         shared,
+        expanding: RefCell::default(),
     };
     read(
         validator.iter_errors(value).collect(),
@@ -85,10 +87,12 @@ impl Prefix<'_> {
     }
 }
 
-/// What expanding a shared reference needs: the whole value and the view's targets.
+/// What expanding a shared reference needs: the whole value, the view's targets, and the
+/// references being expanded, each with the place in the value.
 struct Expand<'v> {
     root: &'v Value,
     shared: &'v Shared,
+    expanding: RefCell<Vec<(u32, String)>>,
 }
 
 fn read(
@@ -115,12 +119,20 @@ fn read(
         if let Some(expand) = expand
             && let Some(number) = failed_number(&parts.kind)
         {
+            // A reference met again on the same part of the value, within its own
+            // expansion, is a cycle without progress: it adds nothing.
+            let key = (number, path.clone());
+            if expand.expanding.borrow().contains(&key) {
+                continue;
+            }
+            expand.expanding.borrow_mut().push(key);
             let before = out.len();
             if let (Some(target), Some(part)) =
                 (expand.shared.get(number), expand.root.pointer(&path))
             {
                 read(target.iter_errors(part).collect(), &here, Some(expand), out);
             }
+            expand.expanding.borrow_mut().pop();
             if out.len() == before {
                 out.push(Failure::unexplained(&here));
             }

@@ -51,6 +51,10 @@ impl Shared {
 thread_local! {
     /// The table of the validation running on this thread.
     static CURRENT: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
+    /// The shared references being validated on this thread, each with the address of the
+    /// value it validates: a reference met again on the same value (`A: {allOf: [{$ref:
+    /// A}]}`) is a cycle that makes no progress.
+    static ENTERED: RefCell<Vec<(u32, usize)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Makes `shared` the table of this thread's validations. Called before every validation
@@ -123,6 +127,41 @@ impl<'i> Keyword<'i> for SharedRef {
     }
 
     fn is_valid(&self, instance: &'i Value) -> bool {
+        // A cycle without progress holds, as a `$ref` cycle does in jsonschema: what the
+        // other keywords on the way say decides.
+        let key = (self.number, std::ptr::from_ref(instance) as usize);
+        let entered = ENTERED.with(|entered| {
+            entered.try_borrow_mut().is_ok_and(|mut e| {
+                if e.contains(&key) {
+                    return false;
+                }
+                e.push(key);
+                true
+            })
+        });
+        if !entered {
+            return true;
+        }
+        let _leave = Leave;
+        self.target_is_valid(instance)
+    }
+}
+
+/// Takes the innermost reference off [`ENTERED`] when its validation ends, however it ends.
+struct Leave;
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        ENTERED.with(|entered| {
+            if let Ok(mut e) = entered.try_borrow_mut() {
+                e.pop();
+            }
+        });
+    }
+}
+
+impl SharedRef {
+    fn target_is_valid(&self, instance: &Value) -> bool {
         CURRENT.with(|current| {
             current.try_borrow().is_ok_and(|c| {
                 c.as_ref()
