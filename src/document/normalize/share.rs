@@ -69,14 +69,7 @@ impl SharedTargets {
         if let Some(&n) = self.numbers.get(absolute.as_str()) {
             return Some(n);
         }
-        let (file, fragment) = absolute.split_once('#').unwrap_or((&absolute, ""));
-        if !(fragment.is_empty() || fragment.starts_with('/')) {
-            return None;
-        }
-        let pointer = percent_encoding::percent_decode_str(fragment)
-            .decode_utf8()
-            .ok()?;
-        resources.file(file)?.pointer(&pointer)?;
+        schema_at(resources, &absolute)?;
         let n = u32::try_from(self.uris.len()).ok()?;
         let absolute: Box<str> = absolute.into();
         self.uris.push(absolute.clone());
@@ -132,7 +125,10 @@ pub fn same_in_both(request: &ValidationView, response: &ValidationView) -> Vec<
     // Who references whom, backwards: a target that differs makes its referrers differ.
     let mut referrers: Vec<Vec<u32>> = vec![Vec::new(); targets.len()];
     for (n, uri) in targets.uris.iter().enumerate() {
-        let (req, resp) = (at(request, uri), at(response, uri));
+        let (req, resp) = (
+            schema_at(&request.resources, uri),
+            schema_at(&response.resources, uri),
+        );
         differs.push(req.is_none() || req != resp);
         if let Some(value) = req {
             let mut reached = Vec::new();
@@ -158,13 +154,17 @@ pub fn same_in_both(request: &ValidationView, response: &ValidationView) -> Vec<
     differs.into_iter().map(|d| !d).collect()
 }
 
-/// The schema `uri` names in `view`.
-fn at<'v>(view: &'v ValidationView, uri: &str) -> Option<&'v Value> {
+/// The value the absolute URI `uri` names in `resources`, if its fragment is a JSON pointer
+/// (or empty) and the value is there.
+fn schema_at<'r>(resources: &'r Resources, uri: &str) -> Option<&'r Value> {
     let (file, fragment) = uri.split_once('#').unwrap_or((uri, ""));
+    if !(fragment.is_empty() || fragment.starts_with('/')) {
+        return None;
+    }
     let pointer = percent_encoding::percent_decode_str(fragment)
         .decode_utf8()
         .ok()?;
-    view.resources.file(file)?.pointer(&pointer)
+    resources.file(file)?.pointer(&pointer)
 }
 
 /// The target numbers of the shared references in `value`.

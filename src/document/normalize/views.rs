@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use crate::document::normalize::share::{SharedTargets, can_share};
+use crate::document::normalize::share::{SHARED_REF, SharedTargets, can_share};
 use crate::document::refs::{Resources, pointer_join, push_token, unescape_token};
 
 /// The direction a validation view is for.
@@ -125,6 +125,14 @@ impl Walk<'_> {
                 drop_directional_required(map, self.resources, self.base, self.view);
                 add_discriminator_selection(map, self.resources, self.base);
                 self.fold_fixed_choices(map);
+                // The document's own `x-understudy-ref` extension means nothing to
+                // validation; a schema (a property of that name) stays.
+                if map
+                    .get(SHARED_REF)
+                    .is_some_and(|v| !(v.is_object() || v.is_boolean()))
+                {
+                    map.remove(SHARED_REF);
+                }
                 if let Some(shared) = self.shared.as_deref_mut() {
                     shared.rewrite(map, self.resources, self.base);
                 }

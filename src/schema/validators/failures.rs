@@ -18,7 +18,7 @@ use crate::schema::violation::{Location, Segment, Violation};
 
 /// One error of a validation, located in the whole value validated.
 pub(super) struct Failure {
-    pub(super) kind: ValidationErrorKind,
+    kind: ValidationErrorKind,
     /// Where in the value, as a JSON pointer.
     path: String,
     /// The same place, step by step.

@@ -459,6 +459,34 @@ mod tests {
     }
 
     #[test]
+    fn a_documents_own_extension_of_the_shared_keywords_name_is_an_annotation() {
+        let doc = json!({"components": {"schemas": {
+            "N": {"type": "string", "minLength": 2, "x-understudy-ref": 0},
+            "O": {"type": "integer", "x-understudy-ref": {"why": "mine"}},
+            "P": {"type": "object", "additionalProperties": false,
+                  "properties": {"x-understudy-ref": {"$ref": "#/components/schemas/N"}}}
+        }}});
+        let r = Resources::new("file:///t.yaml", doc);
+        let view = crate::document::normalize::validation_view(&r, View::Request);
+        let mut compiler = SchemaCompiler::for_views(&view, &view).unwrap();
+        let compile = |c: &mut SchemaCompiler<'_>, name: &str| {
+            let loc = SchemaLoc::new("file:///t.yaml", format!("/components/schemas/{name}"));
+            c.compile(&loc, View::Request).unwrap()
+        };
+        let n = compile(&mut compiler, "N");
+        assert!(n.is_valid(&json!("ok")));
+        assert!(!n.is_valid(&json!("x")));
+        let o = compile(&mut compiler, "O");
+        assert!(o.is_valid(&json!(3)));
+        assert!(!o.is_valid(&json!("3")));
+        let p = compile(&mut compiler, "P");
+        assert!(p.is_valid(&json!({"x-understudy-ref": "ok"})));
+        let got = p.violations(&json!({"x-understudy-ref": "x"}), &body);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].keyword, "minLength");
+    }
+
+    #[test]
     fn a_const_choice_failure_lists_the_choices() {
         let v = compile(
             json!({"s": {"type": "string", "anyOf": [{"const": "A"}, {"const": "B"}]}}),

@@ -15,10 +15,14 @@
 //! [`SHARED_REF`]: crate::document::normalize::SHARED_REF
 
 use std::cell::RefCell;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::paths::Location;
 use jsonschema::{Keyword, ValidationError, Validator};
 use serde_json::{Map, Value};
+
+use crate::document::normalize::SHARED_REF;
 
 /// The compiled targets of one view, by number. A slot is filled once, at load, before any
 /// validator that reaches it is handed out.
@@ -82,21 +86,26 @@ impl SharedRef {
     #[allow(clippy::type_complexity)]
     pub fn factory(
         slots: Arc<[u32]>,
-        reached: Arc<std::sync::Mutex<Vec<u32>>>,
+        reached: Arc<Mutex<Vec<u32>>>,
     ) -> impl for<'a> Fn(
         &'a Map<String, Value>,
         &'a Value,
-        jsonschema::paths::Location,
+        Location,
     ) -> Result<Box<dyn for<'i> Keyword<'i>>, ValidationError<'a>>
     + Send
     + Sync
     + 'static {
         move |_, value, _| {
-            let number = value
+            // The views write numbers only; anything else is the document's own extension
+            // of the same name (an object the views leave, as it may be a property's
+            // schema), which holds as every `x-` keyword does.
+            let Some(number) = value
                 .as_u64()
                 .and_then(|n| slots.get(usize::try_from(n).ok()?))
                 .copied()
-                .ok_or_else(|| ValidationError::custom("a shared reference names no schema"))?;
+            else {
+                return Ok(Box::new(Extension));
+            };
             if let Ok(mut reached) = reached.lock() {
                 reached.push(number);
             }
@@ -105,12 +114,23 @@ impl SharedRef {
     }
 }
 
+/// A document's own keyword of the shared references' name: an annotation.
+struct Extension;
+
+impl<'i> Keyword<'i> for Extension {
+    fn validate(&self, _: &'i Value) -> Result<(), ValidationError<'i>> {
+        Ok(())
+    }
+
+    fn is_valid(&self, _: &'i Value) -> bool {
+        true
+    }
+}
+
 /// The number a failed shared reference names, from the error it raised.
-pub fn failed_number(kind: &jsonschema::error::ValidationErrorKind) -> Option<u32> {
+pub fn failed_number(kind: &ValidationErrorKind) -> Option<u32> {
     match kind {
-        jsonschema::error::ValidationErrorKind::Custom { keyword, message }
-            if keyword == crate::document::normalize::SHARED_REF =>
-        {
+        ValidationErrorKind::Custom { keyword, message } if keyword == SHARED_REF => {
             message.parse().ok()
         }
         _ => None,
