@@ -295,7 +295,7 @@ fn response_generation(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 seed += 1;
-                black_box(media.generate(&api.resources, seed, false).ok())
+                black_box(media.generate(&api.matchers, seed, false).ok())
             })
         });
     }

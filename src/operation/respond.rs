@@ -13,11 +13,11 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 use serde_json::Value;
 
-use crate::document::refs::{Located, Resources};
+use crate::document::refs::Located;
 use crate::operation::params::ParamPlan;
 use crate::schema::error::SchemaError;
 use crate::schema::generate::{self, Direction, GenOptions};
-use crate::schema::validators::{CompiledSchema, SchemaLoc};
+use crate::schema::validators::{CompiledSchema, Matchers, SchemaLoc};
 use crate::schema::violation::{Location, Violation};
 
 /// A key of an operation's `responses`.
@@ -134,7 +134,7 @@ impl ResponseMedia {
     /// The static answer: the first example that fits the schema (broken ones are reported
     /// at startup and not served), else data generated with `seed`; made once, serialised
     /// once, and kept.
-    pub fn static_answer(&self, resources: &Resources, seed: u64) -> Result<Answer, Arc<NoAnswer>> {
+    pub fn static_answer(&self, matchers: &Matchers, seed: u64) -> Result<Answer, Arc<NoAnswer>> {
         self.static_answer
             .get_or_init(|| {
                 let examples = self
@@ -147,7 +147,7 @@ impl ResponseMedia {
                     .find(|ex| self.validator.as_ref().is_none_or(|v| v.is_valid(ex)))
                 {
                     Some(ex) => ex.clone(),
-                    None => self.generate(resources, seed, true).map_err(Arc::new)?,
+                    None => self.generate(matchers, seed, true).map_err(Arc::new)?,
                 };
                 Ok(Answer::new(Arc::new(value), &self.media_type))
             })
@@ -158,14 +158,14 @@ impl ResponseMedia {
     /// tried first when `use_examples`, then several seeds without them.
     pub fn generate(
         &self,
-        resources: &Resources,
+        matchers: &Matchers,
         seed: u64,
         use_examples: bool,
     ) -> Result<Value, NoAnswer> {
         let Some(loc) = &self.schema else {
             return Ok(Value::Null);
         };
-        let Some(schema) = loc.get(resources) else {
+        let Some(schema) = loc.get(matchers.resources()) else {
             return Err(NoAnswer::NoSchema { at: loc.uri() });
         };
         let located = Located {
@@ -181,7 +181,7 @@ impl ResponseMedia {
                 use_examples: with_examples,
                 ..GenOptions::default()
             };
-            match generate::generate(resources, located, &opts) {
+            match generate::generate(matchers, located, &opts) {
                 Ok(value) => match &self.validator {
                     Some(v) => {
                         let violations = v.violations(&value, &Location::Body);
@@ -276,11 +276,11 @@ impl ResponseSpec {
     }
 
     /// The declared headers' values, made once (from examples or generated with `seed`).
-    pub fn header_values(&self, resources: &Resources, seed: u64) -> &[(HeaderName, HeaderValue)] {
+    pub fn header_values(&self, matchers: &Matchers, seed: u64) -> &[(HeaderName, HeaderValue)] {
         self.header_values.get_or_init(|| {
             let mut out = Vec::new();
             for (i, (name, spec)) in self.headers.iter().enumerate() {
-                let Some(value) = header_value(resources, spec, seed.wrapping_add(i as u64)) else {
+                let Some(value) = header_value(matchers, spec, seed.wrapping_add(i as u64)) else {
                     continue;
                 };
                 if let (Ok(n), Ok(v)) = (
@@ -373,7 +373,7 @@ pub fn bodiless(status: u16) -> bool {
 
 /// A header value from a Header object: its example, its schema's example or default, or
 /// generated data, serialised in the `simple` style.
-pub fn header_value(resources: &Resources, header: &Value, seed: u64) -> Option<String> {
+pub fn header_value(matchers: &Matchers, header: &Value, seed: u64) -> Option<String> {
     let value = header
         .get("example")
         .cloned()
@@ -393,9 +393,9 @@ pub fn header_value(resources: &Resources, header: &Value, seed: u64) -> Option<
                 ..GenOptions::default()
             };
             generate::generate(
-                resources,
+                matchers,
                 Located {
-                    base: resources.root_uri(),
+                    base: matchers.resources().root_uri(),
                     value: schema,
                 },
                 &opts,

@@ -68,7 +68,7 @@ fn every_generated_response_of_the_bundled_documents_validates() {
                     for seed in 0..25u64 {
                         for use_examples in [false, true] {
                             let value = media
-                                .generate(&api.resources, seed, use_examples)
+                                .generate(&api.matchers, seed, use_examples)
                                 .unwrap_or_else(|e| panic!("{} {}: {e}", api.name, op.id));
                             let violations = validator.violations(&value, &Location::Body);
                             assert!(
@@ -82,7 +82,7 @@ fn every_generated_response_of_the_bundled_documents_validates() {
                         }
                     }
                     let fixed = media
-                        .static_answer(&api.resources, 7)
+                        .static_answer(&api.matchers, 7)
                         .expect("a static body");
                     let value = &fixed.value;
                     assert!(validator.is_valid(value), "{} {}: {value}", api.name, op.id);

@@ -1479,9 +1479,9 @@ fn first_answers(engine: &Engine) {
     for api in engine.apis() {
         for op in &api.operations {
             for response in &op.responses {
-                let _ = response.header_values(&api.resources, 0);
+                let _ = response.header_values(&api.matchers, 0);
                 for media in &response.media {
-                    let _ = media.static_answer(&api.resources, 0);
+                    let _ = media.static_answer(&api.matchers, 0);
                 }
             }
         }

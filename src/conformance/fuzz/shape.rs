@@ -208,7 +208,7 @@ pub(super) struct Pieces {
 
 pub(super) fn pieces_of(api: &Api, op: &Operation) -> Result<Pieces, SchemaError> {
     let mut tpl = template(op);
-    let cache = Cache::new(&api.resources, Direction::Request);
+    let cache = Cache::with_matcher(api.matchers.request.clone(), Direction::Request);
     let body = body_choice(api, op, &cache)?;
     tpl.content_type = body.as_ref().map(|(ct, _)| ct.clone());
     let tpl = Arc::new(tpl);

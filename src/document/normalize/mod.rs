@@ -19,13 +19,16 @@
 //! - `rewrite`: the walk over the document that finds every schema and rewrites the 3.0
 //!   dialect in place, warning about unknown keywords.
 //! - `views`: the request and response validation views derived from the normalised files.
+//! - `prose`: the descriptions and summaries, dropped once loading has checked them.
 //! - `share`: the views' references to schemas, numbered so that validators compile each
 //!   target once.
 
+mod prose;
 mod rewrite;
 mod share;
 mod views;
 
+pub use prose::drop_prose;
 pub use rewrite::normalize;
 pub use share::{SHARED_REF, SharedTargets, same_in_both};
 pub use views::{Choice, Folds, ValidationView, View, validation_view};

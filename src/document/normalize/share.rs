@@ -41,9 +41,25 @@ const PATH_DEPENDENT: [&str; 8] = [
 pub struct SharedTargets {
     uris: Vec<Box<str>>,
     numbers: HashMap<Box<str>, u32>,
+    /// Whether the view numbers its references at all (the default does not: it keeps them
+    /// as written).
+    sharing: bool,
 }
 
 impl SharedTargets {
+    /// Targets to be numbered, for a document whose references can be shared.
+    pub(super) fn sharing() -> Self {
+        Self {
+            sharing: true,
+            ..Self::default()
+        }
+    }
+
+    /// Whether the view's references were numbered, rather than kept as written.
+    pub fn is_sharing(&self) -> bool {
+        self.sharing
+    }
+
     /// The absolute URI of target `number`.
     pub fn uri(&self, number: u32) -> Option<&str> {
         self.uris.get(number as usize).map(|u| &**u)

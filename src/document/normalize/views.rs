@@ -84,7 +84,7 @@ impl Folds {
 pub fn validation_view(resources: &Resources, view: View) -> ValidationView {
     let mut out = resources.clone();
     let mut folds = Folds::default();
-    let mut shared = can_share(resources).then(SharedTargets::default);
+    let mut shared = can_share(resources).then(SharedTargets::sharing);
     let uris: Vec<String> = out.files().map(|(u, _)| u.to_owned()).collect();
     for uri in uris {
         // Resolution needs the untouched files, so read from `resources`, write to `out`.

@@ -152,7 +152,7 @@ impl Exchange<'_> {
         let Some(media) = response.media_for(chosen) else {
             return self.plain(status, None, Vec::new());
         };
-        let resources = &self.api.resources;
+        let matchers = &self.api.matchers;
         let content_type = if chosen.contains('*') {
             "application/json"
         } else {
@@ -170,12 +170,12 @@ impl Exchange<'_> {
             let seed = self.engine.static_seed(self.api, self.op, status, chosen)
                 ^ n.wrapping_mul(0x2545_F491_4F6C_DD1D);
             media
-                .generate(resources, seed, false)
+                .generate(matchers, seed, false)
                 .map(|v| Answer::new(Arc::new(v), content_type))
                 .map_err(Arc::new)
         } else {
             let seed = self.engine.static_seed(self.api, self.op, status, chosen);
-            media.static_answer(resources, seed)
+            media.static_answer(matchers, seed)
         };
         let answer = match answer {
             Ok(a) => a,
@@ -205,7 +205,7 @@ impl Exchange<'_> {
         let seed = self
             .engine
             .static_seed(self.api, self.op, status, "headers");
-        response.header_values(&self.api.resources, seed).to_vec()
+        response.header_values(&self.api.matchers, seed).to_vec()
     }
 
     fn plain(

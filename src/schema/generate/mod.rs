@@ -16,7 +16,6 @@
 //! - `values`: numbers and strings (formats, patterns, realistic words).
 //! - `collections`: arrays and objects.
 
-mod check;
 mod collections;
 #[cfg(test)]
 mod tests;
@@ -32,8 +31,8 @@ use crate::schema::merge::{
     value_bits,
 };
 use crate::schema::pattern::Pattern;
+use crate::schema::validators::{Matcher, Matchers};
 pub(crate) use crate::seed::Rng;
-use check::Verdict;
 use values::is_int_format;
 
 /// Which side of an exchange a value is for: requests never carry `readOnly` properties and
@@ -67,14 +66,19 @@ impl Default for GenOptions {
     }
 }
 
-/// Generates a value satisfying `schema`, whose `$ref`s resolve within `resources`.
+/// Generates a value satisfying `schema`, a schema of the document `matchers` judges for
+/// (its `$ref`s resolve within that document's files).
 pub fn generate<'a>(
-    resources: &'a Resources,
+    matchers: &'a Matchers,
     schema: Located<'a>,
     opts: &GenOptions,
 ) -> Result<Value, SchemaError> {
     let mut g = Generator {
-        resources,
+        resources: matchers.resources(),
+        matcher: match opts.direction {
+            Direction::Request => &matchers.request,
+            Direction::Response => &matchers.response,
+        },
         opts,
         rng: Rng::new(opts.seed),
         work: WORK_BUDGET,
@@ -131,6 +135,10 @@ impl Ctx<'_> {
 
 struct Generator<'a, 'o> {
     resources: &'a Resources,
+    /// Judges a value against one schema, where building a value cannot decide: an `enum`
+    /// value must fit its siblings, a `not` must not match, a `oneOf` value must match one
+    /// branch only.
+    matcher: &'a Matcher,
     opts: &'o GenOptions,
     rng: Rng,
     work: usize,
@@ -365,14 +373,13 @@ impl<'a> Generator<'a, '_> {
         picked.iter().any(|(choice, index)| {
             choice.branches.iter().enumerate().any(|(i, b)| {
                 i != *index
-                    && self.check(
+                    && self.matcher.matches(
                         Located {
                             base: choice.base,
                             value: b,
                         },
                         v,
-                        8,
-                    ) == Verdict::Yes
+                    ) == Some(true)
             })
         })
     }
@@ -400,7 +407,10 @@ impl<'a> Generator<'a, '_> {
                 .iter()
                 .filter(|v| eff.enums.iter().all(|e| e.contains(v)))
                 .filter(|v| value_bits(v) & eff.allowed_types() != 0)
-                .filter(|v| conj.iter().all(|c| self.check(*c, v, 8) != Verdict::No))
+                .filter(|v| {
+                    conj.iter()
+                        .all(|c| self.matcher.matches(*c, v) != Some(false))
+                })
                 .collect();
             return match self.rng.pick(&candidates) {
                 Some(v) => Ok((*v).clone()),
@@ -440,7 +450,7 @@ impl<'a> Generator<'a, '_> {
             if eff
                 .nots
                 .iter()
-                .all(|n| self.check(*n, &v, 8) != Verdict::Yes)
+                .all(|n| self.matcher.matches(*n, &v) != Some(true))
             {
                 return Ok(v);
             }

@@ -3,6 +3,7 @@
 use super::*;
 use crate::schema::error::RECURSION_SLACK;
 use serde_json::{Map, json};
+use std::sync::Arc;
 
 const URI: &str = "https://example.test/openapi.json";
 
@@ -160,6 +161,18 @@ fn doc() -> Value {
             "Alternation": {"type": "string", "pattern": "^(GET|POST|PUT|DELETE) /[a-z]{1,8}(/[0-9]{1,3})?$"},
             "Required100": {"type": "string", "minLength": 100, "pattern": "^[A-Z][a-z]*$"}
         }),
+        // Filters only a validator can judge (`contains`, `uniqueItems`, a `oneOf` whose
+        // branches overlap): the generator asks the document's matcher.
+        json!({
+            "NotContainingOne": {"type": "array", "items": {"enum": [1, 2]}, "minItems": 1,
+                "maxItems": 3, "not": {"contains": {"const": 1}}},
+            "OverlappingArrays": {"oneOf": [
+                {"type": "array", "items": {"enum": [1, 2]}, "minItems": 1, "maxItems": 2},
+                {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 3},
+                 "minItems": 1, "maxItems": 2, "contains": {"const": 2}}]},
+            "EnumFittingNot": {"allOf": [{"enum": [[1, 1], [1, 2], [2, 2]]},
+                {"not": {"uniqueItems": true}}]}
+        }),
     ];
     let mut schemas = Map::new();
     for part in parts {
@@ -198,8 +211,9 @@ fn registry(d: &Value) -> jsonschema::Registry<'_> {
 }
 
 fn gen_named(r: &Resources, name: &str, opts: &GenOptions) -> Result<Value, SchemaError> {
-    let value = &r.root()["components"]["schemas"][name];
-    generate(r, Located { base: URI, value }, opts)
+    let matchers = Matchers::standalone(Arc::new(r.clone()));
+    let value = &matchers.resources().root()["components"]["schemas"][name];
+    generate(&matchers, Located { base: URI, value }, opts)
 }
 
 fn opts(seed: u64) -> GenOptions {
@@ -441,12 +455,12 @@ fn references_into_other_files_resolve_against_their_own_file() {
         json!({"Pet": {"type": "object", "required": ["tag"], "properties": {"tag": {"$ref": "#/Tag"}}},
                "Tag": {"type": "string", "pattern": "^t-[0-9]{2}$"}}),
     );
-    let root = r.root().clone();
+    let matchers = Matchers::standalone(Arc::new(r));
     let v = generate(
-        &r,
+        &matchers,
         Located {
             base: "file:///api/root.json",
-            value: &root["S"],
+            value: &matchers.resources().root()["S"],
         },
         &opts(9),
     )

@@ -27,7 +27,7 @@ pub use crate::schema::generate::Direction;
 use crate::document::refs::{Located, Resources};
 pub use crate::schema::error::SchemaError;
 use crate::schema::tree::{self, Node};
-use crate::schema::validators::SchemaLoc;
+use crate::schema::validators::{Matcher, SchemaLoc};
 use crate::schema::violation::{Keyword, Segment};
 
 /// Which constraint an invalid value breaks, and where in the value.
@@ -96,9 +96,15 @@ impl std::fmt::Debug for Cache {
 }
 
 impl Cache {
+    /// For a document held without its validators (see [`Matcher::standalone`]).
     pub fn new(resources: &Arc<Resources>, direction: Direction) -> Self {
+        Self::with_matcher(Arc::new(Matcher::standalone(resources.clone())), direction)
+    }
+
+    /// For a loaded document, whose matcher reaches the validators it compiled.
+    pub fn with_matcher(matcher: Arc<Matcher>, direction: Direction) -> Self {
         Self {
-            trees: tree::Cache::new(resources.clone(), direction),
+            trees: tree::Cache::new(matcher, direction),
         }
     }
 

@@ -121,7 +121,7 @@ impl<'a> Compiler<'a> {
     fn reject(&self, schemas: Vec<Located<'a>>) -> Option<Reject> {
         let schemas: Vec<_> = schemas
             .into_iter()
-            .filter_map(|s| self.cache.checks.validator(s))
+            .filter_map(|s| self.cache.matcher.check(s))
             .collect();
         if schemas.is_empty() {
             return None;
@@ -330,7 +330,7 @@ impl<'a> Compiler<'a> {
                     && value_bits(v) & allowed != 0
                     && conj
                         .iter()
-                        .all(|c| self.cache.checks.is_valid(*c, v) != Some(false))
+                        .all(|c| self.cache.matcher.matches(*c, v) != Some(false))
             });
             if candidates.is_empty() {
                 return Err(unsat("no `const`/`enum` value fits the other constraints"));

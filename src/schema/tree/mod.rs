@@ -4,8 +4,10 @@
 //!
 //! - this file: the nodes.
 //! - `compile`: a conjunction of located schemas, merged by `merge`, into nodes.
-//! - `checks`: validators compiled once per node for the filters that must know whether a
-//!   value matches a schema (a `oneOf`'s other branches, a `not`, an `enum` value's siblings).
+//!
+//! The filters that must know whether a value matches a schema (a `oneOf`'s other branches, a
+//! `not`, an `enum` value's siblings) ask the document's [`Matcher`], which compiles each
+//! schema asked about once.
 //!
 //! Compiling follows the loader's normalised 2020-12 schemas through the one merge:
 //! `$ref` (with its siblings) and `allOf` are flattened into one conjunction whose bounds are
@@ -17,18 +19,17 @@
 //! flattest branch; a schema that still needs more than `hard_depth(SOFT_DEPTH)` levels is an
 //! error (the one depth rule, in `error`).
 //!
-//! Deterministic sampling (`generate`) does not read this tree yet: it still walks merged
-//! conjunctions itself, with its own quick matcher, because its callers hold no cache and its
-//! soft depth is an option where the tree's is fixed. Moving it here is the next step.
+//! Deterministic sampling (`generate`) does not read this tree: it walks the same merged
+//! conjunctions itself, because its soft depth is an option where the tree's is fixed and it
+//! runs once per answer, where a tree is worth building for the thousands of values a
+//! strategy draws. Both ask the same [`Matcher`].
 
-mod checks;
 pub(crate) mod compile;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use jsonschema::Validator;
 use serde_json::Value;
 
 use crate::document::refs::{Located, Resources};
@@ -38,7 +39,7 @@ use crate::schema::generate::Direction;
 pub(crate) use crate::schema::merge::{
     ANY, ARR, BOOL, Bound, INT, NULL, NUM, OBJ, STR, round_to, value_bits,
 };
-use checks::Checks;
+use crate::schema::validators::{Check, Matcher};
 
 /// Nesting past which optional properties are left out and arrays are as short as allowed.
 pub(crate) const SOFT_DEPTH: usize = 3;
@@ -50,17 +51,17 @@ pub(crate) const SOFT_DEPTH: usize = 3;
 pub(crate) struct Cache {
     resources: Arc<Resources>,
     direction: Direction,
-    checks: Checks,
+    matcher: Arc<Matcher>,
     /// By the referenced schema's address in `resources` (stable: the `Arc` holds the files)
     /// and the depth class.
     nodes: RefCell<HashMap<(*const Value, usize), Arc<Node>>>,
 }
 
 impl Cache {
-    pub(crate) fn new(resources: Arc<Resources>, direction: Direction) -> Self {
+    pub(crate) fn new(matcher: Arc<Matcher>, direction: Direction) -> Self {
         Self {
-            checks: Checks::new(resources.clone()),
-            resources,
+            resources: matcher.resources_arc(),
+            matcher,
             direction,
             nodes: RefCell::new(HashMap::new()),
         }
@@ -76,7 +77,7 @@ impl Cache {
 /// compiled once into a validator.
 #[derive(Debug, Clone)]
 pub(crate) struct Reject {
-    schemas: Vec<Arc<Validator>>,
+    schemas: Vec<Arc<Check>>,
 }
 
 impl Reject {
@@ -254,7 +255,10 @@ mod tests {
                     "b": {"$ref": "#/components/schemas/Pet", "description": "the other"},
                     "c": {"$ref": "#/components/schemas/Pet", "required": ["tag"]}}}}}}),
         ));
-        let cache = Cache::new(r.clone(), Direction::Response);
+        let cache = Cache::new(
+            Arc::new(Matcher::standalone(r.clone())),
+            Direction::Response,
+        );
         let pair = Located {
             base: URI,
             value: &r.root()["components"]["schemas"]["Pair"],

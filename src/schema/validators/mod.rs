@@ -14,10 +14,11 @@
 //! validator (the style Alumio's API speaks); the keyword that failed travels with each one.
 
 mod failures;
+mod matcher;
 mod shared;
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Draft, Registry, ValidationError, Validator};
@@ -31,6 +32,7 @@ use crate::document::refs::Resources;
 use crate::schema::validators::failures::Failure;
 use crate::schema::validators::shared::{Shared, SharedRef};
 use crate::schema::violation::{Location, Segment, Violation};
+pub use matcher::{Check, Matcher, Matchers};
 
 /// How a compile error caused by a dangling `$ref` starts.
 pub const UNRESOLVED: &str = "a `$ref` cannot be resolved";
@@ -135,12 +137,10 @@ pub struct SchemaCompiler<'r> {
 struct Side<'r> {
     registry: Registry<'r>,
     folds: Arc<Folds>,
-    targets: &'r SharedTargets,
+    targets: Arc<SharedTargets>,
     /// The slot of each target number.
     slots: Arc<[u32]>,
 }
-
-static NO_TARGETS: LazyLock<SharedTargets> = LazyLock::new(SharedTargets::default);
 
 impl Side<'_> {
     /// The validator of the schema at `uri`: through its shared slot when it is a target, so
@@ -199,13 +199,13 @@ impl<'r> SchemaCompiler<'r> {
             request: Side {
                 registry: registry(&request.resources)?,
                 folds: request.folds.clone(),
-                targets: &request.shared,
+                targets: request.shared.clone(),
                 slots: request_slots.into(),
             },
             response: Side {
                 registry: registry(&response.resources)?,
                 folds: response.folds.clone(),
-                targets: &response.shared,
+                targets: response.shared.clone(),
                 slots: response_slots.into(),
             },
             shared: Arc::new(Shared::new(origin.len())),
@@ -222,7 +222,7 @@ impl<'r> SchemaCompiler<'r> {
             Ok(Side {
                 registry: registry(resources)?,
                 folds: Arc::default(),
-                targets: &NO_TARGETS,
+                targets: Arc::default(),
                 slots: Arc::new([]),
             })
         };
@@ -266,6 +266,32 @@ impl<'r> SchemaCompiler<'r> {
         });
         self.cache.insert(key, compiled.clone());
         Ok(compiled)
+    }
+
+    /// The matchers of the document `resources` holds (the files the views were derived
+    /// from), one per view: through the targets the views share once every validator is
+    /// compiled, else through a registry of the files.
+    pub fn matchers(&self, resources: &Arc<Resources>) -> Matchers {
+        let side = |side: &Side<'_>| {
+            Arc::new(if side.targets.is_sharing() {
+                Matcher::shared(
+                    resources.clone(),
+                    side.targets.clone(),
+                    side.slots.clone(),
+                    self.shared.clone(),
+                )
+            } else {
+                Matcher::standalone(resources.clone())
+            })
+        };
+        let request = side(&self.request);
+        let response = if self.request.targets.is_sharing() {
+            side(&self.response)
+        } else {
+            // One registry, made on first need, serves both.
+            request.clone()
+        };
+        Matchers { request, response }
     }
 
     /// Compiles every slot reached and not compiled yet, and the slots those reach.

@@ -164,7 +164,7 @@ pub fn target_of(api: &Api, op: &Operation, model: &Model) -> Option<Target> {
 /// Generated values for the required members of an object schema.
 fn required_members(api: &Api, schema: &CompiledSchema, facts: &Facts<'_>) -> Map<String, Value> {
     let seed = 0x5EED_C0DE ^ schema.loc.pointer.len() as u64;
-    let Some(Value::Object(generated)) = render::generated(&api.resources, schema, seed) else {
+    let Some(Value::Object(generated)) = render::generated(&api.matchers, schema, seed) else {
         return Map::new();
     };
     generated

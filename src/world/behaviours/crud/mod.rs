@@ -209,7 +209,7 @@ impl Crud {
             return Some(Reply::empty(target.status));
         }
         let model = &self.resource(plan.resource)?.model;
-        let body = render::item_answer(&call.api.resources, target, model, item, call.seed())?;
+        let body = render::item_answer(&call.api.matchers, target, model, item, call.seed())?;
         Some(Reply::ok(target.status, body))
     }
 
@@ -283,7 +283,7 @@ impl Crud {
             members.insert(name.clone(), id.clone());
         }
         members.extend(render::client_members(model, &body));
-        let item = match render::compose(&call.api.resources, model, members, seed) {
+        let item = match render::compose(&call.api.matchers, model, members, seed) {
             Ok(item) => item,
             Err(violations) => return Some(invalid(plan, violations).into()),
         };
@@ -317,7 +317,7 @@ impl Crud {
                 use_examples: false,
                 ..Default::default()
             };
-            crate::schema::generate::generate(&call.api.resources, located, &opts)
+            crate::schema::generate::generate(&call.api.matchers, located, &opts)
                 .ok()
                 .filter(|v| !v.is_null() && !taken(&key_of(v)))
         })
@@ -362,7 +362,7 @@ impl Crud {
                 };
             }
             let seed = mix(call.seed(), store_seed(&id));
-            match render::compose(&call.api.resources, model, members, seed) {
+            match render::compose(&call.api.matchers, model, members, seed) {
                 Ok(item) => item,
                 Err(violations) => return Some(invalid(plan, violations).into()),
             }

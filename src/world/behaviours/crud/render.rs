@@ -5,15 +5,14 @@ use serde_json::{Map, Value};
 
 use super::answers::{ListShape, Target};
 use super::infer::Model;
-use crate::document::refs::Resources;
 use crate::schema::generate::{self, Direction, GenOptions, Rng};
-use crate::schema::validators::CompiledSchema;
+use crate::schema::validators::{CompiledSchema, Matchers};
 use crate::schema::violation::{Location, Violation};
 
 /// A value generated for `schema` that satisfies it: schema examples first, then several
 /// seeds without them. `None` when the schema defeats the generator.
-pub fn generated(resources: &Resources, schema: &CompiledSchema, seed: u64) -> Option<Value> {
-    let located = super::infer::located(resources, schema)?;
+pub fn generated(matchers: &Matchers, schema: &CompiledSchema, seed: u64) -> Option<Value> {
+    let located = super::infer::located(matchers.resources(), schema)?;
     (0..8u64).find_map(|i| {
         let opts = GenOptions {
             seed: mix(seed, i),
@@ -21,7 +20,7 @@ pub fn generated(resources: &Resources, schema: &CompiledSchema, seed: u64) -> O
             use_examples: i == 0,
             ..GenOptions::default()
         };
-        generate::generate(resources, located, &opts)
+        generate::generate(matchers, located, &opts)
             .ok()
             .filter(|v| schema.is_valid(v))
     })
@@ -96,7 +95,7 @@ pub fn client_members(model: &Model, body: &Map<String, Value>) -> Map<String, V
 /// An item from the client's members: whatever the item schema requires that the client did
 /// not send is generated. The violations when the result still breaks the item schema.
 pub fn compose(
-    resources: &Resources,
+    matchers: &Matchers,
     model: &Model,
     members: Map<String, Value>,
     seed: u64,
@@ -104,7 +103,7 @@ pub fn compose(
     let Some(schema) = &model.schema else {
         return Ok(Value::Object(members));
     };
-    let filler = generated(resources, schema, seed);
+    let filler = generated(matchers, schema, seed);
     let mut item = members.clone();
     if let Some(Value::Object(filler)) = &filler {
         for name in &model.required {
@@ -156,7 +155,7 @@ fn visible(model: &Model, item: &Value) -> Value {
 /// A stored item in the shape of an answer's schema; `None` when no value of that schema
 /// can carry it (the static answer is used then).
 pub fn item_answer(
-    resources: &Resources,
+    matchers: &Matchers,
     target: &Target,
     model: &Model,
     item: &Value,
@@ -182,7 +181,7 @@ pub fn item_answer(
     }
     // Another schema (a summary, a different type): the item's members it can hold, over a
     // generated value.
-    let mut base = generated(resources, schema, seed)?;
+    let mut base = generated(matchers, schema, seed)?;
     if let (Value::Object(b), Value::Object(i)) = (&mut base, &item) {
         let mut over = b.clone();
         for (k, v) in i {
