@@ -3,6 +3,7 @@
 //! read from the request's headers and query once per request.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use http::{HeaderMap, HeaderName, Method};
 
@@ -16,6 +17,9 @@ pub(super) enum Key {
     Query(String),
     Header(HeaderName),
 }
+
+/// What the entries hold while the router is built: (entry, method, conditions) served.
+pub(super) type Seen = HashSet<(usize, Method, Vec<(usize, Option<Box<str>>)>)>;
 
 /// One compiled condition: the entry's key it reads and what it asks of the value.
 #[derive(Debug)]
@@ -75,6 +79,7 @@ impl PathEntry {
     /// already served here.
     pub(super) fn add(
         &mut self,
+        (entry, seen): (usize, &mut Seen),
         method: &Method,
         op: OpRef,
         conditions: &[Condition],
@@ -104,24 +109,19 @@ impl PathEntry {
                 value: c.value.clone(),
             });
         }
-        fn signature(conds: &[Cond]) -> Vec<(usize, Option<&str>)> {
-            let mut s: Vec<(usize, Option<&str>)> = conds
-                .iter()
-                .map(|c| match &c.value {
-                    CondValue::Equals(v) => (c.key, Some(v.as_str())),
-                    CondValue::Present | CondValue::Param(_) => (c.key, None),
-                })
-                .collect();
-            s.sort_unstable();
-            s.dedup();
-            s
-        }
-        let mine = signature(&conds);
-        if self
-            .candidates
+        // What tells this operation apart, for the check that nothing is served twice: kept
+        // in `seen` while building, so that a path with a thousand operations (an AWS query
+        // API's `/`) is checked in linear time.
+        let mut signature: Vec<(usize, Option<Box<str>>)> = conds
             .iter()
-            .any(|c| c.method == *method && signature(&c.conditions) == mine)
-        {
+            .map(|c| match &c.value {
+                CondValue::Equals(v) => (c.key, Some(v.as_str().into())),
+                CondValue::Present | CondValue::Param(_) => (c.key, None),
+            })
+            .collect();
+        signature.sort_unstable();
+        signature.dedup();
+        if !seen.insert((entry, method.clone(), signature)) {
             return Err(());
         }
         self.candidates.push(Candidate {
@@ -169,21 +169,24 @@ impl PathEntry {
         }
         // Each key read once: an AWS query API has hundreds of operations on `/`, all asking
         // for `Action` and `Version`.
-        let got: Vec<Option<&'p str>> = self
+        // Raw (for a `{param}`'s value) and as compared: a query's decoded, a header's trimmed.
+        let got: Vec<Option<(&'p str, Cow<'p, str>)>> = self
             .keys
             .iter()
             .map(|k| match k {
-                Key::Query(name) => query.and_then(|q| query_value(q, name)),
-                Key::Header(name) => headers.get(name).and_then(|v| v.to_str().ok()),
+                Key::Query(name) => {
+                    query.and_then(|q| query_value(q, name).map(|raw| (raw, decode(raw))))
+                }
+                Key::Header(name) => headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|raw| (raw, Cow::Borrowed(raw.trim()))),
             })
             .collect();
-        let holds = |c: &Cond| match (&c.value, got[c.key]) {
+        let holds = |c: &Cond| match (&c.value, &got[c.key]) {
             (_, None) => false,
             (CondValue::Present | CondValue::Param(_), Some(_)) => true,
-            (CondValue::Equals(want), Some(raw)) => match &self.keys[c.key] {
-                Key::Query(_) => decode(raw) == want.as_str(),
-                Key::Header(_) => raw.trim() == want,
-            },
+            (CondValue::Equals(want), Some((_, value))) => value == want,
         };
         let mut best: Option<&Candidate> = None;
         for c in std::iter::once(first).chain(of_method) {
@@ -199,7 +202,7 @@ impl PathEntry {
                     .conditions
                     .iter()
                     .filter(|cond| matches!(cond.value, CondValue::Param(_)))
-                    .filter_map(|cond| got[cond.key])
+                    .filter_map(|cond| got[cond.key].as_ref().map(|(raw, _)| *raw))
                     .collect();
                 Pick::Found(c, values)
             }

@@ -1,17 +1,19 @@
-//! Routing: request paths to operations across every served document.
+//! Routing: requests to operations across every served document.
 //!
-//! Every operation's route (mount + template) goes into one immutable segment trie, built at
-//! startup; a path that matches answers with the operation for the method, a known path with
-//! another method is a 405 with `Allow`, anything else is a 404. Parameter values come back
-//! raw (still percent-encoded): the parameter layer decodes them.
+//! Every operation's route (mount + the path part of its key) goes into one immutable segment
+//! trie, built at startup; a path that matches leads to the operations of that path, among
+//! which the method, and for keys with discriminators the query and headers, pick one. A known
+//! path with another method is a 405 with `Allow`, anything else is a 404. Parameter values
+//! come back raw (still percent-encoded): the parameter layer decodes them.
 //!
 //! # Matching rules
 //!
 //! A route is split on `/` into segments of three kinds:
 //! - literal text (`users`), matched exactly;
 //! - a compound: literal text around parameters (`{name}.json`, `v{major}.{minor}`,
-//!   `{base}...{head}`). A value is split at the first occurrence of each separator between
-//!   parameters, and every parameter takes at least one character;
+//!   `{base}...{head}`). Every parameter takes at least one character and, from the left, as
+//!   many as it can, as the regular expression `(.+)\.(.+)` would: `{id}.{format}` reads
+//!   `report.v2.json` as `report.v2` and `json`;
 //! - a whole-segment parameter (`{id}`), which takes any segment but an empty one.
 //!
 //! At each segment, the literal child is tried first, then the compounds, most literal text
@@ -23,13 +25,23 @@
 //! Templates these rules cannot read are problems naming the route: a `{` never closed, a `}`
 //! closing nothing, `{}`, a `{` inside a name, and two parameters with nothing between them
 //! (`{a}{b}`: no rule could say where one ends). Templates differing only in parameter names
-//! are one path.
+//! are one path (the operation layer warns and keeps one operation per method of them).
+//!
+//! # Discriminators
+//!
+//! A key such as `/#X-Amz-Target=DynamoDB_20120810.GetItem` or `/{Bucket}?acl` routes its path
+//! part as above and carries conditions on headers or query parameters
+//! ([`crate::operation::api::key`] reads them). Among the operations of the path and method,
+//! the one whose conditions all hold and are the most answers, the first added on a tie; one
+//! without conditions is the fallback; when none holds, the answer is a 404. Each header or
+//! query name the conditions of a path read is read once per request.
 //!
 //! # Files
 //!
 //! - `template`: a route's template read into segments (literal, compound, parameter), and
 //!   the problems of templates these rules cannot read.
 //! - `tree`: the trie's nodes, the order their children are tried in, and its building.
+//! - `discriminator`: the operations of one path, and picking one by method and conditions.
 //! - here: the [`Router`] built from every route, its search, and the values read back.
 //!
 //! # Implementation rationale
@@ -41,9 +53,12 @@
 //! right size. Nodes are small, so literal children are found by a linear scan, and by binary
 //! search in the rare node with many (GitHub's `/repos/{owner}/{repo}/` has about a hundred).
 //! Bytes are compared in plain loops: on strings this short, a call to `memcmp` costs more
-//! than the comparison.
-//! Building keeps a hash map per node beside it, so a document with thousands of paths still
-//! builds in time linear in the length of its templates.
+//! than the comparison. Whether a compound fits a segment is asked with the separators at
+//! their first places (where any split exists, that one does, and it needs no memory); the
+//! values are split greedily only once the path is found.
+//! Building keeps a hash map per node beside it, and a set of what each path serves, so a
+//! document with thousands of paths, or a path with a thousand operations (an AWS query API's
+//! `/`), still builds in time linear in the length of its templates.
 
 mod discriminator;
 mod template;
@@ -185,6 +200,7 @@ impl Router {
     ) -> Router {
         let mut trie = Builder::new();
         let mut entries: Vec<PathEntry> = Vec::new();
+        let mut seen = discriminator::Seen::default();
         for r in routes {
             let (segments, names) = match parse_template(r.route) {
                 Ok(parsed) => parsed,
@@ -207,7 +223,7 @@ impl Router {
                 }
             };
             if entries[index]
-                .add(r.method, r.op, r.conditions, &names)
+                .add((index, &mut seen), r.method, r.op, r.conditions, &names)
                 .is_err()
             {
                 problems.error(
