@@ -154,6 +154,16 @@ fn paths_differing_only_in_parameter_names_load_with_a_warning_and_the_first_ans
 fn extension_keys_in_paths_are_no_paths() {
     let e = engine("routing-extensions.yaml");
     assert_eq!(e.apis()[0].operations.len(), 1);
+    // Apicurio's own: a string.
+    let text = std::fs::read_to_string(doc_path("routing-extensions.yaml"))
+        .expect("the document reads")
+        .replace("{root: /apis/registry/v2}", "/apis/registry/v2");
+    let source = Source::Text {
+        name: "apicurio".to_owned(),
+        text,
+    };
+    let e = Engine::load(&[source], EngineConfig::default()).expect("a string extension loads");
+    assert_eq!(e.apis()[0].operations.len(), 1);
     let server = Server::docs(&["routing-extensions.yaml"]);
     assert_eq!(
         answered(&server, server.get("/registry/groups")),
