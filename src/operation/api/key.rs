@@ -4,7 +4,8 @@
 //! The APIs.guru directory writes AWS's protocols, and a few other APIs, with keys such as
 //! `/#X-Amz-Target=DynamoDB_20120810.DeleteItem`, `/#Action=DescribeInstances&Version=…`,
 //! `/{Bucket}/{Key}#uploads`, `/{Bucket}?acl` or `/alerts?lat={lat}&lon={lon}`: a path, then
-//! after the first `?` or `#` outside a `{…}`, `&`-separated conditions `name=value`, `name`
+//! after the first `?` or `#` outside a `{…}` (and with no `/` after it), `&`-separated
+//! conditions `name=value`, `name`
 //! or `name={param}`. Each condition is on a header when the operation declares a header
 //! parameter of that name, else on a query parameter: `name=value` asks for that value,
 //! `name` and `name={param}` only for the name to be there (the latter also gives `param`
@@ -52,14 +53,19 @@ pub struct Routing {
 }
 
 /// A key's path part and its discriminator text (after `?` or `#`), if any. A `?` or `#`
-/// inside a `{…}` belongs to the parameter's name.
+/// inside a `{…}` belongs to the parameter's name, and one followed by more of the path (a
+/// `/`) to the path.
 pub fn split_key(key: &str) -> (&str, Option<&str>) {
     let mut depth = 0usize;
     for (i, b) in key.bytes().enumerate() {
         match b {
             b'{' => depth += 1,
             b'}' => depth = depth.saturating_sub(1),
-            b'?' | b'#' if depth == 0 => return (&key[..i], Some(&key[i + 1..])),
+            // More path after it (`/send/#env/v1/…`, mastercard.com): a literal, not a
+            // discriminator.
+            b'?' | b'#' if depth == 0 && !key[i..].contains('/') => {
+                return (&key[..i], Some(&key[i + 1..]));
+            }
             _ => {}
         }
     }
@@ -160,6 +166,10 @@ mod tests {
         );
         assert_eq!(split_key("/{Bucket}?acl"), ("/{Bucket}", Some("acl")));
         assert_eq!(split_key("/{a?b}#c"), ("/{a?b}", Some("c")));
+        assert_eq!(
+            split_key("/send/#env/v1/{id}"),
+            ("/send/#env/v1/{id}", None)
+        );
     }
 
     #[test]
