@@ -44,6 +44,7 @@ use crate::conformance::report::Report;
 use crate::contract::client::{Client, ClientError};
 use crate::mock::engine::Engine;
 use crate::mock::message::{MockRequest, MockResponse};
+use crate::operation::api::key::{CondIn, shape_of};
 use crate::operation::api::{Api, Operation};
 use crate::operation::params::ParamIn;
 
@@ -272,19 +273,32 @@ impl Run<'_, '_> {
         }
         for param in &op.params {
             let plan = &param.plan;
-            if plan.location == ParamIn::Header && plan.required {
+            // A header the key's discriminator reads (`/#X-Amz-Target=…`) picks the
+            // operation: without it, the request is for another one, or none.
+            let picks =
+                op.routing.conditions.iter().any(|c| {
+                    c.location == CondIn::Header && c.name.eq_ignore_ascii_case(&plan.name)
+                });
+            if plan.location == ParamIn::Header && plan.required && !picks {
                 let name = plan.name.clone();
                 self.property(op, Kind::NoHeader, &valid, 1, &move |r| {
                     r.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
                 });
             }
         }
+        // The methods of the path as routed: keys with discriminators (`/{Bucket}?acl`) and
+        // keys differing only in parameter names share one.
+        let shape = shape_of(&op.routing.path);
+        let head = |route: &'a str| route.split('{').next().unwrap_or_default();
         if !paths.contains(&op.route.as_str()) {
             paths.push(&op.route);
             let declared: Vec<&Method> = api
                 .operations
                 .iter()
-                .filter(|o| o.route == op.route)
+                .filter(|o| {
+                    head(&o.routing.path) == head(&op.routing.path)
+                        && shape_of(&o.routing.path) == shape
+                })
                 .map(|o| &o.method)
                 .collect();
             let undeclared = [

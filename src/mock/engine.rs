@@ -136,7 +136,9 @@ impl Engine {
                 .map(move |(oi, op)| RouteSpec {
                     op: (ai, oi),
                     method: &op.method,
-                    route: &op.route,
+                    route: &op.routing.path,
+                    conditions: &op.routing.conditions,
+                    written: &op.route,
                     file: &api.name,
                     pointer: crate::document::refs::pointer_join("/paths", &[&op.template]),
                 })
@@ -146,7 +148,8 @@ impl Engine {
             .enumerate()
             .map(|(i, api)| {
                 let home = if api.mount.is_empty() {
-                    let prefix = common_prefix(api.operations.iter().map(|o| o.route.as_str()));
+                    let prefix =
+                        common_prefix(api.operations.iter().map(|o| o.routing.path.as_str()));
                     let first = prefix
                         .trim_start_matches('/')
                         .split('/')
@@ -241,7 +244,17 @@ impl Engine {
     /// Where a request leads among the served operations, without answering it: the contract
     /// checks use this to judge traffic the mock did not answer itself.
     pub fn route_of<'p>(&self, method: &Method, path: &'p str) -> Routed<'_, 'p> {
-        match self.router.find(method, path) {
+        self.routed(self.router.find(method, path))
+    }
+
+    /// [`Engine::route_of`] a whole request: where a key's discriminator (`/#X-Amz-Target=…`,
+    /// `/{Bucket}?acl`) picks the operation, its query and headers count too.
+    pub fn route_request<'p>(&self, req: &'p MockRequest) -> Routed<'_, 'p> {
+        self.routed(self.find(req))
+    }
+
+    fn routed<'p>(&self, found: RouteMatch<'_, 'p>) -> Routed<'_, 'p> {
+        match found {
             RouteMatch::Found { op, values, .. } => Routed::Operation {
                 api: &self.apis[op.0],
                 op: &self.apis[op.0].operations[op.1],
@@ -333,7 +346,7 @@ impl Engine {
         let error = RequestError::Edge { status, detail };
         let check = self.config.check_responses;
         let none = ErrorCatalog::default();
-        match self.router.find(&req.method, &req.path) {
+        match self.find(req) {
             RouteMatch::Found { op, .. } => {
                 let operation = &self.apis[op.0].operations[op.1];
                 let mut o = refuse(&operation.errors, error, &req.path, check);
@@ -347,8 +360,15 @@ impl Engine {
         }
     }
 
+    /// Where a request leads: its path, method, and for keys with discriminators its query
+    /// and headers.
+    fn find<'p>(&self, req: &'p MockRequest) -> RouteMatch<'_, 'p> {
+        self.router
+            .find_request(&req.method, &req.path, req.query.as_deref(), &req.headers)
+    }
+
     fn route(&self, req: &MockRequest, session: &Session) -> Outcome {
-        match self.router.find(&req.method, &req.path) {
+        match self.find(req) {
             RouteMatch::Found { op, values, .. } => {
                 let api = &self.apis[op.0];
                 let operation = &api.operations[op.1];

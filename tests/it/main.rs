@@ -8,6 +8,9 @@
 //!   one rule at a time, so each check is shown to bite; `check_stories`: its stateful
 //!   stories (bundled APIs, CRUD, OpenAPI links) against both.
 //! - `documents`: other documents (edge cases of 3.0 and 3.1, broken ones, several at once).
+//! - `routing`: how requests reach operations: concrete before templated paths, segments
+//!   mixing text and parameters, paths differing only in parameter names, `x-` keys in
+//!   `paths`, and keys with discriminators (`/#X-Amz-Target=…`, `/{Bucket}?acl`).
 //! - `conformance`: every example and generated answer of the bundled documents fits its schema.
 //! - `fuzz`: the `fuzz` strategies against the validators; `mock_props`: property tests of the
 //!   mock (generated requests, single and in sequences, judged by the contract checks).
@@ -44,6 +47,7 @@ mod limits;
 mod loader_fuzz;
 mod mock_props;
 mod raw_fuzz;
+mod routing;
 mod soak;
 mod state_file;
 mod validate;

@@ -248,7 +248,7 @@ impl<'e> Checker<'e> {
 
     /// Every selected check that applies to this exchange, decided.
     pub fn judge(&mut self, req: &MockRequest, resp: &MockResponse) -> Judged {
-        let mut judged = match self.engine.route_of(&req.method, &req.path) {
+        let mut judged = match self.engine.route_request(req) {
             Routed::NotFound => Judged {
                 operation: None,
                 verdicts: vec![Verdict {

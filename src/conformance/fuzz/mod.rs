@@ -272,6 +272,14 @@ pub fn invalid_request(
     let valid_body = body_values(&p.body);
     for (i, param) in op.params.iter().enumerate() {
         let plan = &param.plan;
+        // Nor is a missing or other value of what the key's discriminator reads
+        // (`/#X-Amz-Target=…`, `/?Action=…`): that is another operation, or none.
+        if op.routing.conditions.iter().any(|c| {
+            c.name.eq_ignore_ascii_case(&plan.name)
+                && matches!(plan.location, ParamIn::Query | ParamIn::Header)
+        }) {
+            continue;
+        }
         // A missing path parameter is another route, not a violation.
         if plan.required && plan.location != ParamIn::Path && plan.location != ParamIn::Cookie {
             let mut parts = p.parts.clone();

@@ -13,6 +13,7 @@ use super::serialize::{Part, QUERY, enc, serialize};
 use super::{
     CREDENTIAL_PLACEHOLDER, CredentialSlot, Direction, GeneratedRequest, RequestViolation,
 };
+use crate::operation::api::key::{CondIn, CondValue, Condition};
 use crate::operation::api::{Api, Operation, Param};
 use crate::operation::negotiate::is_json;
 use crate::operation::params::{ParamIn, ParamPlan};
@@ -23,7 +24,9 @@ use crate::schema::strategy::{Cache, Compiled, SchemaError, schema_at};
 #[derive(Debug)]
 pub(super) struct Template {
     method: Method,
+    /// The path part of the route; a key's discriminator is sent as `conditions` say.
     route: String,
+    conditions: Vec<Condition>,
     pub(super) plans: Vec<ParamPlan>,
     /// Names of the operation's query parameters other than each one, by index.
     pub(super) query_others: Vec<Vec<String>>,
@@ -42,13 +45,43 @@ impl Template {
         let mut query = Vec::new();
         let mut headers = Vec::new();
         let mut cookies = Vec::new();
+        let mut in_path = Vec::new();
         for (plan, part) in self.plans.iter().zip(parts) {
             match part {
-                Some(Part::Path(t)) => path = path.replace(&format!("{{{}}}", plan.name), t),
+                Some(Part::Path(t)) => {
+                    path = path.replace(&format!("{{{}}}", plan.name), t);
+                    in_path.push((plan.name.as_str(), t.as_str()));
+                }
                 Some(Part::Query(pairs)) => query.extend(pairs.iter().cloned()),
                 Some(Part::Header(t)) => headers.push((plan.name.clone(), t.clone())),
                 Some(Part::Cookie(t)) => cookies.push(format!("{}={t}", plan.name)),
                 None => {}
+            }
+        }
+        // What the key's discriminator asks for that no parameter sent already.
+        for c in &self.conditions {
+            let value = match &c.value {
+                CondValue::Present => String::new(),
+                CondValue::Equals(v) => enc(v, QUERY),
+                CondValue::Param(p) => match in_path.iter().find(|(n, _)| n == p) {
+                    Some((_, t)) => (*t).to_owned(),
+                    None => continue,
+                },
+            };
+            match c.location {
+                CondIn::Query => {
+                    let name = enc(&c.name, QUERY);
+                    if !query.iter().any(|(k, _)| *k == name) {
+                        query.push((name, value));
+                    }
+                }
+                CondIn::Header => {
+                    if let CondValue::Equals(v) = &c.value
+                        && !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(&c.name))
+                    {
+                        headers.push((c.name.clone(), v.clone()));
+                    }
+                }
             }
         }
         match &self.credential {
@@ -176,7 +209,8 @@ fn template(op: &Operation) -> Template {
         .collect();
     Template {
         method: op.method.clone(),
-        route: op.route.clone(),
+        route: op.routing.path.clone(),
+        conditions: op.routing.conditions.clone(),
         plans,
         query_others,
         content_type: None,

@@ -1,17 +1,19 @@
-//! Routing: request paths to operations across every served document.
+//! Routing: requests to operations across every served document.
 //!
-//! Every operation's route (mount + template) goes into one immutable segment trie, built at
-//! startup; a path that matches answers with the operation for the method, a known path with
-//! another method is a 405 with `Allow`, anything else is a 404. Parameter values come back
-//! raw (still percent-encoded): the parameter layer decodes them.
+//! Every operation's route (mount + the path part of its key) goes into one immutable segment
+//! trie, built at startup; a path that matches leads to the operations of that path, among
+//! which the method, and for keys with discriminators the query and headers, pick one. A known
+//! path with another method is a 405 with `Allow`, anything else is a 404. Parameter values
+//! come back raw (still percent-encoded): the parameter layer decodes them.
 //!
 //! # Matching rules
 //!
 //! A route is split on `/` into segments of three kinds:
 //! - literal text (`users`), matched exactly;
 //! - a compound: literal text around parameters (`{name}.json`, `v{major}.{minor}`,
-//!   `{base}...{head}`). A value is split at the first occurrence of each separator between
-//!   parameters, and every parameter takes at least one character;
+//!   `{base}...{head}`). Every parameter takes at least one character and, from the left, as
+//!   many as it can, as the regular expression `(.+)\.(.+)` would: `{id}.{format}` reads
+//!   `report.v2.json` as `report.v2` and `json`;
 //! - a whole-segment parameter (`{id}`), which takes any segment but an empty one.
 //!
 //! At each segment, the literal child is tried first, then the compounds, most literal text
@@ -23,13 +25,23 @@
 //! Templates these rules cannot read are problems naming the route: a `{` never closed, a `}`
 //! closing nothing, `{}`, a `{` inside a name, and two parameters with nothing between them
 //! (`{a}{b}`: no rule could say where one ends). Templates differing only in parameter names
-//! are one path.
+//! are one path (the operation layer warns and keeps one operation per method of them).
+//!
+//! # Discriminators
+//!
+//! A key such as `/#X-Amz-Target=DynamoDB_20120810.GetItem` or `/{Bucket}?acl` routes its path
+//! part as above and carries conditions on headers or query parameters
+//! ([`crate::operation::api::key`] reads them). Among the operations of the path and method,
+//! the one whose conditions all hold and are the most answers, the first added on a tie; one
+//! without conditions is the fallback; when none holds, the answer is a 404. Each header or
+//! query name the conditions of a path read is read once per request.
 //!
 //! # Files
 //!
 //! - `template`: a route's template read into segments (literal, compound, parameter), and
 //!   the problems of templates these rules cannot read.
 //! - `tree`: the trie's nodes, the order their children are tried in, and its building.
+//! - `discriminator`: the operations of one path, and picking one by method and conditions.
 //! - here: the [`Router`] built from every route, its search, and the values read back.
 //!
 //! # Implementation rationale
@@ -41,42 +53,40 @@
 //! right size. Nodes are small, so literal children are found by a linear scan, and by binary
 //! search in the rare node with many (GitHub's `/repos/{owner}/{repo}/` has about a hundred).
 //! Bytes are compared in plain loops: on strings this short, a call to `memcmp` costs more
-//! than the comparison.
-//! Building keeps a hash map per node beside it, so a document with thousands of paths still
-//! builds in time linear in the length of its templates.
+//! than the comparison. Whether a compound fits a segment is asked with the separators at
+//! their first places (where any split exists, that one does, and it needs no memory); the
+//! values are split greedily only once the path is found.
+//! Building keeps a hash map per node beside it, and a set of what each path serves, so a
+//! document with thousands of paths, or a path with a thousand operations (an AWS query API's
+//! `/`), still builds in time linear in the length of its templates.
 
+mod discriminator;
 mod template;
 mod tree;
 
-use http::Method;
+use http::{HeaderMap, Method};
 
 use crate::document::problems::Problems;
+use crate::operation::api::key::Condition;
+use discriminator::{PathEntry, Pick};
 use template::{Segment, parse_template};
 use tree::{Builder, Next, Node, ROOT};
 
 /// Where an operation lives: (api index, operation index).
 pub type OpRef = (usize, usize);
 
-/// The operations of one path.
-#[derive(Debug)]
-struct PathEntry {
-    methods: Vec<(Method, OpRef)>,
-    /// The template's parameter names, in order.
-    names: Vec<String>,
-    /// The template's segments, to read the values from a path that reached it.
-    segments: Vec<Segment>,
-}
-
 impl PathEntry {
-    /// The raw parameter values of a path that reached this entry, in template order.
-    fn values<'p>(&self, path: &'p str) -> Option<Vec<&'p str>> {
-        let mut out = Vec::with_capacity(self.names.len());
-        if self.names.is_empty() {
+    /// The raw parameter values of a path that reached this entry, in template order, with
+    /// room for `more`.
+    fn values<'p>(&self, path: &'p str, more: usize) -> Option<Vec<&'p str>> {
+        let count = self.path_params();
+        let mut out = Vec::with_capacity(count + more);
+        if count == 0 {
             return Some(out);
         }
         let mut start = 0;
         for segment in &self.segments {
-            if out.len() == self.names.len() {
+            if out.len() == count {
                 break;
             }
             // The path reached this entry, so a literal segment is just its text.
@@ -170,7 +180,12 @@ pub enum RouteMatch<'r, 'p> {
 pub struct RouteSpec<'a> {
     pub op: OpRef,
     pub method: &'a Method,
+    /// The path template, mount included, without discriminator.
     pub route: &'a str,
+    /// The discriminator's conditions (empty for most routes).
+    pub conditions: &'a [Condition],
+    /// For messages: the key as written, discriminator and all.
+    pub written: &'a str,
     /// For messages: which document and pointer the route came from.
     pub file: &'a str,
     pub pointer: String,
@@ -185,6 +200,7 @@ impl Router {
     ) -> Router {
         let mut trie = Builder::new();
         let mut entries: Vec<PathEntry> = Vec::new();
+        let mut seen = discriminator::Seen::default();
         for r in routes {
             let (segments, names) = match parse_template(r.route) {
                 Ok(parsed) => parsed,
@@ -201,25 +217,21 @@ impl Router {
             let index = match trie.nodes[leaf].entry {
                 Some(i) => i,
                 None => {
-                    entries.push(PathEntry {
-                        methods: Vec::new(),
-                        names,
-                        segments,
-                    });
+                    entries.push(PathEntry::new(segments, names.len()));
                     trie.nodes[leaf].entry = Some(entries.len() - 1);
                     entries.len() - 1
                 }
             };
-            let entry = &mut entries[index];
-            if entry.methods.iter().any(|(m, _)| m == r.method) {
+            if entries[index]
+                .add((index, &mut seen), r.method, r.op, r.conditions, &names)
+                .is_err()
+            {
                 problems.error(
                     r.file,
                     &r.pointer,
-                    format!("{} {} is served twice", r.method, r.route),
+                    format!("{} {} is served twice", r.method, r.written),
                 );
-                continue;
             }
-            entry.methods.push((r.method.clone(), r.op));
         }
         let mut homes = homes;
         homes.sort_by_key(|h| std::cmp::Reverse(h.1.len()));
@@ -266,47 +278,53 @@ impl Router {
         }
     }
 
+    /// Where a path and method lead, for a request without query or headers.
     pub fn find<'p>(&self, method: &Method, path: &'p str) -> RouteMatch<'_, 'p> {
+        static NO_HEADERS: std::sync::LazyLock<HeaderMap> =
+            std::sync::LazyLock::new(HeaderMap::new);
+        self.find_request(method, path, None, &NO_HEADERS)
+    }
+
+    /// Where a request leads: its path to a path of the documents, then its method and, for
+    /// paths whose keys carry discriminators, its query and headers to one operation.
+    pub fn find_request<'p>(
+        &self,
+        method: &Method,
+        path: &'p str,
+        query: Option<&'p str>,
+        headers: &'p HeaderMap,
+    ) -> RouteMatch<'_, 'p> {
         let Some(entry) = self.search(path) else {
             return RouteMatch::NotFound {
                 api: self.home_of(path),
             };
         };
-        let lookup = |m: &Method| {
-            entry
-                .methods
-                .iter()
-                .find(|(em, _)| em == m)
-                .map(|(_, op)| *op)
-        };
-        let op = lookup(method).or_else(|| {
-            (*method == Method::HEAD)
-                .then(|| lookup(&Method::GET))
-                .flatten()
-        });
-        match op {
-            Some(op) => match entry.values(path) {
-                Some(values) => RouteMatch::Found {
-                    op,
-                    names: &entry.names,
+        let api = entry.candidates.first().map_or(0, |c| c.op.0);
+        match entry.pick(method, query, headers) {
+            Pick::Found(candidate, more) => {
+                let Some(mut values) = entry.values(path, more.len()) else {
+                    // The search only stops at an entry whose segments all took the path's,
+                    // so the values are there; were they not, the path is not this one.
+                    return RouteMatch::NotFound {
+                        api: self.home_of(path),
+                    };
+                };
+                values.extend(more);
+                RouteMatch::Found {
+                    op: candidate.op,
+                    names: &candidate.names,
                     values,
-                },
-                // The search only stops at an entry whose segments all took the path's, so
-                // the values are there; were they not, the path is not this one.
-                None => RouteMatch::NotFound {
-                    api: self.home_of(path),
-                },
-            },
-            None => {
-                let mut allowed: Vec<Method> =
-                    entry.methods.iter().map(|(m, _)| m.clone()).collect();
+                }
+            }
+            Pick::NoDiscriminator => RouteMatch::NotFound { api: Some(api) },
+            Pick::NoMethod => {
+                let mut allowed = entry.methods();
                 if allowed.contains(&Method::GET) && !allowed.contains(&Method::HEAD) {
                     allowed.push(Method::HEAD);
                 }
                 if !allowed.contains(&Method::OPTIONS) {
                     allowed.push(Method::OPTIONS);
                 }
-                let api = entry.methods.first().map_or(0, |(_, op)| op.0);
                 RouteMatch::MethodNotAllowed { allowed, api }
             }
         }
@@ -315,8 +333,8 @@ impl Router {
     /// The methods a path accepts, for CORS preflight; `None` for an unknown path.
     pub fn methods_of(&self, path: &str) -> Option<(usize, Vec<Method>)> {
         let entry = self.search(path)?;
-        let api = entry.methods.first()?.1.0;
-        Some((api, entry.methods.iter().map(|(m, _)| m.clone()).collect()))
+        let api = entry.candidates.first()?.op.0;
+        Some((api, entry.methods()))
     }
 
     /// The API whose home prefix a path falls under.
@@ -340,6 +358,8 @@ impl Router {
 pub fn common_prefix<'a>(routes: impl IntoIterator<Item = &'a str>) -> String {
     let mut prefix: Option<Vec<&str>> = None;
     for route in routes {
+        // A discriminator (`/#Action=…`, `/{Bucket}?acl`) is no part of the URL's path.
+        let route = route.split(['?', '#']).next().unwrap_or_default();
         let segments: Vec<&str> = route.split('/').take_while(|s| !s.contains('{')).collect();
         prefix = Some(match prefix {
             None => segments,

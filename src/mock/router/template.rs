@@ -86,41 +86,90 @@ pub(super) struct Compound {
 }
 
 impl Compound {
-    /// Splits a segment's value at the first occurrence of each separator, every parameter
-    /// getting at least one character, and hands the values to `out` in order. False when the
-    /// value does not have the literals; `out` may have had some values by then.
+    /// Splits a segment's value into the parameters' values and hands them to `out` in
+    /// order; false when the value does not have the literals. Every parameter takes at
+    /// least one character and, from the left, as many as it can: as the regular expression
+    /// `^v(.+)\.(.+)$` would split it, so `{id}.{format}` reads `report.v2.json` as
+    /// `report.v2` and `json`.
     pub(super) fn split<'p>(&self, value: &'p str, mut out: impl FnMut(&'p str)) -> bool {
-        self.split_into(value, &mut out).is_some()
+        let Some((first, end)) = self.ends(value) else {
+            return false;
+        };
+        let separators = &self.literals[1..self.literals.len() - 1];
+        // Each separator at its last place that leaves the parameter after it a character,
+        // from the right: that leaves the most to the parameters on the left.
+        let bytes = value.as_bytes();
+        let mut starts = Vec::with_capacity(separators.len());
+        let mut limit = end;
+        for sep in separators.iter().rev() {
+            let sep = sep.as_bytes();
+            let Some(found) = (first..limit.saturating_sub(sep.len()))
+                .rev()
+                .find(|&i| i + sep.len() < limit && same(&bytes[i..i + sep.len()], sep))
+                .filter(|&i| i > first)
+            else {
+                return false;
+            };
+            starts.push((found, found + sep.len()));
+            limit = found;
+        }
+        if limit <= first {
+            return false;
+        }
+        let mut at = first;
+        for (sep_start, sep_end) in starts.into_iter().rev() {
+            match value.get(at..sep_start) {
+                Some(v) => out(v),
+                None => return false,
+            }
+            at = sep_end;
+        }
+        match value.get(at..end) {
+            Some(v) if !v.is_empty() => {
+                out(v);
+                true
+            }
+            _ => false,
+        }
     }
 
-    fn split_into<'p>(&self, value: &'p str, out: &mut impl FnMut(&'p str)) -> Option<()> {
-        let (first, rest) = self.literals.split_first()?;
-        let (last, separators) = rest.split_last()?;
+    /// Where the parameters' text starts and ends in a value that begins and ends with the
+    /// first and last literals.
+    fn ends(&self, value: &str) -> Option<(usize, usize)> {
+        let first = self.literals.first()?;
+        let last = self.literals.last()?;
+        if self.literals.len() < 2 {
+            return None;
+        }
         let bytes = value.as_bytes();
         let end = bytes.len().checked_sub(first.len() + last.len())? + first.len();
-        if !same(&bytes[..first.len()], first.as_bytes()) || !same(&bytes[end..], last.as_bytes()) {
-            return None;
-        }
-        // Byte positions, and slices of `value` taken with `get`: literals are whole UTF-8,
-        // so where their bytes match is a character boundary.
-        let mut at = first.len();
-        for sep in separators {
-            // The parameter's first character is its own, whatever it is.
-            let skip = value.get(at..end)?.chars().next()?.len_utf8();
-            let found = find_from(&bytes[..end], sep.as_bytes(), at + skip)?;
-            out(value.get(at..found)?);
-            at = found + sep.len();
-        }
-        if at >= end {
-            return None;
-        }
-        out(value.get(at..end)?);
-        Some(())
+        (same(&bytes[..first.len()], first.as_bytes()) && same(&bytes[end..], last.as_bytes()))
+            .then_some((first.len(), end))
     }
 
-    /// Whether a segment's value has the literals.
+    /// Whether a segment's value has the literals: each separator found at its first place
+    /// after a character of the parameter before it. Where any split exists, this finds
+    /// one, and allocates nothing: the search asks this of every compound it tries.
     pub(super) fn fits(&self, value: &str) -> bool {
-        self.split(value, |_| {})
+        let Some((mut at, end)) = self.ends(value) else {
+            return false;
+        };
+        let bytes = value.as_bytes();
+        for sep in &self.literals[1..self.literals.len() - 1] {
+            // The parameter's first character is its own, whatever it is.
+            let Some(skip) = value
+                .get(at..end)
+                .and_then(|rest| rest.chars().next())
+                .map(char::len_utf8)
+            else {
+                return false;
+            };
+            match find_from(&bytes[..end], sep.as_bytes(), at + skip) {
+                Some(found) => at = found + sep.len(),
+                None => return false,
+            }
+        }
+        at < end
     }
 
     /// Literal text: more is more specific, and tried first.

@@ -11,6 +11,8 @@ fn router(routes: &[(&str, Method)]) -> (Router, Problems) {
             op: (0, i),
             method,
             route,
+            conditions: &[],
+            written: route,
             file: "f",
             pointer: String::new(),
         })
@@ -101,7 +103,8 @@ fn a_segment_with_several_parameters_is_split_on_its_literals() {
     }
     match r.find(&Method::GET, "/v1/files/a.tar.gz") {
         RouteMatch::Found { names, values, .. } => {
-            assert_eq!(pairs(names, values), [("name", "a"), ("ext", "tar.gz")]);
+            // Each parameter from the left takes as much as it can.
+            assert_eq!(pairs(names, values), [("name", "a.tar"), ("ext", "gz")]);
         }
         other => panic!("{other:?}"),
     }
@@ -324,15 +327,15 @@ fn literals_and_parameters_mix_within_segments_several_per_route() {
             vec![("a", "2024"), ("b", "01"), ("c", "31"), ("name", "report")]
         ))
     );
-    // First occurrence of each separator; the last parameter takes the rest.
+    // Each parameter from the left takes as much as it can, as `(.+)-(.+)-(.+)` would.
     assert_eq!(
         found("/v1/dates/2024-01-31-x/report.csv"),
         Some((
             2,
             vec![
-                ("a", "2024"),
-                ("b", "01"),
-                ("c", "31-x"),
+                ("a", "2024-01"),
+                ("b", "31"),
+                ("c", "x"),
                 ("name", "report.csv")
             ]
         ))
@@ -537,4 +540,103 @@ proptest! {
             }
         }
     }
+}
+
+/// A router over keys as a document writes them, discriminators and all, for operations that
+/// declare the header `X-Target` and the path parameter `b2`.
+fn router_of_keys(keys: &[(&str, Method)]) -> (Router, Problems) {
+    use crate::operation::api::key::routing;
+    use crate::operation::params::ParamIn;
+    let routings: Vec<_> = keys
+        .iter()
+        .map(|(key, _)| {
+            routing(
+                "",
+                key,
+                &[("X-Target", ParamIn::Header), ("b2", ParamIn::Path)],
+            )
+        })
+        .collect();
+    let mut p = Problems::default();
+    let specs: Vec<RouteSpec<'_>> = keys
+        .iter()
+        .zip(&routings)
+        .enumerate()
+        .map(|(i, ((key, method), r))| RouteSpec {
+            op: (0, i),
+            method,
+            route: &r.path,
+            conditions: &r.conditions,
+            written: key,
+            file: "f",
+            pointer: String::new(),
+        })
+        .collect();
+    let r = Router::build(specs, vec![(0, "/".to_owned())], &mut p);
+    (r, p)
+}
+
+#[test]
+fn discriminators_pick_among_the_operations_of_a_path_and_method() {
+    let (r, p) = router_of_keys(&[
+        ("/#X-Target=A", Method::POST),
+        ("/#X-Target=B", Method::POST),
+        ("/?Action=List&Version=1", Method::GET),
+        ("/{b}", Method::GET),
+        ("/{b}?acl", Method::GET),
+        ("/{b}?acl&versionId", Method::GET),
+        ("/{b}?lat={b2}", Method::PUT),
+    ]);
+    assert!(!p.has_errors(), "{p:?}");
+    let mut headers = HeaderMap::new();
+    headers.insert("x-target", "B".parse().unwrap());
+    let op = |m: RouteMatch<'_, '_>| match m {
+        RouteMatch::Found { op, .. } => Some(op.1),
+        _ => None,
+    };
+    assert_eq!(
+        op(r.find_request(&Method::POST, "/", None, &headers)),
+        Some(1)
+    );
+    assert_eq!(op(r.find(&Method::POST, "/")), None);
+    assert_eq!(
+        op(r.find_request(&Method::GET, "/", Some("Version=1&Action=List"), &headers)),
+        Some(2)
+    );
+    assert_eq!(
+        op(r.find_request(&Method::GET, "/", Some("Action=L%69st&Version=1"), &headers)),
+        Some(2)
+    );
+    assert_eq!(
+        r.find_request(&Method::GET, "/", Some("Action=Other&Version=1"), &headers),
+        RouteMatch::NotFound { api: Some(0) }
+    );
+    assert!(matches!(
+        r.find_request(&Method::DELETE, "/", None, &headers),
+        RouteMatch::MethodNotAllowed { .. }
+    ));
+    let get = |query| op(r.find_request(&Method::GET, "/x", query, &headers));
+    assert_eq!(get(None), Some(3));
+    assert_eq!(get(Some("acl")), Some(4));
+    // The most conditions met wins.
+    assert_eq!(get(Some("versionId=2&acl")), Some(5));
+    assert_eq!(get(Some("versionId=2")), Some(3));
+    match r.find_request(&Method::PUT, "/x", Some("lat=5%2E1"), &headers) {
+        RouteMatch::Found { op, names, values } => {
+            assert_eq!(op.1, 6);
+            assert_eq!(pairs(names, values), [("b", "x"), ("b2", "5%2E1")]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_same_discriminator_twice_is_served_twice() {
+    let (_, p) = router_of_keys(&[
+        ("/#Action=A", Method::GET),
+        ("/?Action=A", Method::GET),
+        ("/?Action=B", Method::GET),
+    ]);
+    let errors: Vec<_> = p.errors().map(|e| e.message.clone()).collect();
+    assert_eq!(errors, ["GET /?Action=A is served twice"]);
 }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use http::Method;
 use serde_json::Value;
 
-use super::{BodyMedia, METHODS, Operation, Param, RequestBody, template_params};
+use super::key::{CondValue, Routing, routing, shape_of};
+use super::{BodyMedia, METHODS, Operation, Param, RequestBody};
 use crate::document::normalize::View;
 use crate::document::problems::{Problems, excerpt};
 use crate::document::refs::{Resources, pointer_join};
@@ -127,9 +128,16 @@ impl<'a> Builder<'a, '_> {
             }
             return Vec::new();
         };
-        let mut operations = Vec::new();
+        let mut operations: Vec<Operation> = Vec::new();
         let mut ids: HashMap<String, String> = HashMap::new();
+        // Keys that route alike (the same path and conditions, but for the parameters'
+        // names): the first key of each, and per method the key whose operation answers.
+        let mut shapes: HashMap<String, (String, HashMap<Method, String>)> = HashMap::new();
         for template in paths.keys() {
+            // Extensions (`x-codegen-contextRoot`): allowed in `paths`, and no path.
+            if template.starts_with("x-") {
+                continue;
+            }
             let item_ptr = pointer_join("/paths", &[template]);
             if !template.starts_with('/') {
                 self.problems
@@ -145,19 +153,46 @@ impl<'a> Builder<'a, '_> {
                     continue;
                 }
                 let op_ptr = pointer_join(&item.pointer, &[method]);
-                if let Some(op) = self.operation(mount, template, method, &item, &op_ptr) {
-                    if let Some(previous) = ids.insert(op.id.to_string(), op_ptr.clone()) {
-                        self.problems.error(
-                            &item.file,
-                            &pointer_join(&op_ptr, &["operationId"]),
-                            format!(
-                                "operationId `{}` is also used at {previous}",
-                                excerpt(&op.id)
-                            ),
-                        );
-                    }
-                    operations.push(op);
+                let Some(op) = self.operation(mount, template, method, &item, &op_ptr) else {
+                    continue;
+                };
+                let (first, answering) = shapes
+                    .entry(signature(&op.routing))
+                    .or_insert_with(|| (template.clone(), HashMap::new()));
+                if first != template {
+                    let message = match answering.get(&op.method) {
+                        Some(winner) => format!(
+                            "`{}` and `{}` differ only in parameter names, so they are one path: \
+                             {} is answered by `{}`, declared first, and not by this one",
+                            excerpt(winner),
+                            excerpt(template),
+                            op.method,
+                            excerpt(winner),
+                        ),
+                        None => format!(
+                            "`{}` and `{}` differ only in parameter names, so they are one path: \
+                             each method is answered by the path that declares it",
+                            excerpt(first),
+                            excerpt(template),
+                        ),
+                    };
+                    self.problems.warning(&item.file, &op_ptr, message);
                 }
+                if answering.contains_key(&op.method) {
+                    continue;
+                }
+                answering.insert(op.method.clone(), template.clone());
+                if let Some(previous) = ids.insert(op.id.to_string(), op_ptr.clone()) {
+                    self.problems.error(
+                        &item.file,
+                        &pointer_join(&op_ptr, &["operationId"]),
+                        format!(
+                            "operationId `{}` is also used at {previous}",
+                            excerpt(&op.id)
+                        ),
+                    );
+                }
+                operations.push(op);
             }
         }
         operations
@@ -176,7 +211,7 @@ impl<'a> Builder<'a, '_> {
             || format!("{} {template}", method.to_uppercase()),
             str::to_owned,
         );
-        let params = self.parameters(template, item, op_ptr);
+        let (params, routing) = self.parameters(mount, template, item, op_ptr);
         let body = self.request_body(&item.file, op_ptr);
         let responses = self.responses(&item.file, op_ptr);
         let root = self.resources.root();
@@ -196,6 +231,7 @@ impl<'a> Builder<'a, '_> {
             method: Method::from_bytes(method.to_uppercase().as_bytes()).unwrap_or(Method::GET),
             template: template.to_owned(),
             route: format!("{mount}{template}"),
+            routing,
             params,
             body,
             responses,
@@ -204,8 +240,15 @@ impl<'a> Builder<'a, '_> {
         })
     }
 
-    /// Path-level and operation-level parameters, the latter overriding by (name, in).
-    fn parameters(&mut self, template: &str, item: &Found<'a>, op_ptr: &str) -> Vec<Param> {
+    /// Path-level and operation-level parameters, the latter overriding by (name, in), and
+    /// how the operation is routed (which needs to know where each parameter is declared).
+    fn parameters(
+        &mut self,
+        mount: &str,
+        template: &str,
+        item: &Found<'a>,
+        op_ptr: &str,
+    ) -> (Vec<Param>, Routing) {
         let mut found: Vec<Found<'a>> = Vec::new();
         for list_ptr in [
             pointer_join(&item.pointer, &["parameters"]),
@@ -225,17 +268,23 @@ impl<'a> Builder<'a, '_> {
                 }
             }
         }
-        let mut params = Vec::new();
-        // The template's `{...}` names, in order: path parameters are found by their place.
-        let names = template_params(template);
+        let mut plans = Vec::new();
         for p in found {
-            let plan = match ParamPlan::compile(self.resources, &p.file, p.value) {
-                Ok(plan) => plan,
-                Err(e) => {
-                    self.problems.error(&p.file, &p.pointer, e);
-                    continue;
-                }
-            };
+            match ParamPlan::compile(self.resources, &p.file, p.value) {
+                Ok(plan) => plans.push((p, plan)),
+                Err(e) => self.problems.error(&p.file, &p.pointer, e),
+            }
+        }
+        let declared: Vec<(&str, ParamIn)> = plans
+            .iter()
+            .map(|(_, plan)| (plan.name.as_str(), plan.location))
+            .collect();
+        let routing = routing(mount, template, &declared);
+        // The values the router reads back, in order: path parameters are found by their
+        // place among them.
+        let names = &routing.names;
+        let mut params = Vec::new();
+        for (p, plan) in plans {
             let schema_ptr = if p.value.get("schema").is_some() {
                 Some(format!("{}/schema", p.pointer))
             } else {
@@ -254,7 +303,10 @@ impl<'a> Builder<'a, '_> {
             let validator = schema_ptr
                 .and_then(|ptr| self.schema_loc(&p.file, &ptr))
                 .and_then(|loc| self.compile(&loc, View::Request));
-            if plan.location == ParamIn::Path && !template.contains(&format!("{{{}}}", plan.name)) {
+            let path_index = (plan.location == ParamIn::Path)
+                .then(|| names.iter().position(|n| *n == plan.name))
+                .flatten();
+            if plan.location == ParamIn::Path && path_index.is_none() {
                 self.problems.error(
                     &p.file,
                     &p.pointer,
@@ -265,31 +317,36 @@ impl<'a> Builder<'a, '_> {
                     ),
                 );
             }
-            let path_index = (plan.location == ParamIn::Path)
-                .then(|| names.iter().position(|n| *n == plan.name))
-                .flatten();
             params.push(Param {
                 plan,
                 validator,
                 path_index,
             });
         }
-        for name in names {
-            let declared = params
+        // A `{name}` of the path needs a path parameter; one in the discriminator
+        // (`?lat={lat}`) a parameter anywhere.
+        let in_conditions = |name: &str| {
+            routing
+                .conditions
                 .iter()
-                .any(|p| p.plan.location == ParamIn::Path && p.plan.name == name);
+                .any(|c| c.value == CondValue::Param(name.to_owned()))
+        };
+        for name in names {
+            let declared = params.iter().any(|p| {
+                p.plan.name == *name && (p.plan.location == ParamIn::Path || in_conditions(name))
+            });
             if !declared {
                 self.problems.error(
                     &item.file,
                     &item.pointer,
                     format!(
                         "`{{{}}}` in the path has no path parameter declared for it",
-                        excerpt(&name)
+                        excerpt(name)
                     ),
                 );
             }
         }
-        params
+        (params, routing)
     }
 
     fn request_body(&mut self, file: &str, op_ptr: &str) -> Option<RequestBody> {
@@ -343,4 +400,25 @@ impl<'a> Builder<'a, '_> {
         self.errors
             .for_document(self.resources, self.compiler, self.problems)
     }
+}
+
+/// What routes alike: the path's shape and the conditions, parameter names left out.
+fn signature(routing: &Routing) -> String {
+    let mut conditions: Vec<String> = routing
+        .conditions
+        .iter()
+        .map(|c| {
+            let value = match &c.value {
+                CondValue::Present | CondValue::Param(_) => String::new(),
+                CondValue::Equals(v) => format!("={v}"),
+            };
+            let name = match c.location {
+                super::key::CondIn::Header => format!("h:{}", c.name.to_ascii_lowercase()),
+                super::key::CondIn::Query => format!("q:{}", c.name),
+            };
+            format!("{name}{value}")
+        })
+        .collect();
+    conditions.sort();
+    format!("{} {}", shape_of(&routing.path), conditions.join("&"))
 }

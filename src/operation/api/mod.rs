@@ -8,6 +8,7 @@
 //!   breaks its own schema is a warning, and is not served).
 
 mod builder;
+pub mod key;
 mod responses;
 
 use std::sync::{Arc, Mutex};
@@ -83,8 +84,11 @@ pub struct Operation {
     pub method: Method,
     /// The path template as written in the document.
     pub template: String,
-    /// Mount plus template: what the router matches.
+    /// Mount plus template, as written: what `routes` lists.
     pub route: String,
+    /// What the router matches: the path part of the route, and the discriminator's
+    /// conditions when the key has one (`/#X-Amz-Target=…`, `/{Bucket}?acl`).
+    pub routing: key::Routing,
     pub params: Vec<Param>,
     pub body: Option<RequestBody>,
     pub responses: Vec<ResponseSpec>,
