@@ -342,27 +342,54 @@ mod tests {
         let m = &matchers.response;
         let alone = Matcher::standalone(Arc::new(Resources::new(URI, doc())));
         let cases = [
-            ("/components/schemas/Choice/oneOf/0", json!({"name": "ab"}), true),
-            ("/components/schemas/Choice/oneOf/0", json!({"name": "a"}), false),
+            (
+                "/components/schemas/Choice/oneOf/0",
+                json!({"name": "ab"}),
+                true,
+            ),
+            (
+                "/components/schemas/Choice/oneOf/0",
+                json!({"name": "a"}),
+                false,
+            ),
             ("/components/schemas/Choice/oneOf/1", json!({"id": 3}), true),
-            ("/components/schemas/Choice/oneOf/1", json!({"id": 0}), false),
-            ("/components/schemas/Choice", json!({"id": 2, "name": "ab"}), false),
+            (
+                "/components/schemas/Choice/oneOf/1",
+                json!({"id": 0}),
+                false,
+            ),
+            (
+                "/components/schemas/Choice",
+                json!({"id": 2, "name": "ab"}),
+                false,
+            ),
             ("/components/schemas/Choice", json!({"name": "ab"}), true),
         ];
         for (pointer, value, expected) in cases {
-            assert_eq!(m.matches(at(m, pointer), &value), Some(expected), "{pointer} {value}");
+            assert_eq!(
+                m.matches(at(m, pointer), &value),
+                Some(expected),
+                "{pointer} {value}"
+            );
             // The same answer as the schema's own validator over the whole document.
             assert_eq!(alone.matches(at(&alone, pointer), &value), Some(expected));
         }
         // Each schema is compiled once.
-        let first = m.check(at(m, "/components/schemas/Choice/oneOf/1")).unwrap();
-        let again = m.check(at(m, "/components/schemas/Choice/oneOf/1")).unwrap();
+        let first = m
+            .check(at(m, "/components/schemas/Choice/oneOf/1"))
+            .unwrap();
+        let again = m
+            .check(at(m, "/components/schemas/Choice/oneOf/1"))
+            .unwrap();
         assert!(Arc::ptr_eq(&first, &again));
         // No validator reached `Lonely`: not judged here, where a registry would judge it.
         let not = "/components/schemas/NotLonely/not";
         assert_eq!(m.matches(at(m, not), &json!("x")), None);
         assert_eq!(alone.matches(at(&alone, not), &json!("x")), Some(true));
-        assert_eq!(m.matches(at(m, "/components/schemas/Lonely"), &json!(1)), Some(false));
+        assert_eq!(
+            m.matches(at(m, "/components/schemas/Lonely"), &json!(1)),
+            Some(false)
+        );
     }
 
     #[test]
