@@ -11,7 +11,9 @@
 //! - `stories`: plans (steps, bindings) and their runner; `expect` what a step's answer must be;
 //! - `bundled`: the GitBook, Arize and Alumio stories; `crud`: the mock's inferred resources;
 //!   `links`: OpenAPI links, whose values are runtime expressions (`expr`);
-//! - `headers`: `--header` and the bundled credentials.
+//! - `headers`: `--header` and the bundled credentials; `target`: the `--url`, and the mount
+//!   it may already hold;
+//! - `live`: what a run has done so far, for a caller that stops it at `--max-time`.
 //!
 //! # Implementation rationale
 //!
@@ -21,6 +23,13 @@
 //! source is seeded from `--seed` and the operation's name, so one operation's cases do not
 //! depend on which others ran. A shrink step keeps a request when it still fails one of the
 //! checks the original failed.
+//!
+//! `--max-time` counts from [`CheckConfig::clock_from`] and is looked at before every
+//! generated request, so the time generation takes counts. Filters inside the strategies may
+//! reject many values before one passes; each runner allows [`MAX_REJECTS`] rejections, not
+//! proptest's 65,536, so a property whose values hardly ever pass gives up in seconds rather
+//! than minutes. What one generation takes past the deadline is the caller's to cut
+//! ([`live`]).
 
 mod bundled;
 pub mod client;
@@ -29,7 +38,9 @@ mod expect;
 mod expr;
 mod headers;
 mod links;
+mod live;
 mod stories;
+pub mod target;
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -40,7 +51,6 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 use crate::conformance::checks::{Check, Checker, Judged, Mismatch, RequestSummary, Rule, Verdict};
 use crate::conformance::fuzz::{self, CredentialSlot, GeneratedRequest};
-use crate::conformance::report::Report;
 use crate::contract::client::{Client, ClientError};
 use crate::mock::engine::Engine;
 use crate::mock::message::{MockRequest, MockResponse};
@@ -48,6 +58,12 @@ use crate::operation::api::{Api, Operation};
 use crate::operation::params::ParamIn;
 
 pub use headers::{BadHeader, ExtraHeader, bundled_credentials};
+pub use live::{Live, SoFar};
+pub use target::BadUrl;
+
+/// Rejections a runner's filters may make, in all, before its property gives up (proptest's
+/// default is 65,536: minutes for a large schema whose values a filter hardly ever keeps).
+pub const MAX_REJECTS: u32 = 1024;
 
 /// How progress is shown on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +104,9 @@ pub struct CheckConfig {
     pub progress: Progress,
     /// Shrink steps per failure, at most.
     pub max_shrink: u32,
+    /// When `max_time` starts counting; `None`: when [`run`] starts. The CLI starts it before
+    /// loading the documents, so that `--max-time` bounds the whole command.
+    pub clock_from: Option<Instant>,
 }
 
 impl Default for CheckConfig {
@@ -102,6 +121,7 @@ impl Default for CheckConfig {
             timeout: Duration::from_secs(10),
             progress: Progress::Quiet,
             max_shrink: 100,
+            clock_from: None,
         }
     }
 }
@@ -109,7 +129,10 @@ impl Default for CheckConfig {
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ContractError {
-    #[error("cannot reach {url}: {source}")]
+    #[error("`{url}`: {why}")]
+    BadUrl { url: String, why: BadUrl },
+    // The cause is the source's to say: `{:#}` prints the chain.
+    #[error("cannot reach {url}")]
     Unreachable {
         url: String,
         #[source]
@@ -120,31 +143,60 @@ pub enum ContractError {
 /// What a run did.
 #[derive(Debug)]
 pub struct Outcome {
-    pub report: Report,
+    pub report: crate::conformance::report::Report,
     /// Requests sent, shrinking included.
     pub requests: usize,
     pub elapsed: Duration,
     /// `--max-time` ran out before every property ran.
     pub timed_out: bool,
+    /// Operations and stories in the run.
+    pub total: usize,
+    /// Operations and stories `--max-time` left unbegun (or, `cut_short`, unfinished).
+    pub not_reached: usize,
+    /// The operation or story under way when `--max-time` ran out.
+    pub stopped_during: Option<String>,
+    /// The run did not stop by itself: its caller abandoned it past `--max-time`, inside a
+    /// generation (see [`Live`]).
+    pub cut_short: bool,
 }
 
 /// Runs every property and probe of every operation the engine serves against
 /// `config.base_url`.
 pub fn run(engine: &Engine, config: &CheckConfig) -> Result<Outcome, ContractError> {
-    let mut client = Client::new(&config.base_url, config.timeout).map_err(|source| {
-        ContractError::Unreachable {
-            url: config.base_url.clone(),
-            source,
-        }
+    run_live(engine, config, &Live::default())
+}
+
+/// [`run`], writing what it does to `live` as it goes.
+pub fn run_live(
+    engine: &Engine,
+    config: &CheckConfig,
+    live: &Live,
+) -> Result<Outcome, ContractError> {
+    let started = config.clock_from.unwrap_or_else(Instant::now);
+    let url = target::parse(&config.base_url).map_err(|why| ContractError::BadUrl {
+        url: config.base_url.clone(),
+        why,
     })?;
-    client
-        .connect()
-        .map_err(|source| ContractError::Unreachable {
-            url: config.base_url.clone(),
-            source,
-        })?;
+    let mounts: Vec<&str> = engine.apis().iter().map(|a| a.mount.as_str()).collect();
+    let (base_url, mount) = target::without_mount(&url, &mounts);
+    if let Some(mount) = &mount
+        && config.progress != Progress::Quiet
+    {
+        eprintln!(
+            "the URL's path already ends with the document's mount {mount}: requests go to \
+             {}{mount}/..., not {}{mount}/...",
+            base_url.trim_end_matches('/'),
+            url.as_str().trim_end_matches('/')
+        );
+    }
+    let unreachable = |source| ContractError::Unreachable {
+        url: config.base_url.clone(),
+        source,
+    };
+    let mut client = Client::new(&base_url, config.timeout).map_err(unreachable)?;
+    client.connect().map_err(unreachable)?;
     let checker = Checker::new(engine, &config.checks);
-    let report = Report::new(checker.selected());
+    live.with(|s| s.report = crate::conformance::report::Report::new(checker.selected()));
     let story_checks = [Check::UseAfterFree, Check::EnsureResourceAvailability];
     let (plans, unusable) = if story_checks.iter().any(|c| checker.selected().contains(c)) {
         stories::plan_all(engine)
@@ -162,13 +214,15 @@ pub fn run(engine: &Engine, config: &CheckConfig) -> Result<Outcome, ContractErr
         .map(|a| a.operations.len())
         .sum::<usize>()
         + plans.len();
+    live.with(|s| s.total = total_ops);
     let mut run = Run {
         config,
         client,
         checker,
-        report,
+        live: live.clone(),
+        failed: 0,
         requests: 0,
-        started: Instant::now(),
+        started,
         timed_out: false,
         ops_done: 0,
         total_ops,
@@ -179,10 +233,11 @@ pub fn run(engine: &Engine, config: &CheckConfig) -> Result<Outcome, ContractErr
             if run.out_of_time() {
                 break 'apis;
             }
-            let failed_before = run.report.failures().count();
+            run.begin(&op.id);
+            let failed_before = run.failed;
             run.operation(api, op, &mut paths_probed);
             run.ops_done += 1;
-            let failed = run.report.failures().count() - failed_before;
+            let failed = run.failed - failed_before;
             let note = if failed == 0 {
                 "ok".to_owned()
             } else {
@@ -195,12 +250,7 @@ pub fn run(engine: &Engine, config: &CheckConfig) -> Result<Outcome, ContractErr
     if config.progress == Progress::Bar {
         eprintln!();
     }
-    Ok(Outcome {
-        elapsed: run.started.elapsed(),
-        timed_out: run.timed_out,
-        requests: run.requests,
-        report: run.report,
-    })
+    Ok(live.outcome(run.started.elapsed(), false))
 }
 
 /// Which property a case belongs to.
@@ -234,7 +284,10 @@ struct Run<'c, 'e> {
     config: &'c CheckConfig,
     client: Client,
     checker: Checker<'e>,
-    report: Report,
+    /// The report and the counters, shared with the caller.
+    live: Live,
+    /// Failed verdicts so far (the report's failures, counted as they come).
+    failed: usize,
     requests: usize,
     started: Instant,
     timed_out: bool,
@@ -245,11 +298,36 @@ struct Run<'c, 'e> {
 impl Run<'_, '_> {
     fn out_of_time(&mut self) -> bool {
         if let Some(max) = self.config.max_time
+            && !self.timed_out
             && self.started.elapsed() >= max
         {
             self.timed_out = true;
+            self.live.with(|s| s.timed_out = true);
         }
         self.timed_out
+    }
+
+    /// An operation or story begins.
+    fn begin(&mut self, what: &str) {
+        self.live.with(|s| {
+            s.begun += 1;
+            s.current = what.to_owned();
+        });
+    }
+
+    /// One judged exchange into the report (`story`: the requests of its story before it).
+    fn record(
+        &mut self,
+        label: String,
+        summary: RequestSummary,
+        judged: Judged,
+        story: Option<Vec<RequestSummary>>,
+    ) {
+        self.failed += judged.verdicts.iter().filter(|v| !v.passed()).count();
+        self.live.with(|s| match story {
+            Some(trail) => s.report.push_story(label, summary, judged, trail),
+            None => s.report.push(label, summary, judged),
+        });
     }
 
     fn operation<'a>(&mut self, api: &'a Api, op: &'a Operation, paths: &mut Vec<&'a str>) {
@@ -334,7 +412,7 @@ impl Run<'_, '_> {
             if failing.is_empty() {
                 let summary = RequestSummary::of(&mock, Some(&self.client.origin));
                 let label = format!("{} {} case {}", op.id, kind.label(), case + 1);
-                self.report.push(label, summary, judged);
+                self.record(label, summary, judged, None);
                 continue;
             }
             let (mock, judged, steps) = self.shrink(&mut *tree, transform, &failing, mock, judged);
@@ -345,7 +423,7 @@ impl Run<'_, '_> {
                 kind.label(),
                 case + 1
             );
-            self.report.push(label, summary, judged);
+            self.record(label, summary, judged, None);
             return;
         }
     }
@@ -417,6 +495,7 @@ impl Run<'_, '_> {
         transform(&mut req);
         let mock = fuzz::to_mock_request(&req);
         self.requests += 1;
+        self.live.with(|s| s.requests += 1);
         let answer = self.client.send(&mock);
         (mock, answer)
     }
@@ -429,7 +508,7 @@ impl Run<'_, '_> {
             Progress::Bar => {
                 let width = 30;
                 let done = (self.ops_done * width) / self.total_ops.max(1);
-                let failures = self.report.failures().count();
+                let failures = self.failed;
                 eprint!(
                     "\r[{}{}] {}/{} operations and stories, {} requests, {failures} failed ",
                     "#".repeat(done),
@@ -501,7 +580,10 @@ fn runner_for(seed: u64, op: &str, kind: Kind) -> TestRunner {
         chunk.copy_from_slice(&h.to_le_bytes());
     }
     TestRunner::new_with_rng(
-        Config::default(),
+        Config {
+            max_local_rejects: MAX_REJECTS,
+            ..Config::default()
+        },
         TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
     )
 }
