@@ -90,7 +90,12 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<Ending> {
         clock_from: Some(clock_from),
         ..CheckConfig::default()
     };
+    let progress = config.progress;
     let outcome = run_within(engine, config)?;
+    if outcome.cut_short && progress == Progress::Bar {
+        // The bar the abandoned run was drawing ends here.
+        eprintln!();
+    }
     if outcome.timed_out && outcome.report.exchanges.is_empty() {
         bail!(
             "--max-time ran out before any request was sent (while {}): {} of {} operations \

@@ -23,7 +23,8 @@ use proptest::strategy::{Strategy, ValueTree};
 use serde_json::Value;
 
 use super::expect::{Expect, Match, decide, describe, text};
-use super::{Kind, Run, no_answer, runner_for};
+use super::property::runner_for;
+use super::{Kind, Run, no_answer};
 use crate::conformance::checks::{self, Check, Judged, Mismatch, RequestSummary, Rule, Verdict};
 use crate::conformance::fuzz::{self, GeneratedRequest, Pins};
 use crate::mock::engine::Engine;

@@ -49,14 +49,12 @@ use serde_json::{Map, Value};
 
 use crate::operation::api::Api;
 use crate::operation::respond::bodiless;
-use crate::schema::validators::Matchers;
-use crate::schema::violation::Violation;
 use crate::world::behaviour::{
     Access, Behaviour, Call, Installed, Reply, RestoreError, WithFixtures,
 };
 
 pub use error::CrudError;
-use infer::{IdKind, Inferred, Model, OpPlan, Resource, Role};
+use infer::{IdKind, Inferred, OpPlan, Resource, Role};
 use list::List;
 use render::{PageFacts, key_of, mix};
 
@@ -291,7 +289,7 @@ impl Crud {
         }
         members.extend(render::client_members(model, &body));
         let (item, violations) = render::compose(&call.api.matchers, model, members, seed);
-        let item = match settle(&call.api.matchers, plan, model, item, violations, seed) {
+        let item = match render::settle(&call.api.matchers, plan, model, item, violations, seed) {
             Ok(item) => item,
             Err(e) => return Some(e.into()),
         };
@@ -369,7 +367,7 @@ impl Crud {
             }
             render::compose(&call.api.matchers, model, members, seed)
         };
-        let item = match settle(&call.api.matchers, plan, model, item, violations, seed) {
+        let item = match render::settle(&call.api.matchers, plan, model, item, violations, seed) {
             Ok(item) => item,
             Err(e) => return Some(e.into()),
         };
@@ -521,35 +519,6 @@ fn missing(id: &str, call: &Call<'_>) -> CrudError {
     CrudError::NoItem {
         id: id.to_owned(),
         collection: trim_segments(call.path, 1).to_owned(),
-    }
-}
-
-/// An item a request made, as it is stored. The request fitted the operation's own schema
-/// (the pipeline checked it), so an item breaking the item schema, which is read from the
-/// answers, is the answers' schema being stricter: refused only where the operation declares
-/// a status for it (422), else completed from a generated item. A client's id the item schema
-/// refuses is refused all the same (400 where no 422 is declared): the item is found by it.
-fn settle(
-    matchers: &Matchers,
-    plan: &OpPlan,
-    model: &Model,
-    item: Value,
-    violations: Vec<Violation>,
-    seed: u64,
-) -> Result<Value, CrudError> {
-    if violations.is_empty() {
-        return Ok(item);
-    }
-    let on_id = violations
-        .iter()
-        .any(|v| render::member_of(v).is_some_and(|m| model.id.as_deref() == Some(m)));
-    match (plan.invalid, on_id) {
-        (Some(status), _) => Err(CrudError::Invalid { status, violations }),
-        (None, true) => Err(CrudError::Invalid {
-            status: 400,
-            violations,
-        }),
-        (None, false) => Ok(render::complete(matchers, model, item, &violations, seed)),
     }
 }
 

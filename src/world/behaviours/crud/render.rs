@@ -1,10 +1,12 @@
-//! Values CRUD makes: ids, items filled in from their schema, merge patches, and answers in
-//! the shape each operation's response schema gives them.
+//! Values CRUD makes: ids, items filled in from their schema (and completed where the item
+//! schema is stricter than the request's), merge patches, and answers in the shape each
+//! operation's response schema gives them.
 
 use serde_json::{Map, Value};
 
+use super::CrudError;
 use super::answers::{ListShape, Target};
-use super::infer::Model;
+use super::infer::{Model, OpPlan};
 use crate::schema::generate::{self, Direction, GenOptions, Rng};
 use crate::schema::validators::{CompiledSchema, Matchers};
 use crate::schema::violation::{Location, Segment, Violation};
@@ -130,6 +132,35 @@ pub fn compose(
         }
     }
     (item, violations)
+}
+
+/// An item a request made, as it is stored. The request fitted the operation's own schema
+/// (the pipeline checked it), so an item breaking the item schema, which is read from the
+/// answers, is the answers' schema being stricter: refused only where the operation declares
+/// a status for it (422), else completed from a generated item. A client's id the item schema
+/// refuses is refused all the same (400 where no 422 is declared): the item is found by it.
+pub fn settle(
+    matchers: &Matchers,
+    plan: &OpPlan,
+    model: &Model,
+    item: Value,
+    violations: Vec<Violation>,
+    seed: u64,
+) -> Result<Value, CrudError> {
+    if violations.is_empty() {
+        return Ok(item);
+    }
+    let on_id = violations
+        .iter()
+        .any(|v| member_of(v).is_some_and(|m| model.id.as_deref() == Some(m)));
+    match (plan.invalid, on_id) {
+        (Some(status), _) => Err(CrudError::Invalid { status, violations }),
+        (None, true) => Err(CrudError::Invalid {
+            status: 400,
+            violations,
+        }),
+        (None, false) => Ok(complete(matchers, model, item, &violations, seed)),
+    }
 }
 
 /// An item that breaks the item schema only where the item schema is stricter than the
