@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 
 use crate::conformance::checks::{Check, UnknownCheck};
-use crate::contract::ExtraHeader;
+use crate::contract::{BadUrl, ExtraHeader};
 use crate::document::load::{self, RefPolicy, Source};
 use crate::mock::access::{AccessConfig, Cors};
 use crate::mock::engine::{Engine, EngineConfig};
@@ -16,8 +16,10 @@ use super::load_engine;
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// The server to check: `http://host:port`, optionally with a path prefix.
-    #[arg(long, value_name = "URL")]
+    /// The server to check: `http://host:port`, optionally with a path prefix (a prefix that
+    /// ends with the document's mount is not sent twice). Plain HTTP only: an https:// URL is
+    /// refused.
+    #[arg(long, value_name = "URL", value_parser = parse_url)]
     pub url: String,
     #[command(flatten)]
     pub specs: SpecArgs,
@@ -43,7 +45,8 @@ pub struct CheckArgs {
     /// Also write the report as JSON: totals per check and every failure.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Stop cleanly after this many seconds and report what ran.
+    /// Stop after this many seconds (loading the documents and generating requests count)
+    /// and report what ran; exit code 2 when the time ran out before any request was sent.
     #[arg(long, value_name = "SECS")]
     pub max_time: Option<f64>,
     /// Seconds to wait for a connection or an answer.
@@ -75,6 +78,11 @@ pub struct CheckList(pub Vec<Check>);
 
 fn parse_checks(list: &str) -> Result<CheckList, UnknownCheck> {
     Check::parse_list(list).map(CheckList)
+}
+
+/// A `--url` `check` can send to, refused up front otherwise (an https:// one, once).
+fn parse_url(text: &str) -> Result<String, BadUrl> {
+    crate::contract::target::parse(text).map(|_| text.to_owned())
 }
 
 /// How a command that ran ended; errors (it could not run) are the other way.

@@ -1,13 +1,17 @@
 //! `understudy validate` (recorded traffic) and `understudy check` (a live server), and the
 //! reports both write.
 
-use anyhow::Context;
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
 
 use crate::conformance::checks::{Checker, RequestSummary};
 use crate::conformance::recording;
 use crate::conformance::report::Report;
-use crate::contract::{self, CheckConfig, Progress};
-use crate::mock::engine::EngineConfig;
+use crate::contract::{self, CheckConfig, Live, Progress};
+use crate::mock::engine::{Engine, EngineConfig};
 
 use super::{CheckArgs, Ending, ValidateArgs, seconds};
 
@@ -56,8 +60,18 @@ pub(super) fn write_reports(
     })
 }
 
+/// How long past `--max-time` a run that has not stopped by itself (it is inside one
+/// generation) is waited for before it is reported as it stands and left behind.
+const OVERRUN_GRACE: Duration = Duration::from_secs(1);
+
 pub(super) fn check(args: &CheckArgs) -> anyhow::Result<Ending> {
-    let engine = args.specs.engine(EngineConfig::default())?;
+    // `--max-time` bounds the whole command: loading the documents counts.
+    let clock_from = Instant::now();
+    let max_time = args
+        .max_time
+        .map(|s| seconds("--max-time", s))
+        .transpose()?;
+    let engine = Arc::new(args.specs.engine(EngineConfig::default())?);
     let mut headers = if args.specs.specs.is_empty() {
         contract::bundled_credentials()
     } else {
@@ -70,26 +84,80 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<Ending> {
         cases: args.cases,
         seed: args.seed,
         headers,
-        max_time: args
-            .max_time
-            .map(|s| seconds("--max-time", s))
-            .transpose()?,
+        max_time,
         timeout: seconds("--timeout", args.timeout)?,
         progress: Progress::for_stderr(),
+        clock_from: Some(clock_from),
         ..CheckConfig::default()
     };
-    let outcome = contract::run(&engine, &config)?;
+    let progress = config.progress;
+    let outcome = run_within(engine, config)?;
+    if outcome.cut_short && progress == Progress::Bar {
+        // The bar the abandoned run was drawing ends here.
+        eprintln!();
+    }
+    if outcome.timed_out && outcome.report.exchanges.is_empty() {
+        bail!(
+            "--max-time ran out before any request was sent (while {}): {} of {} operations \
+             and stories not reached",
+            match &outcome.stopped_during {
+                Some(what) => format!("generating requests for {what}"),
+                None => "loading the documents and planning".to_owned(),
+            },
+            outcome.not_reached,
+            outcome.total
+        );
+    }
     print!("{}", outcome.report.text());
     let secs = outcome.elapsed.as_secs_f64();
+    let stopped = match (&outcome.stopped_during, outcome.cut_short) {
+        _ if !outcome.timed_out => String::new(),
+        (Some(what), true) => format!(
+            "; stopped by --max-time in the middle of {what}: {} of {} operations \
+             and stories not reached",
+            outcome.not_reached, outcome.total
+        ),
+        _ => format!(
+            "; stopped by --max-time: {} of {} operations and stories not reached",
+            outcome.not_reached, outcome.total
+        ),
+    };
     println!(
-        "{} requests in {secs:.1}s ({:.0}/s){}",
+        "{} requests in {secs:.1}s ({:.0}/s){stopped}",
         outcome.requests,
         outcome.requests as f64 / secs.max(1e-9),
-        if outcome.timed_out {
-            "; stopped by --max-time before every operation ran"
-        } else {
-            ""
-        }
     );
     write_reports(&outcome.report, args.json.as_deref(), args.junit.as_deref())
+}
+
+/// Runs the check on a thread of its own, so that `--max-time` holds even when one request's
+/// generation outlasts it: past the deadline (and a grace) the run is reported as it stands
+/// and left to the process's end.
+fn run_within(engine: Arc<Engine>, config: CheckConfig) -> anyhow::Result<contract::Outcome> {
+    let live = Live::default();
+    let (tx, rx) = mpsc::channel();
+    let deadline = config
+        .max_time
+        .zip(config.clock_from)
+        .map(|(max, from)| from + max + OVERRUN_GRACE);
+    let started = config.clock_from.unwrap_or_else(Instant::now);
+    {
+        let live = live.clone();
+        std::thread::Builder::new()
+            .name("check".to_owned())
+            .spawn(move || {
+                // The receiver is gone only when the deadline already passed.
+                let _ = tx.send(contract::run_live(&engine, &config, &live));
+            })
+            .context("cannot start the check's thread")?;
+    }
+    let answer = match deadline {
+        Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+        None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+    };
+    match answer {
+        Ok(outcome) => Ok(outcome?),
+        Err(RecvTimeoutError::Timeout) => Ok(live.outcome(started.elapsed(), true)),
+        Err(RecvTimeoutError::Disconnected) => bail!("the check stopped without a report"),
+    }
 }

@@ -50,8 +50,9 @@ pub enum Command {
     /// Send requests generated from the documents to a live server and judge its answers
     /// with the named checks; every failure is shrunk to a minimal request and printed with a
     /// curl command. Then stateful stories (create, read, update, delete, read) judged by
-    /// use_after_free and ensure_resource_availability. Exit code 0: every check passed; 1: some failed; 2: it could not run (an
-    /// unreachable URL, a bad document).
+    /// use_after_free and ensure_resource_availability. Exit code 0: every check passed; 1:
+    /// some failed; 2: it could not run (an unreachable or https:// URL, a bad document,
+    /// --max-time spent before any request was sent).
     Check(CheckArgs),
 }
 

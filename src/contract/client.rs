@@ -37,6 +37,16 @@ pub enum ClientError {
     },
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The server closed the connection while the body was being sent, without an answer.
+    #[error(
+        "the server closed the connection before the whole body ({len} bytes) was sent, and \
+         gave no answer ({source})"
+    )]
+    BodyCut {
+        len: usize,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("malformed answer: {0}")]
     Malformed(String),
 }
@@ -114,7 +124,9 @@ impl Client {
         let reused = self.conn.is_some();
         match self.try_send(req) {
             Ok(resp) => Ok(resp),
-            Err(ClientError::Io(_) | ClientError::Malformed(_)) if reused => {
+            Err(ClientError::Io(_) | ClientError::Malformed(_) | ClientError::BodyCut { .. })
+                if reused =>
+            {
                 self.conn = None;
                 self.try_send(req)
             }
@@ -131,11 +143,27 @@ impl Client {
         let Some(conn) = self.conn.as_mut() else {
             return Err(ClientError::Malformed("no connection".into()));
         };
+        let head_request = req.method == http::Method::HEAD;
         let stream = conn.get_mut();
-        stream.write_all(&head)?;
-        stream.write_all(&req.body)?;
-        stream.flush()?;
-        let (resp, keep) = read_response(conn, req.method == http::Method::HEAD)?;
+        let written = stream
+            .write_all(&head)
+            .and_then(|()| stream.write_all(&req.body))
+            .and_then(|()| stream.flush());
+        if let Err(e) = written {
+            // A server may answer before reading the whole body (413 for a body over its
+            // limit) and close: its answer is the one to judge, not the broken pipe.
+            let answered = read_response(conn, head_request);
+            self.conn = None;
+            return match answered {
+                Ok((resp, _)) => Ok(resp),
+                Err(_) if !req.body.is_empty() => Err(ClientError::BodyCut {
+                    len: req.body.len(),
+                    source: e,
+                }),
+                Err(_) => Err(ClientError::Io(e)),
+            };
+        }
+        let (resp, keep) = read_response(conn, head_request)?;
         if !keep {
             self.conn = None;
         }
@@ -381,6 +409,56 @@ mod tests {
                 "{garbage:?}: {got:?}"
             );
         }
+    }
+
+    /// A server that reads one request's head, answers `answer` and closes without reading
+    /// the body (as a server does with a body over its limit).
+    fn refuse_bodies(answer: Option<&'static str>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream);
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            if let Some(answer) = answer {
+                reader.get_mut().write_all(answer.as_bytes()).unwrap();
+            }
+            // Dropped with the body unread: the client's writes meet a reset.
+        });
+        format!("http://{addr}")
+    }
+
+    fn big_post() -> MockRequest {
+        MockRequest {
+            method: http::Method::POST,
+            body: Bytes::from(vec![b'x'; 10 * 1024 * 1024]),
+            ..get("/upload")
+        }
+    }
+
+    #[test]
+    fn a_body_the_server_refuses_midway_is_judged_by_the_answer_it_gave_not_a_broken_pipe() {
+        let url = refuse_bodies(Some(
+            "HTTP/1.1 413 Payload Too Large\r\ncontent-length: 9\r\nconnection: close\r\n\r\ntoo large",
+        ));
+        let mut client = Client::new(&url, Duration::from_secs(5)).unwrap();
+        let answer = client.send(&big_post()).expect("the 413 is read");
+        assert_eq!((answer.status, &answer.body[..]), (413, &b"too large"[..]));
+    }
+
+    #[test]
+    fn a_body_cut_without_an_answer_says_so() {
+        let url = refuse_bodies(None);
+        let mut client = Client::new(&url, Duration::from_secs(5)).unwrap();
+        let err = client.send(&big_post()).expect_err("no answer");
+        assert!(matches!(err, ClientError::BodyCut { .. }), "{err:?}");
+        assert!(err.to_string().contains("10485760 bytes"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Stories over the CRUD resources the mock infers for a document
 //! ([`crate::world::behaviours::crud::infer`]): create (under freshly created parents, for a nested
-//! collection), read, replace and patch where declared, read again, delete, read once more.
+//! collection), read, replace and patch where declared, read again, delete, read once more,
+//! every step under the parents the first create was sent (the same `{owner}` and `{repo}`).
 //! Only resources whose items can be read one by one get a story: the reads are what it checks.
 
 use crate::conformance::checks::Check;
@@ -9,6 +10,7 @@ use crate::operation::params::ParamIn;
 use crate::world::behaviours::crud::infer::{self, Inferred, OpPlan, Role};
 
 use super::expect::Expect;
+use super::expr::{Expr, Source};
 use super::stories::{Bind, Step, StoryPlan};
 
 /// The stories of `api`'s inferred resources (`api_index` in the engine).
@@ -47,10 +49,12 @@ fn story(api: &Api, api_index: usize, inferred: &Inferred, r: usize) -> Option<S
     chain.reverse();
     let mut steps = Vec::new();
     let mut created = Vec::new();
+    // The story's first create: every later step is sent under the parents it was sent under.
+    let mut first: Option<(usize, &OpPlan)> = None;
     for &c in &chain {
         let (create, plan) = op_of(api, inferred, c, Role::Create)?;
         steps.push(Step {
-            pins: parents(plan, &created),
+            pins: parents(plan, first, &created),
             why: format!(
                 "{} is sent a valid request to create one",
                 api.operations[create].id
@@ -58,6 +62,7 @@ fn story(api: &Api, api_index: usize, inferred: &Inferred, r: usize) -> Option<S
             ..Step::new(create, Expect::Success, None)
         });
         created.push(steps.len() - 1);
+        first = first.or(Some((steps.len() - 1, plan)));
     }
     let create_step = *created.last()?;
     let made = format!(
@@ -66,7 +71,7 @@ fn story(api: &Api, api_index: usize, inferred: &Inferred, r: usize) -> Option<S
         api.operations[steps[create_step].op].id
     );
     let item = |op: usize, plan: &OpPlan, expect: Expect, check: Check, why: &str| {
-        let mut pins = parents(plan, &created[..created.len() - 1]);
+        let mut pins = parents(plan, first, &created[..created.len() - 1]);
         if let Some(id) = &plan.id_param {
             pins.push((
                 ParamIn::Path,
@@ -115,11 +120,34 @@ fn story(api: &Api, api_index: usize, inferred: &Inferred, r: usize) -> Option<S
     })
 }
 
-/// The parent path parameters of an operation, bound to what the earlier steps created.
-fn parents(plan: &OpPlan, created: &[usize]) -> Vec<(ParamIn, String, Bind)> {
-    plan.parents
-        .iter()
-        .zip(created)
-        .map(|(name, step)| (ParamIn::Path, name.clone(), Bind::Created { step: *step }))
-        .collect()
+/// The parent path parameters of an operation: the innermost ones are the ids the earlier
+/// creates made (`created`, outermost first), the ones before them what the story's first
+/// create was sent (`first`: its step and plan), so that every step works under the same
+/// parents (`/repos/{owner}/{repo}/hooks`: the hook read is the hook made, under the same repo).
+fn parents(
+    plan: &OpPlan,
+    first: Option<(usize, &OpPlan)>,
+    created: &[usize],
+) -> Vec<(ParamIn, String, Bind)> {
+    let n = plan.parents.len();
+    let outer = n - created.len().min(n);
+    let mut pins = Vec::new();
+    for (i, name) in plan.parents.iter().enumerate() {
+        let bind = if i >= outer {
+            Bind::Created {
+                step: created[i - outer],
+            }
+        } else if let Some((step, sent)) = first
+            && let Some(same) = sent.parents.get(i)
+        {
+            Bind::Expr {
+                step,
+                expr: Expr::Request(Source::Path(same.clone())),
+            }
+        } else {
+            continue;
+        };
+        pins.push((ParamIn::Path, name.clone(), bind));
+    }
+    pins
 }

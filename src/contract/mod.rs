@@ -8,10 +8,13 @@
 //! per path a method it does not declare (`unsupported_method`). Then, when `use_after_free` or
 //! `ensure_resource_availability` is selected, the stateful stories, each in its own session:
 //!
+//! - `property`: one property of one operation, and its shrinking;
 //! - `stories`: plans (steps, bindings) and their runner; `expect` what a step's answer must be;
 //! - `bundled`: the GitBook, Arize and Alumio stories; `crud`: the mock's inferred resources;
 //!   `links`: OpenAPI links, whose values are runtime expressions (`expr`);
-//! - `headers`: `--header` and the bundled credentials.
+//! - `headers`: `--header` and the bundled credentials; `target`: the `--url`, and the mount
+//!   it may already hold;
+//! - `live`: what a run has done so far, for a caller that stops it at `--max-time`.
 //!
 //! # Implementation rationale
 //!
@@ -21,6 +24,13 @@
 //! source is seeded from `--seed` and the operation's name, so one operation's cases do not
 //! depend on which others ran. A shrink step keeps a request when it still fails one of the
 //! checks the original failed.
+//!
+//! `--max-time` counts from [`CheckConfig::clock_from`] and is looked at before every
+//! generated request, so the time generation takes counts. Filters inside the strategies may
+//! reject many values before one passes; each runner allows [`MAX_REJECTS`] rejections, not
+//! proptest's 65,536, so a property whose values hardly ever pass gives up in seconds rather
+//! than minutes. What one generation takes past the deadline is the caller's to cut
+//! ([`live`]).
 
 mod bundled;
 pub mod client;
@@ -29,18 +39,18 @@ mod expect;
 mod expr;
 mod headers;
 mod links;
+mod live;
+mod property;
 mod stories;
+pub mod target;
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use http::Method;
-use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 use crate::conformance::checks::{Check, Checker, Judged, Mismatch, RequestSummary, Rule, Verdict};
 use crate::conformance::fuzz::{self, CredentialSlot, GeneratedRequest};
-use crate::conformance::report::Report;
 use crate::contract::client::{Client, ClientError};
 use crate::mock::engine::Engine;
 use crate::mock::message::{MockRequest, MockResponse};
@@ -49,6 +59,12 @@ use crate::operation::api::{Api, Operation};
 use crate::operation::params::ParamIn;
 
 pub use headers::{BadHeader, ExtraHeader, bundled_credentials};
+pub use live::{Live, SoFar};
+pub use target::BadUrl;
+
+/// Rejections a runner's filters may make, in all, before its property gives up (proptest's
+/// default is 65,536: minutes for a large schema whose values a filter hardly ever keeps).
+pub const MAX_REJECTS: u32 = 1024;
 
 /// How progress is shown on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +105,9 @@ pub struct CheckConfig {
     pub progress: Progress,
     /// Shrink steps per failure, at most.
     pub max_shrink: u32,
+    /// When `max_time` starts counting; `None`: when [`run`] starts. The CLI starts it before
+    /// loading the documents, so that `--max-time` bounds the whole command.
+    pub clock_from: Option<Instant>,
 }
 
 impl Default for CheckConfig {
@@ -103,6 +122,7 @@ impl Default for CheckConfig {
             timeout: Duration::from_secs(10),
             progress: Progress::Quiet,
             max_shrink: 100,
+            clock_from: None,
         }
     }
 }
@@ -110,7 +130,10 @@ impl Default for CheckConfig {
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ContractError {
-    #[error("cannot reach {url}: {source}")]
+    #[error("`{url}`: {why}")]
+    BadUrl { url: String, why: BadUrl },
+    // The cause is the source's to say: `{:#}` prints the chain.
+    #[error("cannot reach {url}")]
     Unreachable {
         url: String,
         #[source]
@@ -121,31 +144,60 @@ pub enum ContractError {
 /// What a run did.
 #[derive(Debug)]
 pub struct Outcome {
-    pub report: Report,
+    pub report: crate::conformance::report::Report,
     /// Requests sent, shrinking included.
     pub requests: usize,
     pub elapsed: Duration,
     /// `--max-time` ran out before every property ran.
     pub timed_out: bool,
+    /// Operations and stories in the run.
+    pub total: usize,
+    /// Operations and stories `--max-time` left unbegun (or, `cut_short`, unfinished).
+    pub not_reached: usize,
+    /// The operation or story under way when `--max-time` ran out.
+    pub stopped_during: Option<String>,
+    /// The run did not stop by itself: its caller abandoned it past `--max-time`, inside a
+    /// generation (see [`Live`]).
+    pub cut_short: bool,
 }
 
 /// Runs every property and probe of every operation the engine serves against
 /// `config.base_url`.
 pub fn run(engine: &Engine, config: &CheckConfig) -> Result<Outcome, ContractError> {
-    let mut client = Client::new(&config.base_url, config.timeout).map_err(|source| {
-        ContractError::Unreachable {
-            url: config.base_url.clone(),
-            source,
-        }
+    run_live(engine, config, &Live::default())
+}
+
+/// [`run`], writing what it does to `live` as it goes.
+pub fn run_live(
+    engine: &Engine,
+    config: &CheckConfig,
+    live: &Live,
+) -> Result<Outcome, ContractError> {
+    let started = config.clock_from.unwrap_or_else(Instant::now);
+    let url = target::parse(&config.base_url).map_err(|why| ContractError::BadUrl {
+        url: config.base_url.clone(),
+        why,
     })?;
-    client
-        .connect()
-        .map_err(|source| ContractError::Unreachable {
-            url: config.base_url.clone(),
-            source,
-        })?;
+    let mounts: Vec<&str> = engine.apis().iter().map(|a| a.mount.as_str()).collect();
+    let (base_url, mount) = target::without_mount(&url, &mounts);
+    if let Some(mount) = &mount
+        && config.progress != Progress::Quiet
+    {
+        eprintln!(
+            "the URL's path already ends with the document's mount {mount}: requests go to \
+             {}{mount}/..., not {}{mount}/...",
+            base_url.trim_end_matches('/'),
+            url.as_str().trim_end_matches('/')
+        );
+    }
+    let unreachable = |source| ContractError::Unreachable {
+        url: config.base_url.clone(),
+        source,
+    };
+    let mut client = Client::new(&base_url, config.timeout).map_err(unreachable)?;
+    client.connect().map_err(unreachable)?;
     let checker = Checker::new(engine, &config.checks);
-    let report = Report::new(checker.selected());
+    live.with(|s| s.report = crate::conformance::report::Report::new(checker.selected()));
     let story_checks = [Check::UseAfterFree, Check::EnsureResourceAvailability];
     let (plans, unusable) = if story_checks.iter().any(|c| checker.selected().contains(c)) {
         stories::plan_all(engine)
@@ -163,13 +215,15 @@ pub fn run(engine: &Engine, config: &CheckConfig) -> Result<Outcome, ContractErr
         .map(|a| a.operations.len())
         .sum::<usize>()
         + plans.len();
+    live.with(|s| s.total = total_ops);
     let mut run = Run {
         config,
         client,
         checker,
-        report,
+        live: live.clone(),
+        failed: 0,
         requests: 0,
-        started: Instant::now(),
+        started,
         timed_out: false,
         ops_done: 0,
         total_ops,
@@ -180,10 +234,11 @@ pub fn run(engine: &Engine, config: &CheckConfig) -> Result<Outcome, ContractErr
             if run.out_of_time() {
                 break 'apis;
             }
-            let failed_before = run.report.failures().count();
+            run.begin(&op.id);
+            let failed_before = run.failed;
             run.operation(api, op, &mut paths_probed);
             run.ops_done += 1;
-            let failed = run.report.failures().count() - failed_before;
+            let failed = run.failed - failed_before;
             let note = if failed == 0 {
                 "ok".to_owned()
             } else {
@@ -196,12 +251,7 @@ pub fn run(engine: &Engine, config: &CheckConfig) -> Result<Outcome, ContractErr
     if config.progress == Progress::Bar {
         eprintln!();
     }
-    Ok(Outcome {
-        elapsed: run.started.elapsed(),
-        timed_out: run.timed_out,
-        requests: run.requests,
-        report: run.report,
-    })
+    Ok(live.outcome(run.started.elapsed(), false))
 }
 
 /// Which property a case belongs to.
@@ -235,7 +285,10 @@ struct Run<'c, 'e> {
     config: &'c CheckConfig,
     client: Client,
     checker: Checker<'e>,
-    report: Report,
+    /// The report and the counters, shared with the caller.
+    live: Live,
+    /// Failed verdicts so far (the report's failures, counted as they come).
+    failed: usize,
     requests: usize,
     started: Instant,
     timed_out: bool,
@@ -246,11 +299,36 @@ struct Run<'c, 'e> {
 impl Run<'_, '_> {
     fn out_of_time(&mut self) -> bool {
         if let Some(max) = self.config.max_time
+            && !self.timed_out
             && self.started.elapsed() >= max
         {
             self.timed_out = true;
+            self.live.with(|s| s.timed_out = true);
         }
         self.timed_out
+    }
+
+    /// An operation or story begins.
+    fn begin(&mut self, what: &str) {
+        self.live.with(|s| {
+            s.begun += 1;
+            s.current = what.to_owned();
+        });
+    }
+
+    /// One judged exchange into the report (`story`: the requests of its story before it).
+    fn record(
+        &mut self,
+        label: String,
+        summary: RequestSummary,
+        judged: Judged,
+        story: Option<Vec<RequestSummary>>,
+    ) {
+        self.failed += judged.verdicts.iter().filter(|v| !v.passed()).count();
+        self.live.with(|s| match story {
+            Some(trail) => s.report.push_story(label, summary, judged, trail),
+            None => s.report.push(label, summary, judged),
+        });
     }
 
     fn operation<'a>(&mut self, api: &'a Api, op: &'a Operation, paths: &mut Vec<&'a str>) {
@@ -325,76 +403,6 @@ impl Run<'_, '_> {
         }
     }
 
-    /// Up to `cases` requests from `strategy`, each changed by `transform`, sent and judged;
-    /// stops at the first failure, which is shrunk.
-    fn property(
-        &mut self,
-        op: &Operation,
-        kind: Kind,
-        strategy: &BoxedStrategy<GeneratedRequest>,
-        cases: u32,
-        transform: Transform<'_>,
-    ) {
-        let mut runner = runner_for(self.config.seed, &op.id, kind);
-        for case in 0..cases {
-            if self.out_of_time() {
-                return;
-            }
-            let Ok(mut tree) = strategy.new_tree(&mut runner) else {
-                return;
-            };
-            let (mock, judged) = self.exchange(tree.current(), transform);
-            let failing = failed_checks(&judged);
-            if failing.is_empty() {
-                let summary = RequestSummary::of(&mock, Some(&self.client.origin));
-                let label = format!("{} {} case {}", op.id, kind.label(), case + 1);
-                self.report.push(label, summary, judged);
-                continue;
-            }
-            let (mock, judged, steps) = self.shrink(&mut *tree, transform, &failing, mock, judged);
-            let summary = RequestSummary::of(&mock, Some(&self.client.origin));
-            let label = format!(
-                "{} {} case {}, shrunk in {steps} step(s)",
-                op.id,
-                kind.label(),
-                case + 1
-            );
-            self.report.push(label, summary, judged);
-            return;
-        }
-    }
-
-    /// The simplest request the tree reaches that still fails one of `failing`.
-    fn shrink(
-        &mut self,
-        tree: &mut dyn ValueTree<Value = GeneratedRequest>,
-        transform: Transform<'_>,
-        failing: &[Rule],
-        mut mock: MockRequest,
-        mut judged: Judged,
-    ) -> (MockRequest, Judged, u32) {
-        let mut steps = 0;
-        let mut kept = 0;
-        if !tree.simplify() {
-            return (mock, judged, 0);
-        }
-        while steps < self.config.max_shrink && !self.out_of_time() {
-            steps += 1;
-            let (m, j) = self.exchange(tree.current(), transform);
-            let still = failed_checks(&j).iter().any(|r| failing.contains(r));
-            if still {
-                (mock, judged) = (m, j);
-                kept += 1;
-                if !tree.simplify() {
-                    break;
-                }
-            } else if !tree.complicate() {
-                break;
-            }
-        }
-        (mock, judged, kept)
-    }
-
     /// Sends one request and judges the answer (no answer is a `not_a_server_error` failure).
     fn exchange(
         &mut self,
@@ -431,6 +439,7 @@ impl Run<'_, '_> {
         transform(&mut req);
         let mock = fuzz::to_mock_request(&req);
         self.requests += 1;
+        self.live.with(|s| s.requests += 1);
         let answer = self.client.send(&mock);
         (mock, answer)
     }
@@ -443,7 +452,7 @@ impl Run<'_, '_> {
             Progress::Bar => {
                 let width = 30;
                 let done = (self.ops_done * width) / self.total_ops.max(1);
-                let failures = self.report.failures().count();
+                let failures = self.failed;
                 eprint!(
                     "\r[{}{}] {}/{} operations and stories, {} requests, {failures} failed ",
                     "#".repeat(done),
@@ -477,15 +486,6 @@ fn no_answer(mock: &MockRequest, e: &ClientError, checker: &mut Checker<'_>) -> 
     judged
 }
 
-fn failed_checks(judged: &Judged) -> Vec<Rule> {
-    judged
-        .verdicts
-        .iter()
-        .filter(|v| !v.passed())
-        .map(|v| v.rule)
-        .collect()
-}
-
 /// Takes the credential out: the `Authorization` header and wherever the operation's scheme
 /// carries it.
 fn strip_credentials(req: &mut GeneratedRequest) {
@@ -499,55 +499,5 @@ fn strip_credentials(req: &mut GeneratedRequest) {
     });
     if let Some(CredentialSlot::Query(q)) = &slot {
         req.query.retain(|(k, _)| k != q);
-    }
-}
-
-/// A runner whose randomness depends only on the seed, the operation and the property.
-fn runner_for(seed: u64, op: &str, kind: Kind) -> TestRunner {
-    let mut bytes = [0u8; 32];
-    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-        let h = fnv1a(&[
-            &seed.to_le_bytes(),
-            op.as_bytes(),
-            kind.label().as_bytes(),
-            &[i as u8],
-        ]);
-        chunk.copy_from_slice(&h.to_le_bytes());
-    }
-    TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
-    )
-}
-
-/// FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
-fn fnv1a(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for b in *part {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        h ^= 0xff;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn runners_are_seeded_by_seed_operation_and_property() {
-        let draw = |seed, op| {
-            let mut r = runner_for(seed, op, Kind::Valid);
-            (0..4)
-                .map(|_| (0u32..1000).new_tree(&mut r).unwrap().current())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(draw(1, "a"), draw(1, "a"));
-        assert_ne!(draw(1, "a"), draw(2, "a"));
-        assert_ne!(draw(1, "a"), draw(1, "b"));
     }
 }

@@ -23,7 +23,8 @@ use proptest::strategy::{Strategy, ValueTree};
 use serde_json::Value;
 
 use super::expect::{Expect, Match, decide, describe, text};
-use super::{Kind, Run, no_answer, runner_for};
+use super::property::runner_for;
+use super::{Kind, Run, no_answer};
 use crate::conformance::checks::{self, Check, Judged, Mismatch, RequestSummary, Rule, Verdict};
 use crate::conformance::fuzz::{self, GeneratedRequest, Pins};
 use crate::mock::engine::Engine;
@@ -163,10 +164,11 @@ impl Run<'_, '_> {
             let Some(api) = engine.apis().get(plan.api) else {
                 continue;
             };
-            let failed_before = self.report.failures().count();
+            self.begin(&format!("story {}", plan.name));
+            let failed_before = self.failed;
             let end = self.story(api, plan, &format!("check-story-{}", n + 1));
             self.ops_done += 1;
-            let failed = self.report.failures().count() - failed_before;
+            let failed = self.failed - failed_before;
             self.progress(&format!("story {}", plan.name), &end.note(failed));
         }
     }
@@ -253,7 +255,7 @@ impl Run<'_, '_> {
         let Some(paging) = paging else {
             return out;
         };
-        while out.len() < MAX_PAGES {
+        while out.len() < MAX_PAGES && !self.out_of_time() {
             let next = out
                 .last()
                 .and_then(|s| s.resp.as_ref())
@@ -321,8 +323,7 @@ impl Run<'_, '_> {
                 sent.judged.verdicts.extend(verdict.take());
             }
             let summary = RequestSummary::of(&sent.mock, Some(&self.client.origin));
-            self.report
-                .push_story(label, summary.clone(), sent.judged, trail.clone());
+            self.record(label, summary.clone(), sent.judged, Some(trail.clone()));
             trail.push(summary);
         }
     }

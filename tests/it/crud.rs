@@ -476,3 +476,81 @@ fn operations_that_fit_no_pattern_keep_their_static_answers() {
     let health = s.get("/api/health").send().expect(200).json();
     assert_eq!(health, json!({"status": "serving"}));
 }
+
+// --- answers stricter than requests ---------------------------------------------------------
+
+fn stricter() -> Server {
+    Server::docs(&["crud-stricter.yaml"])
+}
+
+#[test]
+fn a_create_that_fits_its_request_schema_is_kept_and_completed_where_the_answer_is_stricter() {
+    let s = stricter();
+    // An empty name, a null description and an output without its answer's members: each
+    // fits NewTeam, none fits Team (illumidesk's username, GitHub's teams and check runs).
+    let team = s
+        .post("/teams")
+        .json(json!({"name": "", "description": null, "output": {"title": "t"}}))
+        .send()
+        .expect(201)
+        .json();
+    assert_eq!(team["teamId"], json!(1), "{team}");
+    assert!(
+        team["name"].as_str().is_some_and(|n| !n.is_empty()),
+        "{team}"
+    );
+    assert!(team["description"].is_string(), "{team}");
+    // The client's own members of the object are kept, the rest filled in.
+    assert_eq!(team["output"]["title"], json!("t"), "{team}");
+    assert!(team["output"]["summary"].is_string(), "{team}");
+    assert!(team["output"]["annotations_count"].is_u64(), "{team}");
+    assert_eq!(s.get("/teams/1").send().expect(200).json(), team);
+}
+
+#[test]
+fn a_merge_patch_removing_a_required_member_is_kept_and_the_member_filled_in_when_no_422_is_declared()
+ {
+    let s = stricter();
+    s.post("/teams")
+        .json(json!({"name": "A", "description": "first"}))
+        .send()
+        .expect(201);
+    let patched = s
+        .patch("/teams/1")
+        .raw_body(
+            "application/merge-patch+json",
+            json!({"description": null, "name": "B"})
+                .to_string()
+                .as_bytes(),
+        )
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(patched["name"], json!("B"), "{patched}");
+    assert!(patched["description"].is_string(), "{patched}");
+    assert_eq!(s.get("/teams/1").send().expect(200).json(), patched);
+}
+
+#[test]
+fn a_cursor_this_server_did_not_give_starts_the_list_from_the_beginning() {
+    let s = stricter();
+    for name in ["A", "B", "C"] {
+        s.post("/teams")
+            .json(json!({ "name": name }))
+            .send()
+            .expect(201);
+    }
+    let names = |list: &Value| -> Vec<String> {
+        let items = list.as_array().unwrap_or_else(|| panic!("{list}"));
+        items.iter().map(|t| t["name"].to_string()).collect()
+    };
+    // The operation declares no status for it (GitHub's `after=a`, Stripe's
+    // `starting_after=a`): not the client's mistake to be refused for.
+    let all = s.get("/teams?after=a").send().expect(200).json();
+    assert_eq!(names(&all), ["\"A\"", "\"B\"", "\"C\""]);
+    let two = s.get("/teams?after=a&per_page=2").send().expect(200).json();
+    assert_eq!(names(&two), ["\"A\"", "\"B\""]);
+    // A cursor it could have given still pages.
+    let rest = s.get("/teams?after=1").send().expect(200).json();
+    assert_eq!(names(&rest), ["\"B\"", "\"C\""]);
+}

@@ -6,7 +6,8 @@
 //! - `state_file`: `--state-file`, worlds saved and loaded losslessly; bad files refused.
 //! - `check`: `understudy check` against the mock and against `broken`, a server that breaks
 //!   one rule at a time, so each check is shown to bite; `check_stories`: its stateful
-//!   stories (bundled APIs, CRUD, OpenAPI links) against both.
+//!   stories (bundled APIs, CRUD, OpenAPI links) against both; `check_real_world`: what the
+//!   self-check on real documents brought up (parents in stories, mounts in URLs, deadlines).
 //! - `documents`: other documents (edge cases of 3.0 and 3.1, broken ones, several at once).
 //! - `routing`: how requests reach operations: concrete before templated paths, segments
 //!   mixing text and parameters, paths differing only in parameter names, `x-` keys in
@@ -33,6 +34,7 @@ mod arize;
 mod arize_story;
 mod broken;
 mod check;
+mod check_real_world;
 mod check_stories;
 mod conformance;
 mod corpus;

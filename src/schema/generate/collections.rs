@@ -1,5 +1,7 @@
 //! Arrays and objects: lengths, uniqueness and `contains`; required, optional and extra
 //! properties, `dependentRequired`, `propertyNames`, and the direction's hidden properties.
+//! An optional property (or an item past `minItems`) that no value fits is left out; only a
+//! required one makes the whole value ungenerable.
 
 use serde_json::{Map, Value};
 
@@ -9,6 +11,18 @@ use crate::document::refs::Located;
 use crate::schema::merge::Merged;
 
 static FALSE: Value = Value::Bool(false);
+
+/// Whether an error says that no value fits a schema (so an optional member or item can be
+/// left out), rather than that generation itself failed (a broken `$ref`, the work budget
+/// spent), which leaving things out would not mend.
+fn leaves_no_value(e: &SchemaError) -> bool {
+    matches!(
+        e,
+        SchemaError::Unsatisfiable { .. }
+            | SchemaError::Recursion { .. }
+            | SchemaError::Pattern { .. }
+    )
+}
 
 impl<'a> Generator<'a, '_> {
     pub(super) fn gen_array(
@@ -56,7 +70,13 @@ impl<'a> Generator<'a, '_> {
             let mut fresh = None;
             // Small domains (a few integers, an enum) need many draws to find the last value.
             for _ in 0..RETRIES * 8 {
-                let v = self.gen_conj(&conj, &child)?;
+                let v = match self.gen_conj(&conj, &child) {
+                    Ok(v) => v,
+                    // Items no value fits: as many as there are already will do, when that is
+                    // enough for `minItems` (an empty array, often).
+                    Err(e) if items.len() >= lo && leaves_no_value(&e) => break,
+                    Err(e) => return Err(e),
+                };
                 if !eff.unique || !items.contains(&v) {
                     fresh = Some(v);
                     break;
@@ -161,7 +181,13 @@ impl<'a> Generator<'a, '_> {
             let forced_v = forced.iter().rev().find(|(f, _)| *f == k).map(|(_, v)| v);
             let v = match forced_v {
                 Some(v) if !self.merge(&conj, &[], &child)?.fixes_value() => v.clone(),
-                _ => self.gen_conj(&conj, &child)?,
+                _ => match self.gen_conj(&conj, &child) {
+                    Ok(v) => v,
+                    // An optional member no value fits is left out: the object is valid
+                    // without it. Only a required one makes the object ungenerable.
+                    Err(e) if !is_required(k) && leaves_no_value(&e) => continue,
+                    Err(e) => return Err(e),
+                },
             };
             out.insert(k.to_owned(), v);
         }

@@ -593,3 +593,41 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn an_optional_member_no_value_fits_is_left_out_and_only_a_required_one_fails_the_value() {
+    // Vimeo's `content_filter` (an array whose `enum` holds only strings) and Azure's `eTag`
+    // (a string the `additionalProperties` of the object beside it wants as an object).
+    let d = json!({"components": {"schemas": {
+        "User": {"type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string"},
+            "content_filter": {"type": "array", "enum": ["drugs", "safe"], "items": {"type": "string"}}}},
+        "Factory": {"type": "object", "additionalProperties": {"type": "object"},
+            "allOf": [{"$ref": "#/components/schemas/Resource"}],
+            "properties": {"identity": {"type": "object"}}},
+        "Resource": {"type": "object", "properties": {
+            "eTag": {"type": "string", "readOnly": true}, "location": {"type": "string"}}},
+        "Listed": {"type": "object", "required": ["value"], "properties": {
+            "value": {"type": "array", "items": {"$ref": "#/components/schemas/User"}},
+            "odd": {"type": "array", "items": {"type": "integer", "minimum": 2, "maximum": 1}}}},
+        "Required": {"type": "object", "required": ["content_filter"], "properties": {
+            "content_filter": {"type": "array", "enum": ["drugs"], "items": {"type": "string"}}}}}}});
+    let reg = registry(&d);
+    let r = Resources::new(URI, d.clone());
+    for name in ["User", "Factory", "Listed"] {
+        let v = validator(&reg, name);
+        for seed in 0..50 {
+            let value = gen_named(&r, name, &opts(seed))
+                .unwrap_or_else(|e| panic!("{name} seed {seed}: {e}"));
+            assert!(v.is_valid(&value), "{name} seed {seed}: {value}");
+            for never in ["content_filter", "eTag", "location"] {
+                assert!(value.get(never).is_none(), "{name}: {value}");
+            }
+            if let Some(odd) = value.get("odd") {
+                assert_eq!(odd, &json!([]), "{name}: {value}");
+            }
+        }
+    }
+    let err = gen_named(&r, "Required", &opts(1)).expect_err("a required member without value");
+    assert!(err.to_string().contains("/content_filter"), "{err}");
+}

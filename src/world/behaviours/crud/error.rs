@@ -2,10 +2,11 @@
 //! reads, in the document's own error format.
 //!
 //! The statuses are the ones the module doc of `crud` promises: 404 for an item (or a parent)
-//! that is not there, 409 for a client id already taken, the operation's own status for an
-//! item that would break its schema (422 where declared, else 400; `OpPlan::invalid`), 400
-//! for a cursor this server did not give. One is the mock's own failure, a 500: no unique id
-//! could be generated from the id's schema.
+//! that is not there, 409 for a client id already taken, the operation's own declared status
+//! for an item that would break its schema (422; `OpPlan::invalid`; else 400 for an id the
+//! schema refuses) and for a cursor this server did not give (400 or 422;
+//! `OpPlan::bad_cursor`). One is the mock's own failure, a 500: no unique id could be
+//! generated from the id's schema.
 
 use crate::schema::violation::Violation;
 use crate::world::behaviour::{DomainError, Reply};
@@ -21,11 +22,17 @@ pub enum CrudError {
     /// Every id generated from the id's schema was taken.
     #[error("No new unique id could be made for an item of {collection}.")]
     NoUniqueId { collection: String },
-    /// A cursor parameter's value is not one this server gave out.
+    /// A cursor parameter's value is not one this server gave out, and the operation declares
+    /// `status` for that.
     #[error("`{name}={value}` is not a cursor this server gave out.")]
-    NotACursor { name: String, value: String },
-    /// The item the request would make breaks the item schema: `status` is the operation's
-    /// (422 where it declares it, else 400), with the violations.
+    NotACursor {
+        status: u16,
+        name: String,
+        value: String,
+    },
+    /// The item the request would make breaks the item schema, and the operation declares
+    /// `status` (422) for that, or its id breaks it (400 where no 422 is declared): with the
+    /// violations.
     #[error(
         "The item would break its schema: {} violation{}.",
         .violations.len(),
@@ -43,7 +50,7 @@ impl DomainError for CrudError {
             CrudError::NoItem { .. } => 404,
             CrudError::TakenId { .. } => 409,
             CrudError::NoUniqueId { .. } => 500,
-            CrudError::NotACursor { .. } => 400,
+            CrudError::NotACursor { status, .. } => *status,
             CrudError::Invalid { status, .. } => *status,
         }
     }
@@ -100,6 +107,7 @@ mod tests {
             ),
             (
                 CrudError::NotACursor {
+                    status: 400,
                     name: s("after"),
                     value: s("abc"),
                 },

@@ -87,8 +87,12 @@ pub struct OpPlan {
     pub id_param: Option<String>,
     pub target: Target,
     pub list: Option<(ListShape, Paging)>,
-    /// The status for an item that would break its schema (422 if declared, else 400).
-    pub invalid: u16,
+    /// The status for an item that would break the item schema, where the operation declares
+    /// one (422); `None`: the item is completed instead (`render::complete`).
+    pub invalid: Option<u16>,
+    /// The status for a cursor this server did not give, where the operation declares one
+    /// (400, else 422); `None`: the list starts from the beginning.
+    pub bad_cursor: Option<u16>,
 }
 
 /// Everything inferred from one document.
@@ -401,7 +405,10 @@ fn op_plan(
         _ => None,
     };
     let declares = |s: u16| op.responses.iter().any(|r| r.status == StatusKey::Code(s));
-    let invalid = if declares(422) { 422 } else { 400 };
+    // A declared 422 is a domain refusal a client is told to expect; a 400 is the protocol's
+    // answer to a malformed request, which a request fitting its schema is not.
+    let invalid = declares(422).then_some(422);
+    let bad_cursor = [400, 422].into_iter().find(|s| declares(*s));
     Some(OpPlan {
         op_id: op.id.to_string(),
         role,
@@ -411,6 +418,7 @@ fn op_plan(
         target,
         list,
         invalid,
+        bad_cursor,
     })
 }
 

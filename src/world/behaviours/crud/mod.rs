@@ -12,14 +12,20 @@
 //! - **Items.** A new item is the client's members (`readOnly` ones ignored, undeclared ones
 //!   dropped when the item schema allows no others) plus generated values for whatever the
 //!   item schema requires that the client did not send. PUT keeps the id and the server-owned
-//!   (`readOnly`) members; PATCH is a JSON merge patch (RFC 7396). An item that would break
-//!   the item schema is refused (422 where the operation declares it, else 400) with the
-//!   violations; a client id already taken is 409.
+//!   (`readOnly`) members; PATCH is a JSON merge patch (RFC 7396). The request already fits
+//!   the operation's own schema; an item that would still break the item schema (read from
+//!   the answers, often stricter: a `minLength`, a member not nullable, an object with more
+//!   required members) is refused with the violations only where the operation declares 422,
+//!   and otherwise completed: the members that break it are filled in from a generated item
+//!   (`render::complete`). A client's id the item schema refuses is refused all the same (422
+//!   or 400): the item would be found by it. A client id already taken is 409.
 //! - **Answers.** Each operation answers its lowest declared 2xx with the item (or page) in
 //!   the shape of its own response schema: the item itself, the item under a wrapper member,
 //!   or the item's members over a generated value of another schema. `writeOnly` members are
 //!   never shown. Lists are a bare array or an object around one, with counts, `has_more`
-//!   flags, echoed paging values and the next cursor filled in.
+//!   flags, echoed paging values and the next cursor filled in. A cursor this server did not
+//!   give (`starting_after=a`) starts the list from the beginning, unless the operation
+//!   declares 400 (or 422), which it is answered then.
 //! - **Nesting.** `/owners/{ownerId}/pets` keeps one list per owner; when `/owners` is a
 //!   resource too, the owner must exist (else 404) and deleting it deletes its pets.
 //! - **Tokens.** Any bearer token is accepted: such documents have no fixtures naming users.
@@ -43,7 +49,6 @@ use serde_json::{Map, Value};
 
 use crate::operation::api::Api;
 use crate::operation::respond::bodiless;
-use crate::schema::violation::Violation;
 use crate::world::behaviour::{
     Access, Behaviour, Call, Installed, Reply, RestoreError, WithFixtures,
 };
@@ -283,9 +288,10 @@ impl Crud {
             members.insert(name.clone(), id.clone());
         }
         members.extend(render::client_members(model, &body));
-        let item = match render::compose(&call.api.matchers, model, members, seed) {
+        let (item, violations) = render::compose(&call.api.matchers, model, members, seed);
+        let item = match render::settle(&call.api.matchers, plan, model, item, violations, seed) {
             Ok(item) => item,
-            Err(violations) => return Some(invalid(plan, violations).into()),
+            Err(e) => return Some(e.into()),
         };
         store.created = n;
         if let Some(i) = id.as_i64() {
@@ -343,17 +349,15 @@ impl Crud {
         };
         let mut members = render::client_members(model, body);
         let kept = model.read_only.iter().chain(model.id.iter());
-        let item = if plan.role == Role::Patch {
+        let seed = mix(call.seed(), store_seed(&id));
+        let (item, violations) = if plan.role == Role::Patch {
             for name in kept {
                 members.remove(name);
             }
             let mut item = stored.clone();
             render::merge_patch(&mut item, &Value::Object(members));
             let violations = render::violations(model, &item);
-            if !violations.is_empty() {
-                return Some(invalid(plan, violations).into());
-            }
-            item
+            (item, violations)
         } else {
             for name in kept {
                 match stored.get(name) {
@@ -361,11 +365,11 @@ impl Crud {
                     None => members.remove(name),
                 };
             }
-            let seed = mix(call.seed(), store_seed(&id));
-            match render::compose(&call.api.matchers, model, members, seed) {
-                Ok(item) => item,
-                Err(violations) => return Some(invalid(plan, violations).into()),
-            }
+            render::compose(&call.api.matchers, model, members, seed)
+        };
+        let item = match render::settle(&call.api.matchers, plan, model, item, violations, seed) {
+            Ok(item) => item,
+            Err(e) => return Some(e.into()),
         };
         *stored = item;
         self.answer(plan, stored, call)
@@ -453,18 +457,28 @@ impl Crud {
             offset =
                 offset.saturating_add(skipped.saturating_mul(limit.unwrap_or(DEFAULT_PAGE_SIZE)));
         }
-        let page = match cursor {
+        // A cursor this server did not give (`starting_after=a`) is the client's business: the
+        // list starts from the beginning, unless the operation declares a status for it.
+        let seq = match cursor {
+            None => None,
             Some((name, value)) => {
                 let text = key_of(value);
-                let Ok(seq) = text.parse::<u64>() else {
-                    let error = CrudError::NotACursor {
-                        name: name.to_owned(),
-                        value: text,
-                    };
-                    return Some(error.into());
-                };
-                list.page_at_cursor(seq, limit)
+                match (text.parse::<u64>(), plan.bad_cursor) {
+                    (Ok(seq), _) => Some(seq),
+                    (Err(_), None) => None,
+                    (Err(_), Some(status)) => {
+                        let error = CrudError::NotACursor {
+                            status,
+                            name: name.to_owned(),
+                            value: text,
+                        };
+                        return Some(error.into());
+                    }
+                }
             }
+        };
+        let page = match seq {
+            Some(seq) => list.page_at_cursor(seq, limit),
             None => list.page_at_offset(offset, limit),
         };
         let more = page.next.is_some();
@@ -505,13 +519,6 @@ fn missing(id: &str, call: &Call<'_>) -> CrudError {
     CrudError::NoItem {
         id: id.to_owned(),
         collection: trim_segments(call.path, 1).to_owned(),
-    }
-}
-
-fn invalid(plan: &OpPlan, violations: Vec<Violation>) -> CrudError {
-    CrudError::Invalid {
-        status: plan.invalid,
-        violations,
     }
 }
 

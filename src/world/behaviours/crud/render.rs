@@ -1,13 +1,15 @@
-//! Values CRUD makes: ids, items filled in from their schema, merge patches, and answers in
-//! the shape each operation's response schema gives them.
+//! Values CRUD makes: ids, items filled in from their schema (and completed where the item
+//! schema is stricter than the request's), merge patches, and answers in the shape each
+//! operation's response schema gives them.
 
 use serde_json::{Map, Value};
 
+use super::CrudError;
 use super::answers::{ListShape, Target};
-use super::infer::Model;
+use super::infer::{Model, OpPlan};
 use crate::schema::generate::{self, Direction, GenOptions, Rng};
 use crate::schema::validators::{CompiledSchema, Matchers};
-use crate::schema::violation::{Location, Violation};
+use crate::schema::violation::{Location, Segment, Violation};
 
 /// A value generated for `schema` that satisfies it: schema examples first, then several
 /// seeds without them. `None` when the schema defeats the generator.
@@ -93,15 +95,16 @@ pub fn client_members(model: &Model, body: &Map<String, Value>) -> Map<String, V
 }
 
 /// An item from the client's members: whatever the item schema requires that the client did
-/// not send is generated. The violations when the result still breaks the item schema.
+/// not send is generated. With the violations the result still has of the item schema (none,
+/// mostly): the caller refuses it or [`complete`]s it.
 pub fn compose(
     matchers: &Matchers,
     model: &Model,
     members: Map<String, Value>,
     seed: u64,
-) -> Result<Value, Vec<Violation>> {
+) -> (Value, Vec<Violation>) {
     let Some(schema) = &model.schema else {
-        return Ok(Value::Object(members));
+        return (Value::Object(members), Vec::new());
     };
     let filler = generated(matchers, schema, seed);
     let mut item = members.clone();
@@ -117,7 +120,7 @@ pub fn compose(
     let item = Value::Object(item);
     let violations = schema.violations(&item, &Location::Body);
     if violations.is_empty() {
-        return Ok(item);
+        return (item, violations);
     }
     // Schemas whose requirements are not plain `required` lists (`oneOf`, dependencies):
     // the whole generated item under the client's members.
@@ -125,10 +128,140 @@ pub fn compose(
         full.extend(members);
         let full = Value::Object(full);
         if schema.is_valid(&full) {
-            return Ok(full);
+            return (full, Vec::new());
         }
     }
-    Err(violations)
+    (item, violations)
+}
+
+/// An item a request made, as it is stored. The request fitted the operation's own schema
+/// (the pipeline checked it), so an item breaking the item schema, which is read from the
+/// answers, is the answers' schema being stricter: refused only where the operation declares
+/// a status for it (422), else completed from a generated item. A client's id the item schema
+/// refuses is refused all the same (400 where no 422 is declared): the item is found by it.
+pub fn settle(
+    matchers: &Matchers,
+    plan: &OpPlan,
+    model: &Model,
+    item: Value,
+    violations: Vec<Violation>,
+    seed: u64,
+) -> Result<Value, CrudError> {
+    if violations.is_empty() {
+        return Ok(item);
+    }
+    let on_id = violations
+        .iter()
+        .any(|v| member_of(v).is_some_and(|m| model.id.as_deref() == Some(m)));
+    match (plan.invalid, on_id) {
+        (Some(status), _) => Err(CrudError::Invalid { status, violations }),
+        (None, true) => Err(CrudError::Invalid {
+            status: 400,
+            violations,
+        }),
+        (None, false) => Ok(complete(matchers, model, item, &violations, seed)),
+    }
+}
+
+/// An item that breaks the item schema only where the item schema is stricter than the
+/// request's (a `minLength` the request body does not have, a member the request may send as
+/// `null`, an object the answer gives more members), completed from a generated item: each
+/// top-level member a violation is under becomes the client's value over the generated one
+/// (objects, member by member), else the generated value, else it is left out (when not
+/// required); failing that, the generated item under the client's members that broke
+/// nothing. The id member is never touched: the item is stored under it. The item as it was
+/// when nothing generated fits.
+pub fn complete(
+    matchers: &Matchers,
+    model: &Model,
+    item: Value,
+    violations: &[Violation],
+    seed: u64,
+) -> Value {
+    let (Some(schema), Value::Object(members)) = (&model.schema, &item) else {
+        return item;
+    };
+    let Some(Value::Object(filler)) = generated(matchers, schema, seed) else {
+        return item;
+    };
+    let is_id = |name: &str| model.id.as_deref() == Some(name);
+    let broken = |violations: &[Violation]| -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for name in violations.iter().filter_map(member_of) {
+            if !is_id(name) && !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+        }
+        names
+    };
+    let bad = broken(violations);
+    let mut fixed = members.clone();
+    let mut todo = bad.clone();
+    // First the client's values over the generated ones; then, for the members still broken,
+    // the generated ones alone.
+    for round in 0..2 {
+        for name in &todo {
+            match (round, members.get(name), filler.get(name)) {
+                (0, Some(c), Some(g)) => {
+                    fixed.insert(name.clone(), under(g, c));
+                }
+                (_, _, Some(g)) => {
+                    fixed.insert(name.clone(), g.clone());
+                }
+                (_, _, None) if !model.required.contains(name) => {
+                    fixed.remove(name);
+                }
+                _ => {}
+            }
+        }
+        let candidate = Value::Object(fixed.clone());
+        let left = schema.violations(&candidate, &Location::Body);
+        if left.is_empty() {
+            return candidate;
+        }
+        let still = broken(&left);
+        todo.retain(|n| still.contains(n));
+    }
+    let mut whole = filler;
+    for (name, value) in members {
+        if is_id(name) || !bad.contains(name) {
+            whole.insert(name.clone(), value.clone());
+        }
+    }
+    let whole = Value::Object(whole);
+    if schema.is_valid(&whole) {
+        return whole;
+    }
+    item
+}
+
+/// The top-level member of an item a violation is under.
+pub fn member_of(v: &Violation) -> Option<&str> {
+    match &v.location {
+        Location::Body(steps) => match steps.first() {
+            Some(Segment::Key(name)) => Some(name),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `top` over `base`: objects member by member (recursively), anything else `top`.
+fn under(base: &Value, top: &Value) -> Value {
+    match (base, top) {
+        (Value::Object(b), Value::Object(t)) => {
+            let mut out = b.clone();
+            for (k, v) in t {
+                let merged = match out.get(k) {
+                    Some(bv) => under(bv, v),
+                    None => v.clone(),
+                };
+                out.insert(k.clone(), merged);
+            }
+            Value::Object(out)
+        }
+        _ => top.clone(),
+    }
 }
 
 /// Checks an item against the item schema.
