@@ -577,7 +577,7 @@ fn router_of_keys(keys: &[(&str, Method)]) -> (Router, Problems) {
         .map(|(i, ((key, method), r))| RouteSpec {
             op: (0, i),
             method,
-            route: &r.path,
+            route: &key[..r.path_len],
             conditions: &r.conditions,
             written: key,
             file: "f",

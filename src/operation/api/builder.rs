@@ -134,7 +134,7 @@ impl<'a> Builder<'a, '_> {
         // names): the first key of each, and per method the key whose operation answers.
         // Borrowed from the document, and a short list of methods: Microsoft Graph has twenty
         // thousand keys.
-        let mut shapes: HashMap<String, (&str, Vec<(Method, &str)>)> = HashMap::new();
+        let mut shapes: HashMap<String, Shape<'_>> = HashMap::new();
         for template in paths.keys() {
             // Extensions (`x-codegen-contextRoot`): allowed in `paths`, and no path.
             if template.starts_with("x-") {
@@ -404,6 +404,9 @@ impl<'a> Builder<'a, '_> {
             .for_document(self.resources, self.compiler, self.problems)
     }
 }
+
+/// Keys that route alike: the first key, and each method with the key that answers it.
+type Shape<'k> = (&'k str, Vec<(Method, &'k str)>);
 
 /// What routes alike: the path's shape and the conditions, parameter names left out.
 fn signature(op: &Operation) -> String {
