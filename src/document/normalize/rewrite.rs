@@ -1,13 +1,14 @@
 //! Every schema of a document found and rewritten to JSON Schema 2020-12, in place: the 3.0
-//! dialect's `nullable`, boolean exclusive bounds and `example`, lone braces in patterns
-//! escaped as ECMA-262 reads them; unknown keywords reported with their location.
+//! dialect's `nullable`, boolean exclusive bounds and `example`; `pattern`s rewritten from
+//! ECMA-262 for the Rust regex engines (`ecma`); unknown keywords reported with their
+//! location.
 
 use std::collections::{HashSet, VecDeque};
 
 use serde_json::{Map, Value, json};
 
-use super::Dialect;
-use crate::document::problems::{Problems, excerpt};
+use super::{Dialect, ecma};
+use crate::document::problems::{Problems, excerpt, excerpt_value};
 use crate::document::refs::{Resources, pointer_join};
 
 /// Keywords of JSON Schema 2020-12 and OpenAPI's schema vocabulary.
@@ -197,6 +198,55 @@ impl Walker<'_> {
         }
     }
 
+    /// Rewrites an ECMA-262 `pattern` for the Rust regex engines (see `ecma`), or reports
+    /// why it cannot be run. Checked here, not only when a validator is compiled, so that a
+    /// pattern in a schema no operation uses yet is reported too.
+    fn pattern(&mut self, pattern: &mut String, at: &str) {
+        match ecma::translate(pattern) {
+            Err(e) => {
+                self.problems.error(
+                    self.file,
+                    at,
+                    format!(
+                        "`{}` is not a valid ECMA-262 regular expression: {e}",
+                        excerpt(pattern)
+                    ),
+                );
+                return;
+            }
+            Ok(Some(translated)) => *pattern = translated,
+            Ok(None) => {}
+        }
+        if jsonschema::validator_for(&json!({ "pattern": pattern })).is_err() {
+            // Valid ECMA-262 the engine cannot run: a lookbehind of unbounded length, or a
+            // pattern past its size limit. The validator's error only repeats the pattern.
+            self.problems.error(
+                self.file,
+                at,
+                format!(
+                    "`{}` is a valid ECMA-262 regular expression, but too large or complex \
+                     for understudy's regular expression engine",
+                    excerpt(pattern)
+                ),
+            );
+        }
+    }
+
+    /// The keys of `patternProperties` are patterns too.
+    fn pattern_keys(&mut self, properties: &mut Map<String, Value>, at: &str) {
+        let keys: Vec<String> = properties.keys().cloned().collect();
+        for key in keys {
+            let mut translated = key.clone();
+            self.pattern(&mut translated, &pointer_join(at, &[&key]));
+            if translated != key
+                && !properties.contains_key(&translated)
+                && let Some(schema) = properties.remove(&key)
+            {
+                properties.insert(translated, schema);
+            }
+        }
+    }
+
     fn schema(&mut self, node: &mut Value, pointer: &str) {
         let Value::Object(map) = node else {
             if !node.is_boolean() {
@@ -223,22 +273,22 @@ impl Walker<'_> {
                 );
             }
         }
-        if let Some(Value::String(pattern)) = map.get_mut("pattern")
-            && let Some(strict) = escape_lone_braces(pattern)
-        {
-            *pattern = strict;
-        }
-        if let Some(Value::String(pattern)) = map.get("pattern")
-            && jsonschema::validator_for(&json!({ "pattern": pattern })).is_err()
-        {
-            // Checked here, not only when a validator is compiled, so that a pattern in a
-            // schema no operation uses yet is reported too. The validator's error only
-            // repeats the pattern, whole.
-            self.problems.error(
+        match map.get_mut("pattern") {
+            Some(Value::String(pattern)) => {
+                self.pattern(pattern, &pointer_join(pointer, &["pattern"]));
+            }
+            Some(other) => self.problems.error(
                 self.file,
                 &pointer_join(pointer, &["pattern"]),
-                format!("`{}` is not a valid regular expression", excerpt(pattern)),
-            );
+                format!(
+                    "`pattern` must be a string holding a regular expression (found: {})",
+                    excerpt_value(other)
+                ),
+            ),
+            None => {}
+        }
+        if let Some(Value::Object(properties)) = map.get_mut("patternProperties") {
+            self.pattern_keys(properties, &pointer_join(pointer, &["patternProperties"]));
         }
         if self.dialect == Dialect::Oas30 {
             rewrite_oas30(map);
@@ -276,69 +326,6 @@ impl Walker<'_> {
             }
         }
     }
-}
-
-/// ECMA-262 (Annex B, what browsers and JSON Schema validators in JavaScript run) reads a `{`
-/// or `}` that does not form a quantifier as a literal; the Rust regex engines refuse it.
-/// Such braces are escaped; `None` when nothing needs to change.
-pub(super) fn escape_lone_braces(pattern: &str) -> Option<String> {
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut out = String::with_capacity(pattern.len() + 4);
-    let mut changed = false;
-    let mut in_class = false;
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '\\' => {
-                out.push(c);
-                if let Some(next) = chars.get(i + 1) {
-                    out.push(*next);
-                }
-                i += 2;
-                continue;
-            }
-            '[' if !in_class => in_class = true,
-            ']' if in_class => in_class = false,
-            '{' if !in_class => {
-                let quantifier = chars[i + 1..]
-                    .iter()
-                    .position(|&c| c == '}')
-                    .map(|end| chars[i + 1..i + 1 + end].iter().collect::<String>())
-                    .is_some_and(|inner| is_quantifier_body(&inner));
-                if quantifier && i > 0 {
-                    let end = i + 1 + chars[i + 1..].iter().position(|&c| c == '}').unwrap_or(0);
-                    out.extend(&chars[i..=end]);
-                    i = end + 1;
-                    continue;
-                }
-                out.push_str("\\{");
-                changed = true;
-                i += 1;
-                continue;
-            }
-            '}' if !in_class => {
-                out.push_str("\\}");
-                changed = true;
-                i += 1;
-                continue;
-            }
-            _ => {}
-        }
-        out.push(c);
-        i += 1;
-    }
-    changed.then_some(out)
-}
-
-/// `n`, `n,` or `n,m`.
-fn is_quantifier_body(inner: &str) -> bool {
-    let mut parts = inner.splitn(2, ',');
-    let low = parts.next().unwrap_or_default();
-    let high = parts.next();
-    !low.is_empty()
-        && low.chars().all(|c| c.is_ascii_digit())
-        && high.is_none_or(|h| h.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Rewrites one 3.0 schema object into 2020-12 (not its subschemas: the walker recurses).
