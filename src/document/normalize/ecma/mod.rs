@@ -25,6 +25,10 @@
 //! lone surrogate matches nothing (a JSON string holds none), and a class holding every high
 //! and every low surrogate matches every character beyond U+FFFF.
 //!
+//! - `parse`: the grammar: alternatives, terms, quantifiers, groups, lookarounds;
+//!   `escape`: escapes and character classes.
+//! - `emit`: the tree written back for the Rust engines.
+//!
 //! Implementation rationale: the Rust engines' parsers cannot be asked to read ECMA-262, and
 //! a text-to-text rewrite cannot tell `\1` the back-reference from `\1` the octal escape
 //! without counting groups, so the pattern is parsed once into a small tree. The tree keeps
@@ -32,6 +36,7 @@
 //! violation still quotes the pattern as the document wrote it in the common case.
 
 mod emit;
+mod escape;
 mod parse;
 #[cfg(test)]
 mod tests;
