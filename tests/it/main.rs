@@ -8,6 +8,8 @@
 //!   one rule at a time, so each check is shown to bite; `check_stories`: its stateful
 //!   stories (bundled APIs, CRUD, OpenAPI links) against both.
 //! - `documents`: other documents (edge cases of 3.0 and 3.1, broken ones, several at once).
+//! - `loading`: valid real-world constructs that must load (ECMA-262 patterns, 3.0 `$ref`
+//!   siblings, documents of webhooks only) and refusals that name the rule and the place.
 //! - `conformance`: every example and generated answer of the bundled documents fits its schema.
 //! - `fuzz`: the `fuzz` strategies against the validators; `mock_props`: property tests of the
 //!   mock (generated requests, single and in sequences, judged by the contract checks).
@@ -42,6 +44,7 @@ mod harness;
 mod layers;
 mod limits;
 mod loader_fuzz;
+mod loading;
 mod mock_props;
 mod raw_fuzz;
 mod soak;

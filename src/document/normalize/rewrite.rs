@@ -1,13 +1,14 @@
 //! Every schema of a document found and rewritten to JSON Schema 2020-12, in place: the 3.0
 //! dialect's `nullable`, boolean exclusive bounds and `example`; `pattern`s rewritten from
-//! ECMA-262 for the Rust regex engines (`ecma`); unknown keywords reported with their
-//! location.
+//! ECMA-262 for the Rust regex engines (`ecma`); in 3.0, the keys beside a `$ref` dropped
+//! (`siblings`); unknown keywords reported with their location.
 
 use std::collections::{HashSet, VecDeque};
 
 use serde_json::{Map, Value, json};
 
-use super::{Dialect, ecma};
+use super::siblings::{Ignored, is_path_item};
+use super::{Dialect, ecma, served};
 use crate::document::problems::{Problems, excerpt, excerpt_value};
 use crate::document::refs::{Resources, pointer_join};
 
@@ -112,11 +113,14 @@ enum Context {
 }
 
 /// Normalises every schema reachable in the document, in place, and reports unknown
-/// keywords. `Structure` nodes are walked generically: the value under a `schema` key, and
-/// every entry of `components.schemas`, is a schema.
+/// keywords (and, first, a document that declares no operation: see `served`). `Structure`
+/// nodes are walked generically: the value under a `schema` key, and every entry of
+/// `components.schemas`, is a schema.
 pub fn normalize(resources: &mut Resources, dialect: Dialect, problems: &mut Problems) {
     let mut queue: VecDeque<(String, String, Context)> = VecDeque::new();
     let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut ignored = Ignored::default();
+    served::warn_when_nothing_is_served(resources, problems);
     queue.push_back((
         resources.root_uri().to_owned(),
         String::new(),
@@ -136,6 +140,7 @@ pub fn normalize(resources: &mut Resources, dialect: Dialect, problems: &mut Pro
                 dialect,
                 problems,
                 refs: &mut refs,
+                ignored: &mut ignored,
             };
             match context {
                 Context::Structure => walker.structure(node, &pointer),
@@ -154,6 +159,7 @@ pub fn normalize(resources: &mut Resources, dialect: Dialect, problems: &mut Pro
             }
         }
     }
+    ignored.report(problems);
 }
 
 struct Walker<'a> {
@@ -161,6 +167,8 @@ struct Walker<'a> {
     dialect: Dialect,
     problems: &'a mut Problems,
     refs: &'a mut Vec<(String, Context)>,
+    /// The siblings of 3.0 `$ref`s dropped (see `siblings`).
+    ignored: &'a mut Ignored,
 }
 
 impl Walker<'_> {
@@ -169,6 +177,9 @@ impl Walker<'_> {
             Value::Object(map) => {
                 if let Some(Value::String(r)) = map.get("$ref") {
                     self.refs.push((r.clone(), Context::Structure));
+                }
+                if self.dialect == Dialect::Oas30 && !is_path_item(pointer) {
+                    self.ignored.drop_siblings(map, self.file, pointer, false);
                 }
                 let is_components = pointer == "/components";
                 for (key, value) in map.iter_mut() {
@@ -261,6 +272,9 @@ impl Walker<'_> {
         if let Some(Value::String(r)) = map.get("$ref") {
             self.refs.push((r.clone(), Context::Schema));
         }
+        if self.dialect == Dialect::Oas30 {
+            self.ignored.drop_siblings(map, self.file, pointer, true);
+        }
         for key in map.keys() {
             if !key.starts_with("x-") && !KNOWN_KEYWORDS.contains(&key.as_str()) {
                 self.problems.warning(
@@ -334,8 +348,8 @@ fn rewrite_oas30(map: &mut Map<String, Value>) {
         && nullable
     {
         if map.contains_key("$ref") {
-            // 3.0 ignores siblings of `$ref`, but `nullable` next to one always means "this,
-            // or null": say exactly that.
+            // 3.0 ignores siblings of `$ref` (`siblings` dropped the others), but `nullable`
+            // next to one always means "this, or null": say exactly that.
             let inner: Map<String, Value> = std::mem::take(map);
             map.insert(
                 "anyOf".into(),

@@ -348,3 +348,122 @@ fn a_target_is_the_same_in_both_views_unless_it_or_what_it_reaches_differs() {
     assert!(by_name["Uses"]);
     assert!(by_name["Loop"], "a cycle of its own is the same");
 }
+
+#[test]
+fn oas30_ref_siblings_are_dropped_and_warned_about_where_they_constrain() {
+    let mut r = doc(json!({
+        "paths": {"/x": {"$ref": "#/components/pathItems/X", "parameters": []}},
+        "components": {
+            "schemas": {
+                "Name": {"type": "string"},
+                "Form": {"$ref": "#/components/schemas/Name", "type": "application/json",
+                         "allOf": {"3": {}}, "description": "prose", "x-note": 1},
+                "Maybe": {"$ref": "#/components/schemas/Name", "nullable": true,
+                          "description": "prose only"}
+            },
+            "parameters": {"P": {"name": "p", "in": "query", "schema": {"type": "string"}}},
+            "requestBodies": {"B": {"$ref": "#/components/requestBodies/C", "required": true}},
+            "responses": {"R": {"$ref": "#/components/responses/S", "description": "d"}}
+        }
+    }));
+    let mut p = Problems::default();
+    normalize(&mut r, Dialect::Oas30, &mut p);
+    let c = &r.root()["components"];
+    assert_eq!(
+        c["schemas"]["Form"],
+        json!({"$ref": "#/components/schemas/Name", "x-note": 1})
+    );
+    assert_eq!(
+        c["schemas"]["Maybe"],
+        json!({"anyOf": [{"$ref": "#/components/schemas/Name"}, {"type": "null"}]})
+    );
+    assert_eq!(
+        c["requestBodies"]["B"],
+        json!({"$ref": "#/components/requestBodies/C"})
+    );
+    assert_eq!(
+        c["responses"]["R"],
+        json!({"$ref": "#/components/responses/S"})
+    );
+    // A Path Item's `$ref` is no Reference Object: its siblings are the path's own.
+    assert_eq!(r.root()["paths"]["/x"]["parameters"], json!([]));
+    let warned: Vec<(&str, &str)> = p
+        .warnings()
+        .map(|w| (w.pointer.as_str(), w.message.as_str()))
+        .collect();
+    assert_eq!(warned.len(), 2, "{warned:?}");
+    assert!(warned.contains(&(
+        "/components/schemas/Form",
+        "OpenAPI 3.0 ignores the keys beside a `$ref`: `type`, `allOf` are neither checked nor enforced"
+    )));
+    assert!(
+        warned
+            .iter()
+            .any(|(at, m)| *at == "/components/requestBodies/B"
+                && m.contains("`required` is neither"))
+    );
+    assert!(!p.has_errors());
+}
+
+#[test]
+fn many_ignored_ref_siblings_are_one_warning_with_their_count() {
+    let schemas: serde_json::Map<String, Value> = (0..40)
+        .map(|i| {
+            (
+                format!("S{i}"),
+                json!({"$ref": "#/components/schemas/T", "minLength": 1}),
+            )
+        })
+        .chain([("T".to_owned(), json!({"type": "string"}))])
+        .collect();
+    let mut r = doc(json!({"components": {"schemas": schemas}}));
+    let mut p = Problems::default();
+    normalize(&mut r, Dialect::Oas30, &mut p);
+    let warned: Vec<_> = p.warnings().collect();
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].message.contains("40 `$ref`s"), "{}", warned[0]);
+    assert!(warned[0].message.contains("`minLength`"), "{}", warned[0]);
+}
+
+#[test]
+fn the_31_dialect_keeps_ref_siblings_which_apply_there() {
+    let original = json!({"components": {"schemas": {
+        "T": {"type": "string"},
+        "S": {"$ref": "#/components/schemas/T", "maxLength": 3}}}});
+    let mut r = doc(original.clone());
+    let mut p = Problems::default();
+    normalize(&mut r, Dialect::Oas31, &mut p);
+    assert_eq!(r.root(), &original);
+    assert!(p.all().is_empty(), "{p:?}");
+}
+
+#[test]
+fn patterns_are_written_for_the_engine_and_invalid_ones_refused_at_their_pointer() {
+    let mut r = doc(json!({"components": {"schemas": {
+        "Aws": {"type": "string", "pattern": "^\\p\\{Print\\}+$"},
+        "Keys": {"type": "object", "patternProperties": {"^\\A[a-z]+$": {"type": "string"}}},
+        "Bad": {"type": "string", "pattern": "a**"},
+        "NotText": {"type": "string", "pattern": 0}}}}));
+    let mut p = Problems::default();
+    normalize(&mut r, Dialect::Oas30, &mut p);
+    let s = &r.root()["components"]["schemas"];
+    assert_eq!(s["Aws"]["pattern"], json!("^p\\{Print\\}+$"));
+    assert_eq!(
+        s["Keys"]["patternProperties"],
+        json!({"^A[a-z]+$": {"type": "string"}})
+    );
+    let errors: Vec<_> = p.errors().collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].pointer, "/components/schemas/Bad/pattern");
+    assert_eq!(
+        errors[0].message,
+        "`a**` is not a valid ECMA-262 regular expression: a quantifier follows nothing it \
+         can repeat (at character 3)"
+    );
+    assert_eq!(errors[1].pointer, "/components/schemas/NotText/pattern");
+    assert!(
+        errors[1].message.contains("must be a string"),
+        "{}",
+        errors[1]
+    );
+}
