@@ -1,6 +1,6 @@
 //! Every schema of a document found and rewritten to JSON Schema 2020-12, in place: the 3.0
 //! dialect's `nullable`, boolean exclusive bounds and `example`; `pattern`s rewritten from
-//! ECMA-262 for the Rust regex engines (`ecma`); in 3.0, the keys beside a `$ref` dropped
+//! ECMA-262 for the Rust regex engines (`ecma`); in 3.0, the keys beside a `$ref` moved aside
 //! (`siblings`); unknown keywords reported with their location.
 
 use std::collections::{HashSet, VecDeque};
@@ -126,37 +126,53 @@ pub fn normalize(resources: &mut Resources, dialect: Dialect, problems: &mut Pro
         String::new(),
         Context::Structure,
     ));
-    while let Some((file, pointer, context)) = queue.pop_front() {
-        if !seen.insert((file.clone(), pointer.clone())) {
-            continue;
+    loop {
+        while let Some((file, pointer, context)) = queue.pop_front() {
+            if !seen.insert((file.clone(), pointer.clone())) {
+                continue;
+            }
+            let mut refs = Vec::new();
+            if let Some(node) = resources
+                .file_mut(&file)
+                .and_then(|v| v.pointer_mut(&pointer))
+            {
+                let mut walker = Walker {
+                    file: &file,
+                    dialect,
+                    problems,
+                    refs: &mut refs,
+                    ignored: &mut ignored,
+                };
+                match context {
+                    Context::Structure => walker.structure(node, &pointer),
+                    Context::Schema => walker.schema(node, &pointer),
+                }
+            }
+            // References reached from here are normalised in their own context, wherever they
+            // point (another file, or a part of this one not otherwise walked).
+            for (reference, ctx) in refs {
+                if let Ok(abs) = Resources::absolute(&file, &reference) {
+                    let (f, frag) = abs.split_once('#').unwrap_or((abs.as_str(), ""));
+                    let frag = percent_encoding::percent_decode_str(frag)
+                        .decode_utf8_lossy()
+                        .into_owned();
+                    queue.push_back((f.to_owned(), frag, ctx));
+                }
+            }
         }
-        let mut refs = Vec::new();
-        if let Some(node) = resources
-            .file_mut(&file)
-            .and_then(|v| v.pointer_mut(&pointer))
-        {
-            let mut walker = Walker {
-                file: &file,
-                dialect,
-                problems,
-                refs: &mut refs,
-                ignored: &mut ignored,
+        // A `$ref` into siblings moved aside now points at their new place, which is
+        // normalised in turn.
+        let moved = ignored.redirect(resources);
+        if moved.is_empty() {
+            break;
+        }
+        for (file, pointer, schema) in moved {
+            let context = if schema {
+                Context::Schema
+            } else {
+                Context::Structure
             };
-            match context {
-                Context::Structure => walker.structure(node, &pointer),
-                Context::Schema => walker.schema(node, &pointer),
-            }
-        }
-        // References reached from here are normalised in their own context, wherever they
-        // point (another file, or a part of this one not otherwise walked).
-        for (reference, ctx) in refs {
-            if let Ok(abs) = Resources::absolute(&file, &reference) {
-                let (f, frag) = abs.split_once('#').unwrap_or((abs.as_str(), ""));
-                let frag = percent_encoding::percent_decode_str(frag)
-                    .decode_utf8_lossy()
-                    .into_owned();
-                queue.push_back((f.to_owned(), frag, ctx));
-            }
+            queue.push_back((file, pointer, context));
         }
     }
     ignored.report(problems);
@@ -167,7 +183,7 @@ struct Walker<'a> {
     dialect: Dialect,
     problems: &'a mut Problems,
     refs: &'a mut Vec<(String, Context)>,
-    /// The siblings of 3.0 `$ref`s dropped (see `siblings`).
+    /// The siblings of 3.0 `$ref`s moved aside (see `siblings`).
     ignored: &'a mut Ignored,
 }
 
@@ -179,7 +195,7 @@ impl Walker<'_> {
                     self.refs.push((r.clone(), Context::Structure));
                 }
                 if self.dialect == Dialect::Oas30 && !is_path_item(pointer) {
-                    self.ignored.drop_siblings(map, self.file, pointer, false);
+                    self.ignored.move_siblings(map, self.file, pointer, false);
                 }
                 let is_components = pointer == "/components";
                 for (key, value) in map.iter_mut() {
@@ -273,7 +289,7 @@ impl Walker<'_> {
             self.refs.push((r.clone(), Context::Schema));
         }
         if self.dialect == Dialect::Oas30 {
-            self.ignored.drop_siblings(map, self.file, pointer, true);
+            self.ignored.move_siblings(map, self.file, pointer, true);
         }
         for key in map.keys() {
             if !key.starts_with("x-") && !KNOWN_KEYWORDS.contains(&key.as_str()) {

@@ -369,21 +369,24 @@ fn oas30_ref_siblings_are_dropped_and_warned_about_where_they_constrain() {
     let mut p = Problems::default();
     normalize(&mut r, Dialect::Oas30, &mut p);
     let c = &r.root()["components"];
+    // Moved aside, where no reader applies them.
     assert_eq!(
         c["schemas"]["Form"],
-        json!({"$ref": "#/components/schemas/Name", "x-note": 1})
+        json!({"$ref": "#/components/schemas/Name", "x-note": 1, "x-understudy-ignored": {
+            "type": "application/json", "allOf": {"3": {}}, "description": "prose"}})
     );
     assert_eq!(
         c["schemas"]["Maybe"],
-        json!({"anyOf": [{"$ref": "#/components/schemas/Name"}, {"type": "null"}]})
+        json!({"anyOf": [{"$ref": "#/components/schemas/Name",
+            "x-understudy-ignored": {"description": "prose only"}}, {"type": "null"}]})
     );
     assert_eq!(
         c["requestBodies"]["B"],
-        json!({"$ref": "#/components/requestBodies/C"})
+        json!({"$ref": "#/components/requestBodies/C", "x-understudy-ignored": {"required": true}})
     );
     assert_eq!(
         c["responses"]["R"],
-        json!({"$ref": "#/components/responses/S"})
+        json!({"$ref": "#/components/responses/S", "x-understudy-ignored": {"description": "d"}})
     );
     // A Path Item's `$ref` is no Reference Object: its siblings are the path's own.
     assert_eq!(r.root()["paths"]["/x"]["parameters"], json!([]));
@@ -466,4 +469,62 @@ fn patterns_are_written_for_the_engine_and_invalid_ones_refused_at_their_pointer
         "{}",
         errors[1]
     );
+}
+
+#[test]
+fn a_ref_into_ignored_siblings_follows_them_and_what_it_reaches_is_normalised() {
+    // dnd5eapi: a schema elsewhere reaches into the `allOf` beside a `$ref`.
+    let mut r = doc(json!({
+        "paths": {"/m/{i}": {"get": {"responses": {"200": {"content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Monster",
+                       "allOf": {"3": {"properties": {"damage": {"items": {
+                           "type": "integer", "nullable": true}}}}}}}}}}}}},
+        "components": {"schemas": {
+            "Monster": {"type": "object", "properties": {"damage": {"type": "array", "items": {
+                "$ref": "#/paths/~1m~1%7Bi%7D/get/responses/200/content/application~1json/schema/allOf/3/properties/damage/items"}}}}}}
+    }));
+    let mut p = Problems::default();
+    normalize(&mut r, Dialect::Oas30, &mut p);
+    let items = &r.root()["components"]["schemas"]["Monster"]["properties"]["damage"]["items"];
+    let reference = items["$ref"].as_str().unwrap();
+    assert_eq!(
+        reference,
+        "#/paths/~1m~1%7Bi%7D/get/responses/200/content/application~1json/schema/x-understudy-ignored/allOf/3/properties/damage/items"
+    );
+    let target = r.resolve("file:///t.yaml", reference).unwrap().value;
+    assert_eq!(target, &json!({"type": ["integer", "null"]}));
+    assert!(!p.has_errors(), "{p:?}");
+}
+
+#[test]
+fn a_document_without_operations_is_said_to_serve_nothing_and_one_with_some_is_not() {
+    let warnings = |root: Value| {
+        let mut r = doc(root);
+        r.insert(
+            "file:///item.yaml",
+            json!({"get": {"responses": {"200": {"description": "ok"}}}}),
+        );
+        let mut p = Problems::default();
+        normalize(&mut r, Dialect::Oas31, &mut p);
+        p.warnings()
+            .map(|w| format!("{}: {}", w.pointer, w.message))
+            .collect::<Vec<_>>()
+    };
+    let only_parameters = warnings(json!({"openapi": "3.1.0",
+        "paths": {"/a": {"parameters": []}, "x-note": {"get": {}}}}));
+    assert_eq!(
+        only_parameters,
+        ["/paths: the document declares no operations (its `paths` hold none): nothing is served"]
+    );
+    let webhooks = warnings(json!({"openapi": "3.1.0", "webhooks": {"a": {}, "b": {}}}));
+    assert_eq!(
+        webhooks,
+        [
+            ": the document declares no operations (it has no `paths`): nothing is served; its 2 \
+          webhooks describe requests the API sends, which understudy does not serve"
+        ]
+    );
+    let referenced = warnings(json!({"openapi": "3.1.0",
+        "paths": {"/a": {"$ref": "item.yaml"}}}));
+    assert!(referenced.is_empty(), "{referenced:?}");
 }
