@@ -12,6 +12,8 @@
 //! - `routing`: how requests reach operations: concrete before templated paths, segments
 //!   mixing text and parameters, paths differing only in parameter names, `x-` keys in
 //!   `paths`, and keys with discriminators (`/#X-Amz-Target=…`, `/{Bucket}?acl`).
+//! - `loading`: valid real-world constructs that must load (ECMA-262 patterns, 3.0 `$ref`
+//!   siblings, documents of webhooks only) and refusals that name the rule and the place.
 //! - `conformance`: every example and generated answer of the bundled documents fits its schema.
 //! - `fuzz`: the `fuzz` strategies against the validators; `mock_props`: property tests of the
 //!   mock (generated requests, single and in sequences, judged by the contract checks).
@@ -47,6 +49,7 @@ mod harness;
 mod layers;
 mod limits;
 mod loader_fuzz;
+mod loading;
 mod mock_props;
 mod raw_fuzz;
 mod routing;

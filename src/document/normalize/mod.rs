@@ -18,14 +18,20 @@
 //!
 //! - `rewrite`: the walk over the document that finds every schema and rewrites the 3.0
 //!   dialect in place, warning about unknown keywords.
+//! - `ecma`: `pattern`s read as ECMA-262 and rewritten for the Rust regex engines.
+//! - `siblings`: the keys beside a 3.0 `$ref`, which OpenAPI 3.0 ignores, moved aside.
+//! - `served`: a document that declares no operation (webhooks only) said so.
 //! - `views`: the request and response validation views derived from the normalised files.
 //! - `prose`: the descriptions and summaries, dropped once loading has checked them.
 //! - `share`: the views' references to schemas, numbered so that validators compile each
 //!   target once.
 
+pub mod ecma;
 mod prose;
 mod rewrite;
+mod served;
 mod share;
+mod siblings;
 mod views;
 
 pub use prose::drop_prose;

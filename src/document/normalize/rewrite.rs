@@ -1,13 +1,15 @@
 //! Every schema of a document found and rewritten to JSON Schema 2020-12, in place: the 3.0
-//! dialect's `nullable`, boolean exclusive bounds and `example`, lone braces in patterns
-//! escaped as ECMA-262 reads them; unknown keywords reported with their location.
+//! dialect's `nullable`, boolean exclusive bounds and `example`; `pattern`s rewritten from
+//! ECMA-262 for the Rust regex engines (`ecma`); in 3.0, the keys beside a `$ref` moved aside
+//! (`siblings`); unknown keywords reported with their location.
 
 use std::collections::{HashSet, VecDeque};
 
 use serde_json::{Map, Value, json};
 
-use super::Dialect;
-use crate::document::problems::{Problems, excerpt};
+use super::siblings::{Ignored, is_path_item};
+use super::{Dialect, ecma, served};
+use crate::document::problems::{Problems, excerpt, excerpt_value};
 use crate::document::refs::{Resources, pointer_join};
 
 /// Keywords of JSON Schema 2020-12 and OpenAPI's schema vocabulary.
@@ -111,48 +113,69 @@ enum Context {
 }
 
 /// Normalises every schema reachable in the document, in place, and reports unknown
-/// keywords. `Structure` nodes are walked generically: the value under a `schema` key, and
-/// every entry of `components.schemas`, is a schema.
+/// keywords (and, first, a document that declares no operation: see `served`). `Structure`
+/// nodes are walked generically: the value under a `schema` key, and every entry of
+/// `components.schemas`, is a schema.
 pub fn normalize(resources: &mut Resources, dialect: Dialect, problems: &mut Problems) {
     let mut queue: VecDeque<(String, String, Context)> = VecDeque::new();
     let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut ignored = Ignored::default();
+    served::warn_when_nothing_is_served(resources, problems);
     queue.push_back((
         resources.root_uri().to_owned(),
         String::new(),
         Context::Structure,
     ));
-    while let Some((file, pointer, context)) = queue.pop_front() {
-        if !seen.insert((file.clone(), pointer.clone())) {
-            continue;
+    loop {
+        while let Some((file, pointer, context)) = queue.pop_front() {
+            if !seen.insert((file.clone(), pointer.clone())) {
+                continue;
+            }
+            let mut refs = Vec::new();
+            if let Some(node) = resources
+                .file_mut(&file)
+                .and_then(|v| v.pointer_mut(&pointer))
+            {
+                let mut walker = Walker {
+                    file: &file,
+                    dialect,
+                    problems,
+                    refs: &mut refs,
+                    ignored: &mut ignored,
+                };
+                match context {
+                    Context::Structure => walker.structure(node, &pointer),
+                    Context::Schema => walker.schema(node, &pointer),
+                }
+            }
+            // References reached from here are normalised in their own context, wherever they
+            // point (another file, or a part of this one not otherwise walked).
+            for (reference, ctx) in refs {
+                if let Ok(abs) = Resources::absolute(&file, &reference) {
+                    let (f, frag) = abs.split_once('#').unwrap_or((abs.as_str(), ""));
+                    let frag = percent_encoding::percent_decode_str(frag)
+                        .decode_utf8_lossy()
+                        .into_owned();
+                    queue.push_back((f.to_owned(), frag, ctx));
+                }
+            }
         }
-        let mut refs = Vec::new();
-        if let Some(node) = resources
-            .file_mut(&file)
-            .and_then(|v| v.pointer_mut(&pointer))
-        {
-            let mut walker = Walker {
-                file: &file,
-                dialect,
-                problems,
-                refs: &mut refs,
+        // A `$ref` into siblings moved aside now points at their new place, which is
+        // normalised in turn.
+        let moved = ignored.redirect(resources);
+        if moved.is_empty() {
+            break;
+        }
+        for (file, pointer, schema) in moved {
+            let context = if schema {
+                Context::Schema
+            } else {
+                Context::Structure
             };
-            match context {
-                Context::Structure => walker.structure(node, &pointer),
-                Context::Schema => walker.schema(node, &pointer),
-            }
-        }
-        // References reached from here are normalised in their own context, wherever they
-        // point (another file, or a part of this one not otherwise walked).
-        for (reference, ctx) in refs {
-            if let Ok(abs) = Resources::absolute(&file, &reference) {
-                let (f, frag) = abs.split_once('#').unwrap_or((abs.as_str(), ""));
-                let frag = percent_encoding::percent_decode_str(frag)
-                    .decode_utf8_lossy()
-                    .into_owned();
-                queue.push_back((f.to_owned(), frag, ctx));
-            }
+            queue.push_back((file, pointer, context));
         }
     }
+    ignored.report(problems);
 }
 
 struct Walker<'a> {
@@ -160,6 +183,8 @@ struct Walker<'a> {
     dialect: Dialect,
     problems: &'a mut Problems,
     refs: &'a mut Vec<(String, Context)>,
+    /// The siblings of 3.0 `$ref`s moved aside (see `siblings`).
+    ignored: &'a mut Ignored,
 }
 
 impl Walker<'_> {
@@ -168,6 +193,9 @@ impl Walker<'_> {
             Value::Object(map) => {
                 if let Some(Value::String(r)) = map.get("$ref") {
                     self.refs.push((r.clone(), Context::Structure));
+                }
+                if self.dialect == Dialect::Oas30 && !is_path_item(pointer) {
+                    self.ignored.move_siblings(map, self.file, pointer, false);
                 }
                 let is_components = pointer == "/components";
                 for (key, value) in map.iter_mut() {
@@ -197,6 +225,55 @@ impl Walker<'_> {
         }
     }
 
+    /// Rewrites an ECMA-262 `pattern` for the Rust regex engines (see `ecma`), or reports
+    /// why it cannot be run. Checked here, not only when a validator is compiled, so that a
+    /// pattern in a schema no operation uses yet is reported too.
+    fn pattern(&mut self, pattern: &mut String, at: &str) {
+        match ecma::translate(pattern) {
+            Err(e) => {
+                self.problems.error(
+                    self.file,
+                    at,
+                    format!(
+                        "`{}` is not a valid ECMA-262 regular expression: {e}",
+                        excerpt(pattern)
+                    ),
+                );
+                return;
+            }
+            Ok(Some(translated)) => *pattern = translated,
+            Ok(None) => {}
+        }
+        if jsonschema::validator_for(&json!({ "pattern": pattern })).is_err() {
+            // Valid ECMA-262 the engine cannot run: a lookbehind of unbounded length, or a
+            // pattern past its size limit. The validator's error only repeats the pattern.
+            self.problems.error(
+                self.file,
+                at,
+                format!(
+                    "`{}` is a valid ECMA-262 regular expression, but too large or complex \
+                     for understudy's regular expression engine",
+                    excerpt(pattern)
+                ),
+            );
+        }
+    }
+
+    /// The keys of `patternProperties` are patterns too.
+    fn pattern_keys(&mut self, properties: &mut Map<String, Value>, at: &str) {
+        let keys: Vec<String> = properties.keys().cloned().collect();
+        for key in keys {
+            let mut translated = key.clone();
+            self.pattern(&mut translated, &pointer_join(at, &[&key]));
+            if translated != key
+                && !properties.contains_key(&translated)
+                && let Some(schema) = properties.remove(&key)
+            {
+                properties.insert(translated, schema);
+            }
+        }
+    }
+
     fn schema(&mut self, node: &mut Value, pointer: &str) {
         let Value::Object(map) = node else {
             if !node.is_boolean() {
@@ -211,6 +288,9 @@ impl Walker<'_> {
         if let Some(Value::String(r)) = map.get("$ref") {
             self.refs.push((r.clone(), Context::Schema));
         }
+        if self.dialect == Dialect::Oas30 {
+            self.ignored.move_siblings(map, self.file, pointer, true);
+        }
         for key in map.keys() {
             if !key.starts_with("x-") && !KNOWN_KEYWORDS.contains(&key.as_str()) {
                 self.problems.warning(
@@ -223,22 +303,22 @@ impl Walker<'_> {
                 );
             }
         }
-        if let Some(Value::String(pattern)) = map.get_mut("pattern")
-            && let Some(strict) = escape_lone_braces(pattern)
-        {
-            *pattern = strict;
-        }
-        if let Some(Value::String(pattern)) = map.get("pattern")
-            && jsonschema::validator_for(&json!({ "pattern": pattern })).is_err()
-        {
-            // Checked here, not only when a validator is compiled, so that a pattern in a
-            // schema no operation uses yet is reported too. The validator's error only
-            // repeats the pattern, whole.
-            self.problems.error(
+        match map.get_mut("pattern") {
+            Some(Value::String(pattern)) => {
+                self.pattern(pattern, &pointer_join(pointer, &["pattern"]));
+            }
+            Some(other) => self.problems.error(
                 self.file,
                 &pointer_join(pointer, &["pattern"]),
-                format!("`{}` is not a valid regular expression", excerpt(pattern)),
-            );
+                format!(
+                    "`pattern` must be a string holding a regular expression (found: {})",
+                    excerpt_value(other)
+                ),
+            ),
+            None => {}
+        }
+        if let Some(Value::Object(properties)) = map.get_mut("patternProperties") {
+            self.pattern_keys(properties, &pointer_join(pointer, &["patternProperties"]));
         }
         if self.dialect == Dialect::Oas30 {
             rewrite_oas30(map);
@@ -278,77 +358,14 @@ impl Walker<'_> {
     }
 }
 
-/// ECMA-262 (Annex B, what browsers and JSON Schema validators in JavaScript run) reads a `{`
-/// or `}` that does not form a quantifier as a literal; the Rust regex engines refuse it.
-/// Such braces are escaped; `None` when nothing needs to change.
-pub(super) fn escape_lone_braces(pattern: &str) -> Option<String> {
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut out = String::with_capacity(pattern.len() + 4);
-    let mut changed = false;
-    let mut in_class = false;
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '\\' => {
-                out.push(c);
-                if let Some(next) = chars.get(i + 1) {
-                    out.push(*next);
-                }
-                i += 2;
-                continue;
-            }
-            '[' if !in_class => in_class = true,
-            ']' if in_class => in_class = false,
-            '{' if !in_class => {
-                let quantifier = chars[i + 1..]
-                    .iter()
-                    .position(|&c| c == '}')
-                    .map(|end| chars[i + 1..i + 1 + end].iter().collect::<String>())
-                    .is_some_and(|inner| is_quantifier_body(&inner));
-                if quantifier && i > 0 {
-                    let end = i + 1 + chars[i + 1..].iter().position(|&c| c == '}').unwrap_or(0);
-                    out.extend(&chars[i..=end]);
-                    i = end + 1;
-                    continue;
-                }
-                out.push_str("\\{");
-                changed = true;
-                i += 1;
-                continue;
-            }
-            '}' if !in_class => {
-                out.push_str("\\}");
-                changed = true;
-                i += 1;
-                continue;
-            }
-            _ => {}
-        }
-        out.push(c);
-        i += 1;
-    }
-    changed.then_some(out)
-}
-
-/// `n`, `n,` or `n,m`.
-fn is_quantifier_body(inner: &str) -> bool {
-    let mut parts = inner.splitn(2, ',');
-    let low = parts.next().unwrap_or_default();
-    let high = parts.next();
-    !low.is_empty()
-        && low.chars().all(|c| c.is_ascii_digit())
-        && high.is_none_or(|h| h.chars().all(|c| c.is_ascii_digit()))
-}
-
 /// Rewrites one 3.0 schema object into 2020-12 (not its subschemas: the walker recurses).
 fn rewrite_oas30(map: &mut Map<String, Value>) {
     if let Some(Value::Bool(nullable)) = map.remove("nullable")
         && nullable
     {
         if map.contains_key("$ref") {
-            // 3.0 ignores siblings of `$ref`, but `nullable` next to one always means "this,
-            // or null": say exactly that.
+            // 3.0 ignores siblings of `$ref` (`siblings` dropped the others), but `nullable`
+            // next to one always means "this, or null": say exactly that.
             let inner: Map<String, Value> = std::mem::take(map);
             map.insert(
                 "anyOf".into(),

@@ -2,7 +2,6 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::rewrite::escape_lone_braces;
 use super::*;
 use crate::document::problems::Problems;
 use crate::document::refs::Resources;
@@ -71,12 +70,13 @@ fn the_31_dialect_is_left_as_written() {
 
 #[test]
 fn braces_that_are_not_quantifiers_are_escaped_as_ecma_reads_them() {
+    let translate = |p: &str| ecma::translate(p).unwrap();
     assert_eq!(
-        escape_lone_braces("^(?:{[0-9a-f]{4}}|x)$").as_deref(),
+        translate("^(?:{[0-9a-f]{4}}|x)$").as_deref(),
         Some("^(?:\\{[0-9a-f]{4}\\}|x)$")
     );
-    assert_eq!(escape_lone_braces("^a{2,}b{1,3}[{}]\\{$"), None);
-    assert_eq!(escape_lone_braces("{x}").as_deref(), Some("\\{x\\}"));
+    assert_eq!(translate("^a{2,}b{1,3}[{}]\\{$"), None);
+    assert_eq!(translate("{x}").as_deref(), Some("\\{x\\}"));
 }
 
 #[test]
@@ -347,4 +347,184 @@ fn a_target_is_the_same_in_both_views_unless_it_or_what_it_reaches_differs() {
     assert!(by_name["Plain"]);
     assert!(by_name["Uses"]);
     assert!(by_name["Loop"], "a cycle of its own is the same");
+}
+
+#[test]
+fn oas30_ref_siblings_are_dropped_and_warned_about_where_they_constrain() {
+    let mut r = doc(json!({
+        "paths": {"/x": {"$ref": "#/components/pathItems/X", "parameters": []}},
+        "components": {
+            "schemas": {
+                "Name": {"type": "string"},
+                "Form": {"$ref": "#/components/schemas/Name", "type": "application/json",
+                         "allOf": {"3": {}}, "description": "prose", "x-note": 1},
+                "Maybe": {"$ref": "#/components/schemas/Name", "nullable": true,
+                          "description": "prose only"}
+            },
+            "parameters": {"P": {"name": "p", "in": "query", "schema": {"type": "string"}}},
+            "requestBodies": {"B": {"$ref": "#/components/requestBodies/C", "required": true}},
+            "responses": {"R": {"$ref": "#/components/responses/S", "description": "d"}}
+        }
+    }));
+    let mut p = Problems::default();
+    normalize(&mut r, Dialect::Oas30, &mut p);
+    let c = &r.root()["components"];
+    // Moved aside, where no reader applies them.
+    assert_eq!(
+        c["schemas"]["Form"],
+        json!({"$ref": "#/components/schemas/Name", "x-note": 1, "x-understudy-ignored": {
+            "type": "application/json", "allOf": {"3": {}}, "description": "prose"}})
+    );
+    assert_eq!(
+        c["schemas"]["Maybe"],
+        json!({"anyOf": [{"$ref": "#/components/schemas/Name",
+            "x-understudy-ignored": {"description": "prose only"}}, {"type": "null"}]})
+    );
+    assert_eq!(
+        c["requestBodies"]["B"],
+        json!({"$ref": "#/components/requestBodies/C", "x-understudy-ignored": {"required": true}})
+    );
+    assert_eq!(
+        c["responses"]["R"],
+        json!({"$ref": "#/components/responses/S", "x-understudy-ignored": {"description": "d"}})
+    );
+    // A Path Item's `$ref` is no Reference Object: its siblings are the path's own.
+    assert_eq!(r.root()["paths"]["/x"]["parameters"], json!([]));
+    let warned: Vec<(&str, &str)> = p
+        .warnings()
+        .map(|w| (w.pointer.as_str(), w.message.as_str()))
+        .collect();
+    assert_eq!(warned.len(), 2, "{warned:?}");
+    assert!(warned.contains(&(
+        "/components/schemas/Form",
+        "OpenAPI 3.0 ignores the keys beside a `$ref`: `type`, `allOf` are neither checked nor enforced"
+    )));
+    assert!(
+        warned
+            .iter()
+            .any(|(at, m)| *at == "/components/requestBodies/B"
+                && m.contains("`required` is neither"))
+    );
+    assert!(!p.has_errors());
+}
+
+#[test]
+fn many_ignored_ref_siblings_are_one_warning_with_their_count() {
+    let schemas: serde_json::Map<String, Value> = (0..40)
+        .map(|i| {
+            (
+                format!("S{i}"),
+                json!({"$ref": "#/components/schemas/T", "minLength": 1}),
+            )
+        })
+        .chain([("T".to_owned(), json!({"type": "string"}))])
+        .collect();
+    let mut r = doc(json!({"components": {"schemas": schemas}}));
+    let mut p = Problems::default();
+    normalize(&mut r, Dialect::Oas30, &mut p);
+    let warned: Vec<_> = p.warnings().collect();
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].message.contains("40 `$ref`s"), "{}", warned[0]);
+    assert!(warned[0].message.contains("`minLength`"), "{}", warned[0]);
+}
+
+#[test]
+fn the_31_dialect_keeps_ref_siblings_which_apply_there() {
+    let original = json!({"components": {"schemas": {
+        "T": {"type": "string"},
+        "S": {"$ref": "#/components/schemas/T", "maxLength": 3}}}});
+    let mut r = doc(original.clone());
+    let mut p = Problems::default();
+    normalize(&mut r, Dialect::Oas31, &mut p);
+    assert_eq!(r.root(), &original);
+    assert!(p.all().is_empty(), "{p:?}");
+}
+
+#[test]
+fn patterns_are_written_for_the_engine_and_invalid_ones_refused_at_their_pointer() {
+    let mut r = doc(json!({"components": {"schemas": {
+        "Aws": {"type": "string", "pattern": "^\\p\\{Print\\}+$"},
+        "Keys": {"type": "object", "patternProperties": {"^\\A[a-z]+$": {"type": "string"}}},
+        "Bad": {"type": "string", "pattern": "a**"},
+        "NotText": {"type": "string", "pattern": 0}}}}));
+    let mut p = Problems::default();
+    normalize(&mut r, Dialect::Oas30, &mut p);
+    let s = &r.root()["components"]["schemas"];
+    assert_eq!(s["Aws"]["pattern"], json!("^p\\{Print\\}+$"));
+    assert_eq!(
+        s["Keys"]["patternProperties"],
+        json!({"^A[a-z]+$": {"type": "string"}})
+    );
+    let errors: Vec<_> = p.errors().collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].pointer, "/components/schemas/Bad/pattern");
+    assert_eq!(
+        errors[0].message,
+        "`a**` is not a valid ECMA-262 regular expression: a quantifier follows nothing it \
+         can repeat (at character 3)"
+    );
+    assert_eq!(errors[1].pointer, "/components/schemas/NotText/pattern");
+    assert!(
+        errors[1].message.contains("must be a string"),
+        "{}",
+        errors[1]
+    );
+}
+
+#[test]
+fn a_ref_into_ignored_siblings_follows_them_and_what_it_reaches_is_normalised() {
+    // dnd5eapi: a schema elsewhere reaches into the `allOf` beside a `$ref`.
+    let mut r = doc(json!({
+        "paths": {"/m/{i}": {"get": {"responses": {"200": {"content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Monster",
+                       "allOf": {"3": {"properties": {"damage": {"items": {
+                           "type": "integer", "nullable": true}}}}}}}}}}}}},
+        "components": {"schemas": {
+            "Monster": {"type": "object", "properties": {"damage": {"type": "array", "items": {
+                "$ref": "#/paths/~1m~1%7Bi%7D/get/responses/200/content/application~1json/schema/allOf/3/properties/damage/items"}}}}}}
+    }));
+    let mut p = Problems::default();
+    normalize(&mut r, Dialect::Oas30, &mut p);
+    let items = &r.root()["components"]["schemas"]["Monster"]["properties"]["damage"]["items"];
+    let reference = items["$ref"].as_str().unwrap();
+    assert_eq!(
+        reference,
+        "#/paths/~1m~1%7Bi%7D/get/responses/200/content/application~1json/schema/x-understudy-ignored/allOf/3/properties/damage/items"
+    );
+    let target = r.resolve("file:///t.yaml", reference).unwrap().value;
+    assert_eq!(target, &json!({"type": ["integer", "null"]}));
+    assert!(!p.has_errors(), "{p:?}");
+}
+
+#[test]
+fn a_document_without_operations_is_said_to_serve_nothing_and_one_with_some_is_not() {
+    let warnings = |root: Value| {
+        let mut r = doc(root);
+        r.insert(
+            "file:///item.yaml",
+            json!({"get": {"responses": {"200": {"description": "ok"}}}}),
+        );
+        let mut p = Problems::default();
+        normalize(&mut r, Dialect::Oas31, &mut p);
+        p.warnings()
+            .map(|w| format!("{}: {}", w.pointer, w.message))
+            .collect::<Vec<_>>()
+    };
+    let only_parameters = warnings(json!({"openapi": "3.1.0",
+        "paths": {"/a": {"parameters": []}, "x-note": {"get": {}}}}));
+    assert_eq!(
+        only_parameters,
+        ["/paths: the document declares no operations (its `paths` hold none): nothing is served"]
+    );
+    let webhooks = warnings(json!({"openapi": "3.1.0", "webhooks": {"a": {}, "b": {}}}));
+    assert_eq!(
+        webhooks,
+        [
+            ": the document declares no operations (it has no `paths`): nothing is served; its 2 \
+          webhooks describe requests the API sends, which understudy does not serve"
+        ]
+    );
+    let referenced = warnings(json!({"openapi": "3.1.0",
+        "paths": {"/a": {"$ref": "item.yaml"}}}));
+    assert!(referenced.is_empty(), "{referenced:?}");
 }

@@ -483,7 +483,8 @@ fn unsatisfiable_schemas_are_errors_not_panics() {
         "Types": {"allOf": [{"type": "string"}, {"type": "integer"}]},
         "Lengths": {"type": "string", "minLength": 3, "maxLength": 2},
         "RequiredButFalse": {"type": "object", "required": ["a"], "properties": {"a": false}},
-        "LookAround": {"type": "string", "pattern": "(?=a)b"}}}});
+        "LookAround": {"type": "string", "pattern": "(?=a)b"},
+        "NotEcma": {"type": "string", "pattern": "a**"}}}});
     let r = Resources::new(URI, d);
     let cases = [
         ("False", "Unsatisfiable"),
@@ -497,7 +498,8 @@ fn unsatisfiable_schemas_are_errors_not_panics() {
         ("Types", "Unsatisfiable"),
         ("Lengths", "Unsatisfiable"),
         ("RequiredButFalse", "Unsatisfiable"),
-        ("LookAround", "Pattern"),
+        ("LookAround", "Unsatisfiable"),
+        ("NotEcma", "Pattern"),
     ];
     for (name, kind) in cases {
         let err = gen_named(&r, name, &opts(1)).expect_err(name);
