@@ -48,6 +48,10 @@
 //!   example's value or a constant (the mock's answers are reproducible).
 //! - Any other required member gets the example's value, else the schema's own example, else
 //!   a minimal valid value. Optional unknown members are left out.
+//! - A schema with no member for any of the facts that takes members it does not declare
+//!   (Slack's `{ok: false}` with `additionalProperties: true`) gets the example's members named
+//!   like an error's part (string or integer) declared from the example; a title-like one of
+//!   them (Slack's `error`) carries the detail, violations folded in, when nothing else can.
 //!
 //! `pattern` and `format` are not checked here, nor whether a body rendered for the chosen
 //! `oneOf` branch also matches another: the caller validates the rendered body and falls back.
@@ -61,4 +65,5 @@ mod status;
 #[cfg(test)]
 mod tests;
 
-pub use shape::{ErrorShape, problem_json};
+pub use plan::uri_reference;
+pub use shape::{ErrorShape, plain_text, problem_json};

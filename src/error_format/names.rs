@@ -35,6 +35,8 @@ const LIST_NAMES: &[&str] = &[
     "detail",
     "issues",
     "errordetails",
+    // Django REST framework's errors that belong to no field.
+    "nonfielderrors",
 ];
 const NESTED_NAMES: &[&str] = &["error", "errors"];
 const CONTEXT_NAMES: &[&str] = &["context", "meta", "metadata", "extensions"];

@@ -111,6 +111,19 @@ impl ObjectPlan {
         out.push(b'}');
     }
 
+    /// This plan with the members named in `values` fixed to those values.
+    pub(super) fn with_members(&self, values: &serde_json::Map<String, Value>) -> ObjectPlan {
+        let mut plan = self.clone();
+        for (name, value) in values {
+            // Keys are kept as written: `"name":`, escaped.
+            let key = format!("{}:", Value::String(name.clone()));
+            if let Some(m) = plan.members.iter_mut().find(|m| *m.key == *key) {
+                m.fill = Fill::Fixed(value.clone());
+            }
+        }
+        plan
+    }
+
     pub(super) fn carries_facts(&self) -> bool {
         self.members.iter().any(|m| match &m.fill {
             Fill::Status(_) | Fill::Title(_) | Fill::Detail(_) | Fill::List(_) => true,
@@ -306,7 +319,7 @@ impl ListPlan {
 /// The request path as a URI reference (RFC 3986), as `instance` members are declared: a
 /// target hyper accepts may still hold a stray `%` (`/spac%es`) or characters such as `"`,
 /// `{` or `|` that a URI may not, and those are percent-encoded; valid escapes are kept.
-pub(super) fn uri_reference(path: &str) -> String {
+pub fn uri_reference(path: &str) -> String {
     let bytes = path.as_bytes();
     let mut out = String::with_capacity(path.len());
     for (i, &b) in bytes.iter().enumerate() {

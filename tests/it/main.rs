@@ -44,6 +44,7 @@ mod limits;
 mod loader_fuzz;
 mod mock_props;
 mod raw_fuzz;
+mod real_world;
 mod soak;
 mod state_file;
 mod validate;
