@@ -423,7 +423,8 @@ impl<'a> Compiler<'a> {
                     // no violations: those are folded into the detail instead.
                     let item = if item_flat.fills_object() {
                         let plan = self.object(&item_flat, item_example, Mode::Item, depth + 1)?;
-                        plan.carries_violations().then_some(ItemPlan::Object(plan))
+                        plan.carries_violations()
+                            .then(|| ItemPlan::Object(plan.item()))
                     } else {
                         let scalar = self.scalar(&item_flat, depth + 1)?;
                         scalar.is_text().then(|| ItemPlan::Text(Box::new(scalar)))

@@ -39,7 +39,8 @@
 //!   like `["body", "users", 0, "email"]`); `pointer` takes an RFC 6901 pointer for the body; a
 //!   `location`/`in` member beside another path member takes the location (`body`, `query`). A
 //!   `title` beside another message-like member takes the error's title, otherwise the
-//!   violation's message, as do `message`, `msg`, `detail` and friends. A string `type` takes
+//!   violation's message, as do `message`, `msg`, `detail` and friends (the violation whole,
+//!   `query.limit: ...`, where no member of the item says the place). A string `type` takes
 //!   the violation's type URN, a string `code`/`keyword`/`rule` its keyword, and an integer one
 //!   the status.
 //! - `type` takes the example's value, else `about:blank`; `instance` (and a top-level `path`)

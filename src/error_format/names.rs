@@ -57,6 +57,8 @@ const PATH_NAMES: &[&str] = &[
     "loc",
     "property",
     "key",
+    // The Microsoft REST API guidelines' (and Azure's) name for what an error is about.
+    "target",
 ];
 const MESSAGE_NAMES: &[&str] = &[
     "title",

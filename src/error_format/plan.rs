@@ -47,6 +47,9 @@ pub(super) enum Fill {
         element: Scalar,
     },
     Message(Scalar),
+    /// The violation whole, its place first (`query.limit: ...`): the message of an item
+    /// with no member for the place.
+    Said(Scalar),
     Keyword(Scalar),
     TypeUrn(Scalar),
 }
@@ -134,10 +137,32 @@ impl ObjectPlan {
 
     pub(super) fn carries_violations(&self) -> bool {
         self.members.iter().any(|m| match &m.fill {
-            Fill::Path(..) | Fill::PathSegments { .. } | Fill::Message(_) => true,
+            Fill::Path(..) | Fill::PathSegments { .. } | Fill::Message(_) | Fill::Said(_) => true,
             Fill::Object(inner) => inner.carries_violations(),
             _ => false,
         })
+    }
+
+    /// Whether some member (or a member's member) says where a violation is.
+    fn names_places(&self) -> bool {
+        self.members.iter().any(|m| match &m.fill {
+            Fill::Path(..) | Fill::PathSegments { .. } => true,
+            Fill::Object(inner) => inner.names_places(),
+            _ => false,
+        })
+    }
+
+    /// A violation list's item plan: where no member says the place (Azure's `{code,
+    /// message, detail}`), its messages say the violation whole, so the place is not lost.
+    pub(super) fn item(mut self) -> ObjectPlan {
+        if !self.names_places() {
+            for m in &mut self.members {
+                if let Fill::Message(s) = &m.fill {
+                    m.fill = Fill::Said(s.clone());
+                }
+            }
+        }
+        self
     }
 
     pub(super) fn lists_violations(&self) -> bool {
@@ -236,6 +261,13 @@ impl Fill {
                         .map(|seg| element.fit(&[seg]))
                         .collect(),
                 )
+            }
+            Fill::Said(s) => {
+                let Some(v) = cx.violation else {
+                    return false;
+                };
+                s.write_text(&v.to_string(), out);
+                return true;
             }
             Fill::Message(s) | Fill::Keyword(s) => {
                 let Some(v) = cx.violation else {

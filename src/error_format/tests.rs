@@ -861,7 +861,12 @@ fn a_schema_that_takes_any_member_gets_the_error_member_its_example_shows() {
         "properties": {"ok": {"type": "boolean", "enum": [false]}}
     }}));
     let example = json!({"ok": false, "error": "invalid_auth", "warning": ["x"]});
-    let body = render(&d, "/components/schemas/Error", Some(&example), &invalid_body());
+    let body = render(
+        &d,
+        "/components/schemas/Error",
+        Some(&example),
+        &invalid_body(),
+    );
     assert_eq!(body["ok"], json!(false));
     // With nowhere else for it, the member says what went wrong, violations and all.
     let error = body["error"].as_str().unwrap();
@@ -944,4 +949,26 @@ fn keys(v: &Value) -> Vec<&str> {
     v.as_object()
         .map(|m| m.keys().map(String::as_str).collect())
         .unwrap_or_default()
+}
+
+#[test]
+fn an_item_with_no_member_for_the_place_says_it_in_its_message() {
+    // Azure's container registry: `errors: [{code, message, detail}]`.
+    let d = doc(json!({"AcrErrors": {
+        "type": "object",
+        "properties": {"errors": {"type": "array", "items": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "detail": {"type": "object"}
+            }
+        }}}
+    }}));
+    let body = render(&d, "/components/schemas/AcrErrors", None, &invalid_body());
+    assert_eq!(
+        body["errors"][0]["message"],
+        json!("users[0].email: This value is not a valid email address.")
+    );
+    assert_eq!(body["errors"][0]["code"], json!("format"));
 }

@@ -206,6 +206,75 @@ fn an_error_comes_in_the_media_type_accept_prefers_among_those_declared() {
     assert_eq!(other.header("content-type"), Some("application/json"));
 }
 
+#[test]
+fn an_error_declared_as_an_octet_stream_is_its_schema_s_json_in_that_media_type() {
+    let server = Server::docs(&["serving-errors.yaml"]);
+    let reply = server.get("/errors/blobs/sha256:00?limit=99").send();
+    reply.expect(400);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/octet-stream")
+    );
+    let body = reply.json();
+    let first = &body["errors"][0];
+    assert!(first["message"].is_string(), "{body}");
+    assert_eq!(first["target"], json!("query.limit"), "{body}");
+}
+
+/// A 400 whose schema no body fits: each `oneOf` branch matches any object.
+const NO_ERROR_FITS: &str = r##"
+openapi: 3.0.3
+info: {title: An error nothing fits, version: "1"}
+components:
+  schemas:
+    InvalidName:
+      type: object
+      properties:
+        error: {type: string}
+        error_description: {type: string}
+    InvalidMobile:
+      type: object
+      properties:
+        error: {type: string}
+        error_description: {type: string}
+paths:
+  /code:
+    post:
+      operationId: getCode
+      parameters:
+        - {name: limit, in: query, schema: {type: integer, maximum: 10}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: object}
+        "400":
+          description: Bad Request
+          content:
+            application/json:
+              schema:
+                oneOf:
+                  - $ref: "#/components/schemas/InvalidName"
+                  - $ref: "#/components/schemas/InvalidMobile"
+"##;
+
+#[test]
+fn an_error_no_body_can_fit_still_comes_in_the_declared_media_type_and_shape() {
+    let server = serve_text(NO_ERROR_FITS);
+    let reply = server.post("/code?limit=99").send_unchecked();
+    reply.expect(400);
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    let body = reply.json();
+    let said = body["error_description"].as_str().unwrap_or_default();
+    assert!(said.contains("query.limit"), "{body}");
+    // The document allows no body here, and the server says so.
+    let flagged = reply
+        .header("x-understudy-response-violations")
+        .unwrap_or_default();
+    assert!(flagged.contains("more than one"), "{flagged:?}");
+}
+
 /// A 400 declared only in a media type the mock cannot write.
 const XML_ERRORS: &str = r#"
 openapi: 3.0.3

@@ -14,10 +14,12 @@
 //! 6. a fixed body: the first example that fits, else data generated from the schema.
 //!
 //! A JSON media type without a schema takes the document's general format (any JSON fits);
-//! a `text/*` one takes the facts as text, else a fixed text. A media type nothing fits is
-//! left out, and one the mock cannot write (XML, binary) too: when none is left, the
-//! operation's other formats are used, and `--check-responses` says the answer breaks the
-//! document.
+//! a `text/*` one takes the facts as text, else a fixed text; `application/octet-stream` is
+//! written as JSON (any bytes are an octet stream, and its schema says what the JSON holds).
+//! Where no declared media type fits (a schema no body fits: four `oneOf` branches that all
+//! match any object), the first JSON one still says the facts in the schema's own shape, and
+//! `--check-responses` says the answer breaks the document; where the mock can write none
+//! (XML, images), the operation's other formats are used, and it says so too.
 
 use std::sync::Arc;
 
@@ -49,6 +51,10 @@ impl Kind {
             Some((Kind::Json, media_type))
         } else if essence == "*/*" || essence.eq_ignore_ascii_case("application/*") {
             Some((Kind::Json, "application/json"))
+        } else if essence.eq_ignore_ascii_case("application/octet-stream") {
+            // Any bytes are an octet stream: an error schema declared for one (Azure's
+            // `AcrErrors`) says what the JSON in it holds.
+            Some((Kind::Json, media_type))
         } else if essence.eq_ignore_ascii_case("text/*") {
             Some((Kind::Text, "text/plain"))
         } else if essence
@@ -68,6 +74,13 @@ pub(super) fn written_as_json(media_type: &str) -> bool {
     matches!(Kind::of(media_type), Some((Kind::Json, _)))
 }
 
+/// A declared media type's renderer, and whether its bodies fit the declared schema.
+#[derive(Debug, Clone)]
+pub(super) struct Made {
+    renderer: Arc<ErrorRenderer>,
+    fits: bool,
+}
+
 /// The sample facts a declared body must hold: with a violation, and without.
 fn samples(status: u16) -> [ErrorFacts; 2] {
     let with = sample_facts(status);
@@ -77,7 +90,9 @@ fn samples(status: u16) -> [ErrorFacts; 2] {
 }
 
 impl ErrorCatalogBuilder {
-    /// The renderers of `spec`, the response declared for `status`, JSON media types first.
+    /// The renderers of `spec`, the response declared for `status`, JSON media types first:
+    /// those that fit, else the first that says the facts in the API's own shape though it
+    /// cannot fit (a schema no body fits: four `oneOf` branches that all match any object).
     pub(super) fn declared_renderers(
         &mut self,
         resources: &Resources,
@@ -86,18 +101,29 @@ impl ErrorCatalogBuilder {
         status: u16,
         spec: &ResponseSpec,
     ) -> Vec<Arc<ErrorRenderer>> {
-        let mut renderers = Vec::new();
+        let mut fitting = Vec::new();
+        let mut unfit = None;
         for wanted in [Kind::Json, Kind::Text] {
             for media in &spec.media {
                 if Kind::of(&media.media_type).is_none_or(|(kind, _)| kind != wanted) {
                     continue;
                 }
-                let made =
-                    self.declared_renderer(resources, compiler, problems, status, media, wanted);
-                renderers.extend(made);
+                match self.declared_renderer(resources, compiler, problems, status, media, wanted) {
+                    Some(Made {
+                        renderer,
+                        fits: true,
+                    }) => fitting.push(renderer),
+                    Some(Made { renderer, .. }) => {
+                        unfit.get_or_insert(renderer);
+                    }
+                    None => {}
+                }
             }
         }
-        renderers
+        if fitting.is_empty() {
+            fitting.extend(unfit);
+        }
+        fitting
     }
 
     /// The renderer of one declared media type, made once per status, schema, example and
@@ -110,7 +136,7 @@ impl ErrorCatalogBuilder {
         status: u16,
         media: &ResponseMedia,
         kind: Kind,
-    ) -> Option<Arc<ErrorRenderer>> {
+    ) -> Option<Made> {
         let (_, content_type) = Kind::of(&media.media_type)?;
         let key = (
             status,
@@ -124,16 +150,17 @@ impl ErrorCatalogBuilder {
         if let Some(known) = self.declared.get(&key) {
             return known.clone();
         }
+        let fitting = |r: ErrorRenderer| (r, true);
         let made = match (&media.schema, &media.validator, kind) {
             (None, _, Kind::Json) => {
                 let general = self.general(resources, compiler, problems, status);
-                Some(general.sent_as(content_type, None))
+                Some(fitting(general.sent_as(content_type, None)))
             }
-            (None, _, Kind::Text) => Some(ErrorRenderer {
+            (None, _, Kind::Text) => Some(fitting(ErrorRenderer {
                 content_type: content_type.to_owned(),
                 body: Body::Text,
                 validator: None,
-            }),
+            })),
             (Some(_), Some(validator), Kind::Json) => self.json_body(
                 resources,
                 compiler,
@@ -143,13 +170,16 @@ impl ErrorCatalogBuilder {
                 content_type,
                 validator,
             ),
-            (Some(_), Some(validator), Kind::Text) => {
-                self.text_body(compiler, status, media, content_type, validator)
-            }
+            (Some(_), Some(validator), Kind::Text) => self
+                .text_body(compiler, status, media, content_type, validator)
+                .map(fitting),
             // A schema that did not compile is a problem of the document, reported already.
             (Some(_), None, _) => None,
         };
-        let made = made.map(Arc::new);
+        let made = made.map(|(renderer, fits)| Made {
+            renderer: Arc::new(renderer),
+            fits,
+        });
         self.declared.insert(key, made.clone());
         made
     }
@@ -165,7 +195,7 @@ impl ErrorCatalogBuilder {
         media: &ResponseMedia,
         content_type: &str,
         validator: &Arc<CompiledSchema>,
-    ) -> Option<ErrorRenderer> {
+    ) -> Option<(ErrorRenderer, bool)> {
         let samples = samples(status);
         let renderer = |body: Body| ErrorRenderer {
             content_type: content_type.to_owned(),
@@ -191,7 +221,7 @@ impl ErrorCatalogBuilder {
         if let Some(shape) = shapes.iter().find(|s| s.holds_status(status)) {
             let r = renderer(Body::Shape(shape.clone()));
             if fits(&r) {
-                return Some(r);
+                return Some((r, true));
             }
         }
         // 3: the document's formats, then problem details.
@@ -201,28 +231,32 @@ impl ErrorCatalogBuilder {
             };
             let r = general.sent_as(content_type, Some(Arc::clone(validator)));
             if fits(&r) {
-                return Some(r);
+                return Some((r, true));
             }
         }
         let r = renderer(Body::Problem);
         if fits(&r) {
-            return Some(r);
+            return Some((r, true));
         }
         // 4 and 5: a shape that says another status, the facts as a string.
-        for shape in shapes {
-            let r = renderer(Body::Shape(shape));
+        for shape in &shapes {
+            let r = renderer(Body::Shape(shape.clone()));
             if fits(&r) {
-                return Some(r);
+                return Some((r, true));
             }
         }
         let r = renderer(Body::JsonText);
         if fits(&r) {
-            return Some(r);
+            return Some((r, true));
         }
         // 6: a body that says nothing of the facts, but fits.
-        let value = self.fixed_value(compiler, media, status, validator)?;
-        let bytes = serde_json::to_vec(&value).ok()?;
-        Some(renderer(Body::Fixed(Bytes::from(bytes))))
+        if let Some(value) = self.fixed_value(compiler, media, status, validator) {
+            let bytes = serde_json::to_vec(&value).ok()?;
+            return Some((renderer(Body::Fixed(Bytes::from(bytes))), true));
+        }
+        // Nothing fits: the API's own shape says the facts, unfit.
+        let own = shapes.into_iter().next()?;
+        Some((renderer(Body::Shape(own)), false))
     }
 
     /// A `text/*` body valid against `validator`: the facts as text, else a fixed text.
@@ -341,6 +375,10 @@ mod tests {
         assert_eq!(Kind::of("text/plain"), Some((Kind::Text, "text/plain")));
         assert_eq!(Kind::of("text/*"), Some((Kind::Text, "text/plain")));
         assert_eq!(Kind::of("application/xml"), None);
-        assert_eq!(Kind::of("application/octet-stream"), None);
+        assert_eq!(
+            Kind::of("application/octet-stream"),
+            Some((Kind::Json, "application/octet-stream"))
+        );
+        assert_eq!(Kind::of("image/png"), None);
     }
 }

@@ -182,7 +182,7 @@ struct Candidate {
 pub struct ErrorCatalogBuilder {
     cache: HashMap<(u16, String, String), Option<Arc<ErrorRenderer>>>,
     /// The renderers of declared media types, by status, schema, example and content type.
-    declared: HashMap<(u16, String, String, String), Option<Arc<ErrorRenderer>>>,
+    declared: HashMap<(u16, String, String, String), Option<declared::Made>>,
     /// The renderer lists made, by their renderers' addresses (the same renderers, the same
     /// list): the lists hold their renderers, so an address names one renderer.
     formats: HashMap<Vec<usize>, Arc<Formats>>,
