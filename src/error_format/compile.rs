@@ -2,6 +2,8 @@
 //! `allOf`, the tightest bounds), an `anyOf`/`oneOf` branch picked, then each member's role
 //! decided (see `names`) and what it carries planned.
 
+use std::sync::LazyLock;
+
 use serde_json::{Map, Value, json};
 
 use crate::document::refs::{Located, Resources};
@@ -32,10 +34,10 @@ const NIL_ID: &str = "00000000-0000-0000-0000-000000000000";
 /// The plan for the error schema `schema` (see `ErrorShape::compile`): fails, with the reason,
 /// when the schema is not an object with a member that can carry the status, title, detail or
 /// violations.
-pub(super) fn compile(
-    resources: &Resources,
-    schema: Located<'_>,
-    example: Option<&Value>,
+pub(super) fn compile<'a>(
+    resources: &'a Resources,
+    schema: Located<'a>,
+    example: Option<&'a Value>,
 ) -> Result<ObjectPlan, String> {
     let compiler = Compiler {
         merger: Merger {
@@ -46,7 +48,7 @@ pub(super) fn compile(
             },
         },
     };
-    let flat = compiler.flatten(&[schema], 0)?;
+    let mut flat = compiler.flatten(&[schema], 0)?;
     if let Some(reason) = &flat.merged.never {
         return Err(format!("{reason}: no body can match the schema"));
     }
@@ -59,7 +61,10 @@ pub(super) fn compile(
             None => "the schema declares no object properties".to_owned(),
         });
     }
-    let root = compiler.object(&flat, example, Mode::Error, 0)?;
+    let mut root = compiler.object(&flat, example, Mode::Error, 0)?;
+    if !root.carries_facts() && flat.add_example_members(example) {
+        root = compiler.object(&flat, example, Mode::Error, 0)?;
+    }
     if !root.carries_facts() {
         return Err(
             "no member of the schema can carry the status, title, detail or violations".to_owned(),
@@ -81,6 +86,9 @@ struct Flat<'a> {
     allowed: Option<Vec<Value>>,
     /// The branches of an `anyOf`/`oneOf` none of which is an object to fill.
     alternatives: Vec<Flat<'a>>,
+    /// How many of the last `properties` only the example shows (see
+    /// [`Flat::add_example_members`]).
+    from_example: usize,
 }
 
 impl<'a> Flat<'a> {
@@ -115,6 +123,7 @@ impl<'a> Flat<'a> {
             items,
             allowed,
             alternatives,
+            from_example: 0,
         }
     }
 
@@ -157,7 +166,63 @@ impl<'a> Flat<'a> {
     fn is_required(&self, name: &str) -> bool {
         self.merged.required.contains(&name)
     }
+
+    /// Whether the object takes members it does not declare, whatever their names and values.
+    fn takes_any_member(&self) -> bool {
+        let any = |schema: Option<&Value>| match schema {
+            None | Some(Value::Bool(true)) => true,
+            Some(Value::Object(m)) => m.is_empty(),
+            Some(_) => false,
+        };
+        !self.merged.closed
+            && self.merged.prop_names.is_empty()
+            && self
+                .merged
+                .obj
+                .iter()
+                .all(|b| b.patterns.is_none() && any(b.additional))
+    }
+
+    /// Declares the example's members named like part of an error (a string or a number)
+    /// that the schema does not declare but takes: Slack's errors declare only `ok: false`,
+    /// and their examples show the `error` member the API says what went wrong in. Says
+    /// whether any was added.
+    fn add_example_members(&mut self, example: Option<&'a Value>) -> bool {
+        let Some(Value::Object(members)) = example else {
+            return false;
+        };
+        if !self.takes_any_member() {
+            return false;
+        }
+        let before = self.properties.len();
+        for (name, value) in members {
+            let schema: &'static Value = match value {
+                Value::String(_) => &STRING,
+                Value::Number(n) if n.is_i64() || n.is_u64() => &INTEGER,
+                _ => continue,
+            };
+            let known = self.properties.iter().any(|(n, _)| *n == name);
+            if !known && names_an_error_part(&normalise(name)) {
+                let at = Located {
+                    base: "",
+                    value: schema,
+                };
+                self.properties.push((name, vec![at]));
+            }
+        }
+        self.from_example = self.properties.len() - before;
+        self.from_example > 0
+    }
+
+    /// Whether the property at `index` is one only the example shows.
+    fn only_in_example(&self, index: usize) -> bool {
+        index >= self.properties.len() - self.from_example
+    }
 }
+
+/// The schemas of members only an example shows (see `Flat::add_example_members`).
+static STRING: LazyLock<Value> = LazyLock::new(|| json!({"type": "string"}));
+static INTEGER: LazyLock<Value> = LazyLock::new(|| json!({"type": "integer"}));
 
 /// The values every `const` and `enum` allow, in the order of the first; `None` when there is
 /// neither.
@@ -293,6 +358,17 @@ impl<'a> Compiler<'a> {
             props.push((*name, sub, scalar));
         }
         settle_roles(&names, &mut roles, mode);
+        // A member only the example shows, where the schema has no place for the detail
+        // (Slack's `error` beside `ok: false`): it says what went wrong, violations and all,
+        // as the one place the API has for it. (A lone title-like member the schema declares
+        // keeps the title: see the module doc.)
+        if mode == Mode::Error && !roles.iter().any(|r| matches!(r, Role::Detail | Role::List)) {
+            let shown =
+                (0..roles.len()).find(|&i| flat.only_in_example(i) && roles[i] == Role::Title);
+            if let Some(i) = shown {
+                roles[i] = Role::Detail;
+            }
+        }
 
         let list_carries_facts = !roles
             .iter()
@@ -347,7 +423,8 @@ impl<'a> Compiler<'a> {
                     // no violations: those are folded into the detail instead.
                     let item = if item_flat.fills_object() {
                         let plan = self.object(&item_flat, item_example, Mode::Item, depth + 1)?;
-                        plan.carries_violations().then_some(ItemPlan::Object(plan))
+                        plan.carries_violations()
+                            .then(|| ItemPlan::Object(plan.item()))
                     } else {
                         let scalar = self.scalar(&item_flat, depth + 1)?;
                         scalar.is_text().then(|| ItemPlan::Text(Box::new(scalar)))

@@ -39,7 +39,8 @@
 //!   like `["body", "users", 0, "email"]`); `pointer` takes an RFC 6901 pointer for the body; a
 //!   `location`/`in` member beside another path member takes the location (`body`, `query`). A
 //!   `title` beside another message-like member takes the error's title, otherwise the
-//!   violation's message, as do `message`, `msg`, `detail` and friends. A string `type` takes
+//!   violation's message, as do `message`, `msg`, `detail` and friends (the violation whole,
+//!   `query.limit: ...`, where no member of the item says the place). A string `type` takes
 //!   the violation's type URN, a string `code`/`keyword`/`rule` its keyword, and an integer one
 //!   the status.
 //! - `type` takes the example's value, else `about:blank`; `instance` (and a top-level `path`)
@@ -48,6 +49,10 @@
 //!   example's value or a constant (the mock's answers are reproducible).
 //! - Any other required member gets the example's value, else the schema's own example, else
 //!   a minimal valid value. Optional unknown members are left out.
+//! - A schema with no member for any of the facts that takes members it does not declare
+//!   (Slack's `{ok: false}` with `additionalProperties: true`) gets the example's members named
+//!   like an error's part (string or integer) declared from the example; a title-like one of
+//!   them (Slack's `error`) carries the detail, violations folded in, when nothing else can.
 //!
 //! `pattern` and `format` are not checked here, nor whether a body rendered for the chosen
 //! `oneOf` branch also matches another: the caller validates the rendered body and falls back.
@@ -61,4 +66,5 @@ mod status;
 #[cfg(test)]
 mod tests;
 
-pub use shape::{ErrorShape, problem_json};
+pub use plan::uri_reference;
+pub use shape::{ErrorShape, plain_text, problem_json};

@@ -35,6 +35,8 @@ const LIST_NAMES: &[&str] = &[
     "detail",
     "issues",
     "errordetails",
+    // Django REST framework's errors that belong to no field.
+    "nonfielderrors",
 ];
 const NESTED_NAMES: &[&str] = &["error", "errors"];
 const CONTEXT_NAMES: &[&str] = &["context", "meta", "metadata", "extensions"];
@@ -55,6 +57,8 @@ const PATH_NAMES: &[&str] = &[
     "loc",
     "property",
     "key",
+    // The Microsoft REST API guidelines' (and Azure's) name for what an error is about.
+    "target",
 ];
 const MESSAGE_NAMES: &[&str] = &[
     "title",

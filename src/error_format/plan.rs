@@ -47,6 +47,9 @@ pub(super) enum Fill {
         element: Scalar,
     },
     Message(Scalar),
+    /// The violation whole, its place first (`query.limit: ...`): the message of an item
+    /// with no member for the place.
+    Said(Scalar),
     Keyword(Scalar),
     TypeUrn(Scalar),
 }
@@ -111,6 +114,19 @@ impl ObjectPlan {
         out.push(b'}');
     }
 
+    /// This plan with the members named in `values` fixed to those values.
+    pub(super) fn with_members(&self, values: &serde_json::Map<String, Value>) -> ObjectPlan {
+        let mut plan = self.clone();
+        for (name, value) in values {
+            // Keys are kept as written: `"name":`, escaped.
+            let key = format!("{}:", Value::String(name.clone()));
+            if let Some(m) = plan.members.iter_mut().find(|m| *m.key == *key) {
+                m.fill = Fill::Fixed(value.clone());
+            }
+        }
+        plan
+    }
+
     pub(super) fn carries_facts(&self) -> bool {
         self.members.iter().any(|m| match &m.fill {
             Fill::Status(_) | Fill::Title(_) | Fill::Detail(_) | Fill::List(_) => true,
@@ -121,10 +137,32 @@ impl ObjectPlan {
 
     pub(super) fn carries_violations(&self) -> bool {
         self.members.iter().any(|m| match &m.fill {
-            Fill::Path(..) | Fill::PathSegments { .. } | Fill::Message(_) => true,
+            Fill::Path(..) | Fill::PathSegments { .. } | Fill::Message(_) | Fill::Said(_) => true,
             Fill::Object(inner) => inner.carries_violations(),
             _ => false,
         })
+    }
+
+    /// Whether some member (or a member's member) says where a violation is.
+    fn names_places(&self) -> bool {
+        self.members.iter().any(|m| match &m.fill {
+            Fill::Path(..) | Fill::PathSegments { .. } => true,
+            Fill::Object(inner) => inner.names_places(),
+            _ => false,
+        })
+    }
+
+    /// A violation list's item plan: where no member says the place (Azure's `{code,
+    /// message, detail}`), its messages say the violation whole, so the place is not lost.
+    pub(super) fn item(mut self) -> ObjectPlan {
+        if !self.names_places() {
+            for m in &mut self.members {
+                if let Fill::Message(s) = &m.fill {
+                    m.fill = Fill::Said(s.clone());
+                }
+            }
+        }
+        self
     }
 
     pub(super) fn lists_violations(&self) -> bool {
@@ -224,6 +262,13 @@ impl Fill {
                         .collect(),
                 )
             }
+            Fill::Said(s) => {
+                let Some(v) = cx.violation else {
+                    return false;
+                };
+                s.write_text(&v.to_string(), out);
+                return true;
+            }
             Fill::Message(s) | Fill::Keyword(s) => {
                 let Some(v) = cx.violation else {
                     return false;
@@ -306,7 +351,7 @@ impl ListPlan {
 /// The request path as a URI reference (RFC 3986), as `instance` members are declared: a
 /// target hyper accepts may still hold a stray `%` (`/spac%es`) or characters such as `"`,
 /// `{` or `|` that a URI may not, and those are percent-encoded; valid escapes are kept.
-pub(super) fn uri_reference(path: &str) -> String {
+pub fn uri_reference(path: &str) -> String {
     let bytes = path.as_bytes();
     let mut out = String::with_capacity(path.len());
     for (i, &b) in bytes.iter().enumerate() {

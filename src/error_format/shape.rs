@@ -61,6 +61,18 @@ impl ErrorShape {
         serde_json::from_slice(&self.write(facts)).unwrap_or(Value::Null)
     }
 
+    /// This shape with each top-level member named in `values` written as that value, whatever
+    /// the facts: for members whose own constraints the facts cannot meet (a `pattern` on a
+    /// `code`, a `format` on a `type`), given values known to fit.
+    pub fn with_members(&self, values: &Map<String, Value>) -> ErrorShape {
+        let root = self.root.with_members(values);
+        let lists_violations = root.lists_violations();
+        ErrorShape {
+            root,
+            lists_violations,
+        }
+    }
+
     /// Whether every status-like member can say `status` (a member pinned by `enum` or `const`
     /// to other codes cannot): when not, [`render`](Self::render) writes an allowed code that
     /// is not the status, and the caller should prefer another schema.
@@ -77,12 +89,7 @@ pub fn problem_json(facts: &ErrorFacts) -> Value {
     body.insert("type".into(), json!("about:blank"));
     body.insert("title".into(), json!(facts.title));
     body.insert("status".into(), json!(facts.status));
-    let detail = if facts.violations.is_empty() {
-        facts.detail.to_string()
-    } else {
-        fold_violations(facts)
-    };
-    body.insert("detail".into(), json!(detail));
+    body.insert("detail".into(), json!(plain_text(facts)));
     if let Some(instance) = &facts.instance {
         body.insert("instance".into(), json!(uri_reference(instance)));
     }
@@ -95,4 +102,14 @@ pub fn problem_json(facts: &ErrorFacts) -> Value {
         body.insert("violations".into(), Value::Array(items));
     }
     Value::Object(body)
+}
+
+/// The facts as one text: the detail, the violations folded into it. What an error says
+/// where its format is a bare string (a `text/plain` body, a JSON string).
+pub fn plain_text(facts: &ErrorFacts) -> String {
+    if facts.violations.is_empty() {
+        facts.detail.to_string()
+    } else {
+        fold_violations(facts)
+    }
 }

@@ -850,3 +850,125 @@ fn a_member_s_deprecated_example_keyword_still_stands_in_for_an_unknown_instance
     let body = render(&doc, "/components/schemas/Problem", None, &facts);
     assert_eq!(body["instance"], json!("/account/12345/msgs/abc"));
 }
+
+#[test]
+fn a_schema_that_takes_any_member_gets_the_error_member_its_example_shows() {
+    // Slack: `ok: false` is all the schema declares; the example shows `error`.
+    let d = doc(json!({"Error": {
+        "type": "object",
+        "additionalProperties": true,
+        "required": ["ok"],
+        "properties": {"ok": {"type": "boolean", "enum": [false]}}
+    }}));
+    let example = json!({"ok": false, "error": "invalid_auth", "warning": ["x"]});
+    let body = render(
+        &d,
+        "/components/schemas/Error",
+        Some(&example),
+        &invalid_body(),
+    );
+    assert_eq!(body["ok"], json!(false));
+    // With nowhere else for it, the member says what went wrong, violations and all.
+    let error = body["error"].as_str().unwrap();
+    assert!(error.starts_with("The request body is invalid."), "{body}");
+    assert!(error.contains("users[0].email"), "{body}");
+    // Only members named like part of an error are taken, and only as strings or integers.
+    assert_eq!(keys(&body), ["ok", "error"]);
+    // Without the example, there is nowhere for the facts.
+    assert!(compile(&d, "/components/schemas/Error", None).is_err());
+}
+
+#[test]
+fn a_schema_that_takes_no_other_member_does_not_get_the_example_s() {
+    for closed in [
+        json!({"additionalProperties": false}),
+        json!({"additionalProperties": {"type": "boolean"}}),
+        json!({"patternProperties": {"^x-": {}}}),
+    ] {
+        let mut schema = json!({
+            "type": "object",
+            "required": ["ok"],
+            "properties": {"ok": {"type": "boolean"}}
+        });
+        for (k, v) in closed.as_object().unwrap() {
+            schema[k] = v.clone();
+        }
+        let d = doc(json!({ "Error": schema }));
+        let example = json!({"ok": false, "error": "invalid_auth"});
+        let compiled = compile(&d, "/components/schemas/Error", Some(&example));
+        assert!(compiled.is_err(), "{closed}");
+    }
+}
+
+#[test]
+fn django_rest_framework_s_errors_of_no_field_list_the_violations() {
+    let d = doc(json!({"CollaboratorError": {
+        "type": "object",
+        "required": ["member", "permissions"],
+        "properties": {
+            "member": {"type": "array", "items": {"type": "string"}},
+            "non_field_errors": {"type": "array", "items": {"type": "string"}},
+            "permissions": {"type": "array", "items": {"type": "string"}}
+        }
+    }}));
+    let pointer = "/components/schemas/CollaboratorError";
+    let body = render(&d, pointer, None, &invalid_body());
+    assert_eq!(
+        body,
+        json!({
+            "member": [],
+            "non_field_errors": ["users[0].email: This value is not a valid email address."],
+            "permissions": []
+        })
+    );
+}
+
+#[test]
+fn members_given_values_are_written_as_those_values_whatever_the_facts() {
+    let d = doc(json!({"Error": {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {
+            "code": {"type": "string", "pattern": "^[A-Z_]+$"},
+            "message": {"type": "string"}
+        }
+    }}));
+    let shape = compile(&d, "/components/schemas/Error", None).unwrap();
+    assert_eq!(shape.render(&invalid_body())["code"], json!("400"));
+    let mut values = serde_json::Map::new();
+    values.insert("code".into(), json!("INVALID_ARGUMENT"));
+    values.insert("absent".into(), json!(1));
+    let mended = shape.with_members(&values);
+    let body = mended.render(&invalid_body());
+    assert_fits(&d, "/components/schemas/Error", &body);
+    assert_eq!(body["code"], json!("INVALID_ARGUMENT"));
+    assert!(body["message"].as_str().unwrap().contains("users[0].email"));
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_item_with_no_member_for_the_place_says_it_in_its_message() {
+    // Azure's container registry: `errors: [{code, message, detail}]`.
+    let d = doc(json!({"AcrErrors": {
+        "type": "object",
+        "properties": {"errors": {"type": "array", "items": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "detail": {"type": "object"}
+            }
+        }}}
+    }}));
+    let body = render(&d, "/components/schemas/AcrErrors", None, &invalid_body());
+    assert_eq!(
+        body["errors"][0]["message"],
+        json!("users[0].email: This value is not a valid email address.")
+    );
+    assert_eq!(body["errors"][0]["code"], json!("format"));
+}

@@ -18,8 +18,8 @@ use crate::document::problems::{LoadError, Problem, Problems};
 use crate::mock::access::AccessConfig;
 use crate::mock::admin;
 use crate::mock::exchange::Exchange;
+use crate::mock::message::{ErrorScope, push_header, refuse};
 pub use crate::mock::message::{MockRequest, MockResponse, Outcome, RESPONSE_VIOLATIONS};
-use crate::mock::message::{push_header, refuse};
 use crate::mock::rejection::RequestError;
 use crate::mock::router::{RouteMatch, RouteSpec, Router, common_prefix};
 use crate::operation::api::{Api, Operation};
@@ -325,7 +325,8 @@ impl Engine {
                 _ => {
                     let error = RequestError::BadSession;
                     let catalog = ErrorCatalog::default();
-                    return Err(Box::new(refuse(&catalog, error, &req.path, false)));
+                    let scope = ErrorScope::outside(&catalog, req, false);
+                    return Err(Box::new(refuse(&scope, error, &req.path)));
                 }
             },
         };
@@ -347,15 +348,20 @@ impl Engine {
         let none = ErrorCatalog::default();
         match self.find(req) {
             RouteMatch::Found { op, .. } => {
-                let operation = &self.apis[op.0].operations[op.1];
-                let mut o = refuse(&operation.errors, error, &req.path, check);
+                let api = &self.apis[op.0];
+                let operation = &api.operations[op.1];
+                let scope = ErrorScope::operation(self, api, operation, req, status);
+                let mut o = refuse(&scope, error, &req.path);
                 o.operation = Some(Arc::clone(&operation.id));
                 o
             }
             RouteMatch::MethodNotAllowed { api, .. } | RouteMatch::NotFound { api: Some(api) } => {
-                refuse(&self.apis[api].errors, error, &req.path, check)
+                let scope = ErrorScope::outside(&self.apis[api].errors, req, check);
+                refuse(&scope, error, &req.path)
             }
-            RouteMatch::NotFound { api: None } => refuse(&none, error, &req.path, check),
+            RouteMatch::NotFound { api: None } => {
+                refuse(&ErrorScope::outside(&none, req, check), error, &req.path)
+            }
         }
     }
 
@@ -400,7 +406,8 @@ impl Engine {
                     allow,
                 };
                 let check = self.config.check_responses;
-                refuse(&self.apis[api].errors, error, &req.path, check)
+                let scope = ErrorScope::outside(&self.apis[api].errors, req, check);
+                refuse(&scope, error, &req.path)
             }
             RouteMatch::NotFound { api } => {
                 let error = RequestError::NotFound {
@@ -408,7 +415,8 @@ impl Engine {
                 };
                 let none = ErrorCatalog::default();
                 let catalog = api.map_or(&none, |i| &self.apis[i].errors);
-                refuse(catalog, error, &req.path, self.config.check_responses)
+                let scope = ErrorScope::outside(catalog, req, self.config.check_responses);
+                refuse(&scope, error, &req.path)
             }
         }
     }

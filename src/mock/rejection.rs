@@ -78,6 +78,17 @@ impl RequestError {
         }
     }
 
+    /// Whether an answer with this error should have a status the operation declares, so
+    /// that `--check-responses` calls one it does not declare a violation: the mock's own
+    /// failure should. A request refused for what it is (it breaks the document or HTTP, or
+    /// asks for what the mock does not have) is answered with the protocol's status whatever
+    /// the document declares, as the contract checks agree (`status_code_conformance` judges
+    /// conforming requests only). A behaviour's domain errors are not held to it either: the
+    /// bundled APIs answer statuses their vendors publish nowhere (`docs/vendors.md`).
+    pub fn owes_a_declared_status(&self) -> bool {
+        matches!(self, RequestError::NoAnswer { .. })
+    }
+
     /// What the client reads: never an internal message.
     pub fn detail(&self) -> Cow<'static, str> {
         match self {

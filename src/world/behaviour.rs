@@ -86,8 +86,14 @@ impl Call<'_> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     /// A success (or any declared status) with an optional JSON body; the engine picks the
-    /// media type and checks the body against the spec when asked to.
-    Ok { status: u16, body: Option<Value> },
+    /// media type and checks the body against the spec when asked to. `created` is the id of
+    /// the item a create made, where the behaviour knows it: the answer's `Location` names it
+    /// (see [`Reply::with_created`]).
+    Ok {
+        status: u16,
+        body: Option<Value>,
+        created: Option<String>,
+    },
     /// A success whose body is already serialized JSON, sent as it is: what a behaviour
     /// answers when it writes a body straight to bytes (GitBook's list pages) instead of
     /// building a `Value` tree. The engine picks the media type as for `Ok`, and parses the
@@ -108,6 +114,20 @@ impl Reply {
         Reply::Ok {
             status,
             body: Some(body),
+            created: None,
+        }
+    }
+
+    /// This answer to a create, which made the item `id` in the collection the request
+    /// names: its `Location` is the request path, then the id.
+    pub fn with_created(self, id: impl Into<String>) -> Reply {
+        match self {
+            Reply::Ok { status, body, .. } => Reply::Ok {
+                status,
+                body,
+                created: Some(id.into()),
+            },
+            other => other,
         }
     }
 
@@ -120,7 +140,11 @@ impl Reply {
     }
 
     pub fn empty(status: u16) -> Reply {
-        Reply::Ok { status, body: None }
+        Reply::Ok {
+            status,
+            body: None,
+            created: None,
+        }
     }
 
     /// A behaviour's domain error, as the answer the operation's error format renders.

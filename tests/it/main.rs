@@ -52,6 +52,7 @@ mod loader_fuzz;
 mod loading;
 mod mock_props;
 mod raw_fuzz;
+mod real_world;
 mod routing;
 mod soak;
 mod state_file;

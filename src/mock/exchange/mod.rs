@@ -14,10 +14,10 @@ use http::HeaderName;
 use serde_json::Value;
 
 use crate::mock::engine::Engine;
-use crate::mock::message::{MockRequest, Outcome, refuse};
+use crate::mock::message::{ErrorScope, MockRequest, Outcome, refuse};
 use crate::mock::rejection::RequestError;
 use crate::operation::api::{Api, Operation};
-use crate::operation::respond::Prefer;
+use crate::operation::respond::{self, Prefer};
 use crate::operation::security::{CredentialSources, SchemeKind};
 use crate::world::behaviour::{Call, ParamValues, Reply};
 use crate::world::state::Session;
@@ -95,10 +95,17 @@ impl Exchange<'_> {
     }
 
     /// The answer to a request the mock refuses or cannot answer, in the operation's error
-    /// format.
+    /// format for its status; judged, when asked, against what the operation declares.
     fn refuse(&self, error: RequestError) -> Outcome {
-        let check = self.engine.config().check_responses;
-        refuse(&self.op.errors, error, &self.req.path, check)
+        let status = error.status();
+        let owed = error.owes_a_declared_status();
+        let scope = ErrorScope::operation(self.engine, self.api, self.op, self.req, status);
+        let mut outcome = refuse(&scope, error, &self.req.path);
+        if scope.check && owed && scope.declared.is_none() {
+            let undeclared = respond::undeclared_status(&self.op.id, status);
+            outcome.response_violations.push(undeclared);
+        }
+        outcome
     }
 
     /// Who a bearer token belongs to, where the API's behaviour knows its tokens: an unknown

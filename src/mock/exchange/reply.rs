@@ -1,6 +1,7 @@
 //! The answer to a request that passed: a behaviour's reply, or the spec's static answer for
 //! the chosen status, in the media type `Accept` allows (406 when it allows none), with the
-//! declared headers; with `check_responses`, the body is judged against the declared schema.
+//! declared headers; with `check_responses`, the answer is judged against the response
+//! declared for its status (`respond::check`: headers, media type, schema).
 
 use std::sync::Arc;
 
@@ -9,11 +10,10 @@ use http::{HeaderName, HeaderValue, header};
 use serde_json::Value;
 
 use super::{Exchange, PREFER};
-use crate::mock::message::{MockResponse, Outcome};
+use crate::mock::message::{self, MockResponse, Outcome};
 use crate::mock::rejection::RequestError;
 use crate::operation::negotiate;
-use crate::operation::respond::{self, Answer, Prefer};
-use crate::schema::violation::{Location, Violation};
+use crate::operation::respond::{self, Answer, Prefer, ResponseSpec, Sent};
 use crate::world::behaviour::Reply;
 
 /// A behaviour's body: a value to serialize, or JSON already serialized.
@@ -26,33 +26,26 @@ impl Exchange<'_> {
     /// Renders a behaviour's reply: errors in the operation's format, bodies in the declared
     /// media type for their status (406 when `Accept` allows none).
     pub(super) fn reply(&self, reply: Reply) -> Outcome {
-        let (status, body) = match reply {
+        let (status, body, created) = match reply {
             // Domain violations are the request's too: the journal shows them.
             Reply::Err(facts) => return self.refuse(RequestError::Domain(facts)),
-            Reply::Ok { status, body } => (status, body.map(ReplyBody::Value)),
-            Reply::Json { status, json } => (status, Some(ReplyBody::Json(json))),
+            Reply::Ok {
+                status,
+                body,
+                created,
+            } => (status, body.map(ReplyBody::Value), created),
+            Reply::Json { status, json } => (status, Some(ReplyBody::Json(json)), None),
         };
-        let spec = self
-            .op
-            .responses
-            .iter()
-            .find(|r| r.status == respond::StatusKey::Code(status))
-            .or_else(|| self.op.responses.iter().find(|r| r.status.covers(status)));
-        let headers = spec
+        let spec = respond::declared(&self.op.responses, status);
+        let mut headers = spec
             .map(|s| self.declared_headers(s, status))
             .unwrap_or_default();
-        // A behaviour answering a status its operation does not declare breaks the spec.
-        let undeclared = spec.is_none().then(|| {
-            Violation::new(
-                Location::Body(Vec::new()),
-                "status",
-                format!("{} declares no response with status {status}.", self.op.id),
-            )
-        });
+        if let Some(id) = created {
+            self.locate(&mut headers, spec, status, &id);
+        }
         let Some(body) = body.filter(|_| !respond::bodiless(status)) else {
-            let mut outcome = self.plain(status, None, headers);
-            outcome.response_violations.extend(undeclared);
-            return outcome;
+            let outcome = self.plain(status, None, headers);
+            return self.judged(outcome, spec, None);
         };
         let offered: &[String] = spec.map_or(&[], |s| s.offered.as_slice());
         let accept = self
@@ -88,29 +81,58 @@ impl Exchange<'_> {
                 (answer.bytes, Some(answer.value))
             }
         };
-        let mut response_violations = Vec::new();
-        if self.engine.config().check_responses
-            && let Some(v) = spec
-                .and_then(|s| s.media_for(chosen))
-                .and_then(|m| m.validator.as_ref())
-        {
-            // Serialized bodies are checked as what the client reads: parsed back.
-            response_violations = match value {
-                Some(value) => v.violations(&value, &Location::Body),
-                None => match serde_json::from_slice::<Value>(&bytes) {
-                    Ok(value) => v.violations(&value, &Location::Body),
-                    Err(e) => vec![Violation::new(
-                        Location::Body(Vec::new()),
-                        "json",
-                        format!("The behaviour's answer is not valid JSON: {e}."),
-                    )],
+        let outcome = self.plain(status, Some((content_type, bytes)), headers);
+        self.judged(outcome, spec, value.as_deref())
+    }
+
+    /// `outcome` judged against `spec`, the response declared for its status, when answers
+    /// are checked. A status the operation does not declare breaks the spec, checked or not.
+    fn judged(
+        &self,
+        mut outcome: Outcome,
+        spec: Option<&ResponseSpec>,
+        value: Option<&Value>,
+    ) -> Outcome {
+        let response = &outcome.response;
+        outcome.response_violations = match spec {
+            None => vec![respond::undeclared_status(&self.op.id, response.status)],
+            Some(_) if !self.engine.config().check_responses => Vec::new(),
+            Some(spec) => respond::check(
+                spec,
+                &Sent {
+                    status: response.status,
+                    headers: &response.headers,
+                    body: &response.body,
+                    value,
                 },
-            };
-        }
-        response_violations.extend(undeclared);
-        let mut outcome = self.plain(status, Some((content_type, bytes)), headers);
-        outcome.response_violations = response_violations;
+            ),
+        };
         outcome
+    }
+
+    /// Points `Location` at the item a create made (`id`, in the collection the request
+    /// names), instead of an example's URL: on a 201, which RFC 9110 says a `Location`
+    /// identifies, and wherever the response declares one.
+    fn locate(
+        &self,
+        headers: &mut Vec<(HeaderName, HeaderValue)>,
+        spec: Option<&ResponseSpec>,
+        status: u16,
+        id: &str,
+    ) {
+        let declared = spec.is_some_and(|s| {
+            s.headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("location"))
+        });
+        if !(status == 201 || declared) {
+            return;
+        }
+        let Ok(value) = HeaderValue::from_str(&respond::item_location(&self.req.path, id)) else {
+            return;
+        };
+        headers.retain(|(n, _)| n != header::LOCATION);
+        headers.push((header::LOCATION, value));
     }
 
     fn not_acceptable(&self, accept: Option<&str>, offered: &[String]) -> Outcome {
@@ -144,7 +166,8 @@ impl Exchange<'_> {
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok());
         if response.offered.is_empty() || respond::bodiless(status) {
-            return self.plain(status, None, self.declared_headers(response, status));
+            let outcome = self.plain(status, None, self.declared_headers(response, status));
+            return self.judged(outcome, Some(response), None);
         }
         let Some(chosen) = negotiate::negotiate(accept, &response.offered) else {
             return self.not_acceptable(accept, &response.offered);
@@ -181,31 +204,20 @@ impl Exchange<'_> {
             Ok(a) => a,
             Err(cause) => return self.refuse(RequestError::NoAnswer { cause }),
         };
-        let mut response_violations = Vec::new();
-        if self.engine.config().check_responses
-            && let Some(v) = &media.validator
-        {
-            response_violations = v.violations(&answer.value, &Location::Body);
-        }
-        let bytes = answer.bytes;
-        let mut outcome = self.plain(
+        let outcome = self.plain(
             status,
-            Some((content_type, bytes)),
+            Some((content_type, answer.bytes)),
             self.declared_headers(response, status),
         );
-        outcome.response_violations = response_violations;
-        outcome
+        self.judged(outcome, Some(response), Some(&answer.value))
     }
 
     fn declared_headers(
         &self,
-        response: &respond::ResponseSpec,
+        response: &ResponseSpec,
         status: u16,
     ) -> Vec<(HeaderName, HeaderValue)> {
-        let seed = self
-            .engine
-            .static_seed(self.api, self.op, status, "headers");
-        response.header_values(&self.api.matchers, seed).to_vec()
+        message::declared_headers(self.engine, self.api, self.op, response, status).to_vec()
     }
 
     fn plain(

@@ -186,7 +186,7 @@ impl Api {
             compiler: &mut compiler,
             problems: &mut problems,
             root_uri: &root_uri,
-            errors: ErrorCatalogBuilder::new(),
+            errors: ErrorCatalogBuilder::new(Arc::clone(&resources)),
         };
         let operations = builder.operations(&mount);
         let errors = builder.document_errors();

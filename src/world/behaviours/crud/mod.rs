@@ -298,7 +298,9 @@ impl Crud {
             store.highest = store.highest.max(i);
         }
         let key = key_of(&id);
-        let reply = self.answer(plan, &item, call);
+        let reply = self
+            .answer(plan, &item, call)
+            .map(|r| r.with_created(key.clone()));
         store.lists.entry(parents).or_default().push(key, item);
         reply
     }

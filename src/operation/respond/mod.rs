@@ -1,24 +1,32 @@
-//! Success answers from the spec: which declared response, which media type, which body.
+//! Answers from the spec: which declared response, which media type, which body, which
+//! headers; and the one check every answer the mock sends is judged by.
 //!
 //! The body is the named example asked for, else the first named `examples` entry, else
 //! `example`, else data generated from the schema. Generated data is deterministic: its
 //! seed comes from `--seed` and the operation, so the same request gives the same body on
 //! every run, and it is generated once and kept. Prism's `Prefer` header picks the status
 //! (`code=`), the example (`example=`) or fresh data per request (`dynamic=true`).
+//!
+//! - `media`: one declared media type and the body it answers with.
+//! - `headers`: declared header values as they are sent (never a framing header).
+//! - `check`: an answer judged against the response declared for its status.
 
-use std::fmt;
+mod check;
+mod headers;
+mod media;
+
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 use serde_json::Value;
 
-use crate::document::refs::Located;
 use crate::operation::params::ParamPlan;
-use crate::schema::error::SchemaError;
-use crate::schema::generate::{self, Direction, GenOptions};
-use crate::schema::validators::{CompiledSchema, Matchers, SchemaLoc};
-use crate::schema::violation::{Location, Violation};
+use crate::schema::validators::{CompiledSchema, Matchers};
+
+pub use check::{Sent, check, undeclared_status};
+pub use headers::{header_value, item_location, names_a_uri, never_sent, uri_reference};
+pub use media::{NoAnswer, ResponseMedia, Tried};
 
 /// A key of an operation's `responses`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,158 +95,6 @@ impl Answer {
     }
 }
 
-/// One media type of a declared response.
-#[derive(Debug)]
-pub struct ResponseMedia {
-    pub media_type: String,
-    pub schema: Option<SchemaLoc>,
-    pub validator: Option<Arc<CompiledSchema>>,
-    pub examples: Vec<(String, Value)>,
-    pub example: Option<Value>,
-    static_answer: OnceLock<Result<Answer, Arc<NoAnswer>>>,
-}
-
-impl ResponseMedia {
-    pub fn new(
-        media_type: String,
-        schema: Option<SchemaLoc>,
-        validator: Option<Arc<CompiledSchema>>,
-        examples: Vec<(String, Value)>,
-        example: Option<Value>,
-    ) -> Self {
-        Self {
-            media_type,
-            schema,
-            validator,
-            examples,
-            example,
-            static_answer: OnceLock::new(),
-        }
-    }
-
-    /// The example a static answer uses, if the spec gives one.
-    pub fn first_example(&self) -> Option<&Value> {
-        self.examples
-            .first()
-            .map(|(_, v)| v)
-            .or(self.example.as_ref())
-    }
-
-    pub fn named_example(&self, name: &str) -> Option<&Value> {
-        self.examples
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v)
-    }
-
-    /// The static answer: the first example that fits the schema (broken ones are reported
-    /// at startup and not served), else data generated with `seed`; made once, serialised
-    /// once, and kept.
-    pub fn static_answer(&self, matchers: &Matchers, seed: u64) -> Result<Answer, Arc<NoAnswer>> {
-        self.static_answer
-            .get_or_init(|| {
-                let examples = self
-                    .examples
-                    .iter()
-                    .map(|(_, v)| v)
-                    .chain(self.example.iter());
-                let value = match examples
-                    .into_iter()
-                    .find(|ex| self.validator.as_ref().is_none_or(|v| v.is_valid(ex)))
-                {
-                    Some(ex) => ex.clone(),
-                    None => self.generate(matchers, seed, true).map_err(Arc::new)?,
-                };
-                Ok(Answer::new(Arc::new(value), &self.media_type))
-            })
-            .clone()
-    }
-
-    /// Data generated from the schema that validates against it. Schema-level examples are
-    /// tried first when `use_examples`, then several seeds without them.
-    pub fn generate(
-        &self,
-        matchers: &Matchers,
-        seed: u64,
-        use_examples: bool,
-    ) -> Result<Value, NoAnswer> {
-        let Some(loc) = &self.schema else {
-            return Ok(Value::Null);
-        };
-        let Some(schema) = loc.get(matchers.resources()) else {
-            return Err(NoAnswer::NoSchema { at: loc.uri() });
-        };
-        let located = Located {
-            base: &loc.file,
-            value: schema,
-        };
-        let mut last = Tried::Nothing;
-        let attempts = (0..8u64).map(|i| (i, use_examples && i == 0));
-        for (i, with_examples) in attempts {
-            let opts = GenOptions {
-                seed: seed.wrapping_add(i.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-                direction: Direction::Response,
-                use_examples: with_examples,
-                ..GenOptions::default()
-            };
-            match generate::generate(matchers, located, &opts) {
-                Ok(value) => match &self.validator {
-                    Some(v) => {
-                        let violations = v.violations(&value, &Location::Body);
-                        if violations.is_empty() {
-                            return Ok(value);
-                        }
-                        last = Tried::DidNotFit(violations);
-                    }
-                    None => return Ok(value),
-                },
-                Err(e) => last = Tried::Failed(e),
-            }
-        }
-        Err(NoAnswer::Ungenerable {
-            at: loc.uri(),
-            last,
-        })
-    }
-}
-
-/// Why a response has no answer to send: the mock's own failure, for the log.
-#[derive(Debug, thiserror::Error)]
-pub enum NoAnswer {
-    #[error("no schema at {at}")]
-    NoSchema { at: String },
-    #[error("no data satisfying the schema at {at} could be generated: {last}")]
-    Ungenerable { at: String, last: Tried },
-}
-
-/// The last attempt at generating an answer.
-#[derive(Debug)]
-pub enum Tried {
-    Nothing,
-    /// The generator gave up.
-    Failed(SchemaError),
-    /// The value generated broke the response's validator.
-    DidNotFit(Vec<Violation>),
-}
-
-impl fmt::Display for Tried {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Tried::Nothing => f.write_str("no attempt made"),
-            Tried::Failed(e) => write!(f, "{e}"),
-            Tried::DidNotFit(violations) => {
-                for (i, v) in violations.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str("; ")?;
-                    }
-                    write!(f, "{v}")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
 /// A declared response.
 #[derive(Debug)]
 pub struct ResponseSpec {
@@ -254,11 +110,13 @@ pub struct ResponseSpec {
 }
 
 impl ResponseSpec {
+    /// Headers the HTTP layer writes ([`never_sent`]) are dropped from `headers`.
     pub fn new(
         status: StatusKey,
         media: Vec<ResponseMedia>,
-        headers: Vec<(String, Value)>,
+        mut headers: Vec<(String, Value)>,
     ) -> Self {
+        headers.retain(|(name, _)| !never_sent(name));
         let offered = media.iter().map(|m| m.media_type.clone()).collect();
         Self {
             status,
@@ -270,7 +128,10 @@ impl ResponseSpec {
         }
     }
 
-    pub fn with_header_checks(mut self, checks: Vec<HeaderCheck>) -> Self {
+    /// The checks of headers the HTTP layer writes ([`never_sent`]) are dropped: an answer
+    /// is never judged by a header the mock does not send.
+    pub fn with_header_checks(mut self, mut checks: Vec<HeaderCheck>) -> Self {
+        checks.retain(|c| !never_sent(&c.name));
         self.header_checks = checks;
         self
     }
@@ -280,7 +141,8 @@ impl ResponseSpec {
         self.header_values.get_or_init(|| {
             let mut out = Vec::new();
             for (i, (name, spec)) in self.headers.iter().enumerate() {
-                let Some(value) = header_value(matchers, spec, seed.wrapping_add(i as u64)) else {
+                let seed = seed.wrapping_add(i as u64);
+                let Some(value) = header_value(matchers, name, spec, seed) else {
                     continue;
                 };
                 if let (Ok(n), Ok(v)) = (
@@ -366,57 +228,18 @@ pub fn choose(responses: &[ResponseSpec], code: Option<u16>) -> Result<Option<&R
         .or_else(|| responses.first()))
 }
 
+/// The declared response that describes an answer with `status`: exactly, else by its range
+/// (`4XX`), else `default`.
+pub fn declared(responses: &[ResponseSpec], status: u16) -> Option<&ResponseSpec> {
+    let find = |key: StatusKey| responses.iter().find(|r| r.status == key);
+    find(StatusKey::Code(status))
+        .or_else(|| find(StatusKey::Range(status / 100)))
+        .or_else(|| find(StatusKey::Default))
+}
+
 /// Whether a status never carries a body.
 pub fn bodiless(status: u16) -> bool {
     status < 200 || status == 204 || status == 205 || status == 304
-}
-
-/// A header value from a Header object: its example, its schema's example or default, or
-/// generated data, serialised in the `simple` style.
-pub fn header_value(matchers: &Matchers, header: &Value, seed: u64) -> Option<String> {
-    let value = header
-        .get("example")
-        .cloned()
-        .or_else(|| {
-            header
-                .get("examples")
-                .and_then(Value::as_object)
-                .and_then(|m| m.values().next())
-                .and_then(|e| e.get("value").cloned())
-        })
-        .or_else(|| {
-            let schema = header.get("schema")?;
-            let opts = GenOptions {
-                seed,
-                direction: Direction::Response,
-                use_examples: true,
-                ..GenOptions::default()
-            };
-            generate::generate(
-                matchers,
-                Located {
-                    base: matchers.resources().root_uri(),
-                    value: schema,
-                },
-                &opts,
-            )
-            .ok()
-        })?;
-    Some(simple_style(&value))
-}
-
-fn simple_style(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(simple_style).collect::<Vec<_>>().join(","),
-        Value::Object(map) => map
-            .iter()
-            .flat_map(|(k, v)| [k.clone(), simple_style(v)])
-            .collect::<Vec<_>>()
-            .join(","),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -472,15 +295,5 @@ mod tests {
         assert!(p.dynamic);
         assert_eq!(Prefer::parse(Some("respond-async")), Prefer::default());
         assert_eq!(Prefer::parse(None), Prefer::default());
-    }
-
-    #[test]
-    fn header_values_use_the_simple_style() {
-        assert_eq!(simple_style(&serde_json::json!([1, 2])), "1,2");
-        assert_eq!(
-            simple_style(&serde_json::json!({"a": 1, "b": "x"})),
-            "a,1,b,x"
-        );
-        assert_eq!(simple_style(&serde_json::json!("s")), "s");
     }
 }
