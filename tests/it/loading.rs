@@ -129,7 +129,7 @@ components:
 
 #[test]
 fn a_document_of_webhooks_only_loads_and_says_nothing_is_served() {
-    let warnings = warnings_of("loading-webhooks-only.yaml");
+    let warnings = warnings_of("loading-webhooks-only.json");
     assert!(
         warnings
             .first()
@@ -140,13 +140,13 @@ fn a_document_of_webhooks_only_loads_and_says_nothing_is_served() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_understudy"))
         .arg("routes")
         .arg("--spec")
-        .arg(doc_path("loading-webhooks-only.yaml"))
+        .arg(doc_path("loading-webhooks-only.json"))
         .output()
         .expect("the understudy binary runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("declares no operations"), "{stderr}");
-    let s = Server::docs(&["loading-webhooks-only.yaml"]);
+    let s = Server::docs(&["loading-webhooks-only.json"]);
     s.get("/balanceChanged").send().expect(404);
 }
 
