@@ -12,6 +12,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method};
 use understudy::mock::engine::RESPONSE_VIOLATIONS;
 use understudy::operation::api::template_params;
+use understudy::schema::violation::Keyword;
 use understudy::{Engine, EngineConfig, MockRequest, Source};
 
 /// Documents that cannot be served, and a phrase their load error must contain: each is a
@@ -37,6 +38,17 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[
 /// the schema itself): the mock answers 500 saying so.
 const UNANSWERABLE: &[(&str, &str)] =
     &[("3.0/json/circular-request-bodies.json", "directCircular")];
+
+/// Documents whose error answers no answer of the mock can fit, with the keyword
+/// `--check-responses` names, as it must:
+/// - readme-legacy's 401 and 403 are each a `oneOf` of branches that differ only in their
+///   `default`s, so every body matches several;
+/// - request-examples declares its 400 in `application/xml` only, which the mock does not
+///   write: it answers in problem+json.
+const UNFITTABLE_ERRORS: &[(&str, Keyword)] = &[
+    ("3.0/json/readme-legacy.json", Keyword::OneOf),
+    ("3.0/json/request-examples.json", Keyword::Enum),
+];
 
 fn corpus_root() -> Option<PathBuf> {
     let root = match std::env::var_os("UNDERSTUDY_CORPUS") {
@@ -161,14 +173,27 @@ fn serve_every_operation(name: &str, engine: &Engine) -> usize {
                 op.route,
                 String::from_utf8_lossy(&outcome.response.body)
             );
+            let flagged = outcome
+                .response
+                .header(RESPONSE_VIOLATIONS.as_str())
+                .is_some();
+            let unfittable = UNFITTABLE_ERRORS.iter().find(|(doc, _)| *doc == name);
+            if let (true, true, Some((_, keyword))) = (flagged, status >= 400, unfittable) {
+                assert!(
+                    outcome
+                        .response_violations
+                        .iter()
+                        .all(|v| v.keyword == *keyword),
+                    "{name} {}: {:?}",
+                    op.id,
+                    outcome.response_violations
+                );
+                continue;
+            }
             assert!(
-                outcome
-                    .response
-                    .header(RESPONSE_VIOLATIONS.as_str())
-                    .is_none(),
+                !flagged,
                 "{name} {}: the answer breaks the spec: {:?}",
-                op.id,
-                outcome.response_violations
+                op.id, outcome.response_violations
             );
             answered += 1;
         }
