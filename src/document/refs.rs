@@ -167,6 +167,28 @@ fn strip_fragment(uri: &str) -> &str {
 // token. serde_json's `Value::pointer` reads them when a value is looked up.
 
 /// Appends tokens to a JSON pointer.
+/// Characters a JSON pointer cannot keep as they are in a URI fragment.
+const FRAGMENT: percent_encoding::AsciiSet = percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// `pointer` written as a URI fragment (without the `#`), percent-encoded where it must be.
+pub fn pointer_fragment(pointer: &str) -> String {
+    percent_encoding::utf8_percent_encode(pointer, &FRAGMENT).collect()
+}
+
 pub fn pointer_join(pointer: &str, tokens: &[&str]) -> String {
     let mut out = pointer.to_owned();
     for t in tokens {

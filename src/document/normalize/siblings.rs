@@ -18,7 +18,7 @@
 use serde_json::{Map, Value};
 
 use crate::document::problems::{Problems, excerpt};
-use crate::document::refs::{Resources, pointer_join, pointer_tokens};
+use crate::document::refs::{Resources, pointer_fragment, pointer_join, pointer_tokens};
 
 /// Where the siblings of a `$ref` are kept: an extension, which no reader applies.
 pub(super) const KEPT: &str = "x-understudy-ignored";
@@ -28,23 +28,6 @@ const PROSE: &[&str] = &["description", "summary", "title", "$comment"];
 
 /// Up to this many places are warned about one by one; past it, one warning gives the count.
 const ONE_BY_ONE: usize = 5;
-
-/// Characters a JSON pointer cannot keep as they are in a URI fragment.
-const FRAGMENT: percent_encoding::AsciiSet = percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'<')
-    .add(b'>')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
 
 /// One `$ref` whose siblings were moved.
 #[derive(Debug)]
@@ -171,9 +154,7 @@ fn redirect_in(
                 && let Some((moved, place)) = moved_target(uri, reference, places)
             {
                 let base = reference.split_once('#').map_or("", |(f, _)| f);
-                let fragment: String =
-                    percent_encoding::utf8_percent_encode(&moved, &FRAGMENT).collect();
-                *reference = format!("{base}#{fragment}");
+                *reference = format!("{base}#{}", pointer_fragment(&moved));
                 targets.push((place.file.clone(), moved, place.schema));
             }
             for (key, v) in map.iter_mut() {

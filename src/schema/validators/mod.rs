@@ -28,7 +28,7 @@ use crate::document::normalize::{
     Folds, SHARED_REF, SharedTargets, ValidationView, View, same_in_both,
 };
 use crate::document::problems::{excerpt_n, excerpt_value};
-use crate::document::refs::Resources;
+use crate::document::refs::{Resources, pointer_fragment};
 use crate::schema::validators::failures::Failure;
 use crate::schema::validators::shared::{Shared, SharedRef};
 use crate::schema::violation::{Location, Segment, Violation};
@@ -54,9 +54,7 @@ impl SchemaLoc {
 
     /// The absolute reference `file#pointer`, pointer percent-encoded as a URI fragment.
     pub fn uri(&self) -> String {
-        let fragment: String =
-            percent_encoding::utf8_percent_encode(&self.pointer, &FRAGMENT_ENCODE).collect();
-        format!("{}#{fragment}", self.file)
+        format!("{}#{}", self.file, pointer_fragment(&self.pointer))
     }
 
     /// The schema itself, in `resources`.
@@ -64,22 +62,6 @@ impl SchemaLoc {
         resources.file(&self.file)?.pointer(&self.pointer)
     }
 }
-
-/// Characters to escape in a JSON pointer used as a URI fragment.
-const FRAGMENT_ENCODE: percent_encoding::AsciiSet = percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'<')
-    .add(b'>')
-    .add(b'[')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
 
 /// A compiled schema and where it came from.
 #[derive(Debug)]
