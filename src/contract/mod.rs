@@ -288,17 +288,14 @@ impl Run<'_, '_> {
         }
         // The methods of the path as routed: keys with discriminators (`/{Bucket}?acl`) and
         // keys differing only in parameter names share one.
-        let shape = shape_of(&op.routing.path);
+        let shape = shape_of(op.path());
         let head = |route: &'a str| route.split('{').next().unwrap_or_default();
         if !paths.contains(&op.route.as_str()) {
             paths.push(&op.route);
             let declared: Vec<&Method> = api
                 .operations
                 .iter()
-                .filter(|o| {
-                    head(&o.routing.path) == head(&op.routing.path)
-                        && shape_of(&o.routing.path) == shape
-                })
+                .filter(|o| head(o.path()) == head(op.path()) && shape_of(o.path()) == shape)
                 .map(|o| &o.method)
                 .collect();
             let undeclared = [

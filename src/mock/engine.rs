@@ -136,7 +136,7 @@ impl Engine {
                 .map(move |(oi, op)| RouteSpec {
                     op: (ai, oi),
                     method: &op.method,
-                    route: &op.routing.path,
+                    route: op.path(),
                     conditions: &op.routing.conditions,
                     written: &op.route,
                     file: &api.name,
@@ -148,8 +148,7 @@ impl Engine {
             .enumerate()
             .map(|(i, api)| {
                 let home = if api.mount.is_empty() {
-                    let prefix =
-                        common_prefix(api.operations.iter().map(|o| o.routing.path.as_str()));
+                    let prefix = common_prefix(api.operations.iter().map(|o| o.path()));
                     let first = prefix
                         .trim_start_matches('/')
                         .split('/')

@@ -209,7 +209,7 @@ fn template(op: &Operation) -> Template {
         .collect();
     Template {
         method: op.method.clone(),
-        route: op.routing.path.clone(),
+        route: op.path().to_owned(),
         conditions: op.routing.conditions.clone(),
         plans,
         query_others,

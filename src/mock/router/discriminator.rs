@@ -34,8 +34,9 @@ pub(super) struct Candidate {
     pub(super) method: Method,
     pub(super) op: OpRef,
     conditions: Vec<Cond>,
-    /// The names of the values read back: the path's, then the conditions' `{param}`s.
-    pub(super) names: Vec<String>,
+    /// The names of the values read back (the path's, then the conditions' `{param}`s),
+    /// when they are not the entry's.
+    names: Option<Vec<String>>,
 }
 
 /// The operations of one path.
@@ -47,8 +48,8 @@ pub(super) struct PathEntry {
     keys: Vec<Key>,
     /// The template's segments, to read the values from a path that reached it.
     pub(super) segments: Vec<Segment>,
-    /// How many of the values are the path's.
-    path_params: usize,
+    /// The names of the path's values, as the first template of the path has them.
+    names: Vec<String>,
 }
 
 /// What a method on a path found among its operations.
@@ -62,17 +63,23 @@ pub(super) enum Pick<'e, 'p> {
 }
 
 impl PathEntry {
-    pub(super) fn new(segments: Vec<Segment>, path_params: usize) -> PathEntry {
+    pub(super) fn new(segments: Vec<Segment>, names: Vec<String>) -> PathEntry {
         PathEntry {
             candidates: Vec::new(),
             keys: Vec::new(),
             segments,
-            path_params,
+            names,
         }
     }
 
+    /// How many of the values are the path's.
     pub(super) fn path_params(&self) -> usize {
-        self.path_params
+        self.names.len()
+    }
+
+    /// The names of the values a candidate reads back.
+    pub(super) fn names_of<'e>(&'e self, candidate: &'e Candidate) -> &'e [String] {
+        candidate.names.as_deref().unwrap_or(&self.names)
     }
 
     /// Adds an operation; `Err` with nothing added when the method and conditions are
@@ -128,7 +135,7 @@ impl PathEntry {
             method: method.clone(),
             op,
             conditions: conds,
-            names,
+            names: (names != self.names).then_some(names),
         });
         Ok(())
     }

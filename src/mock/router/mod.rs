@@ -217,7 +217,7 @@ impl Router {
             let index = match trie.nodes[leaf].entry {
                 Some(i) => i,
                 None => {
-                    entries.push(PathEntry::new(segments, names.len()));
+                    entries.push(PathEntry::new(segments, names.clone()));
                     trie.nodes[leaf].entry = Some(entries.len() - 1);
                     entries.len() - 1
                 }
@@ -312,7 +312,7 @@ impl Router {
                 values.extend(more);
                 RouteMatch::Found {
                     op: candidate.op,
-                    names: &candidate.names,
+                    names: entry.names_of(candidate),
                     values,
                 }
             }

@@ -142,6 +142,17 @@ fn a_path_with_literals_between_parameters_wins_over_one_parameter_in_their_plac
 fn the_same_path_with_other_parameter_names_is_one_path() {
     let (_, p) = router(&[("/v1/a/{id}", Method::GET), ("/v1/a/{name}", Method::GET)]);
     assert!(p.has_errors());
+    // Other methods: one path, each operation's values under its own names.
+    let (r, p) = router(&[("/v1/a/{id}", Method::GET), ("/v1/a/{name}", Method::POST)]);
+    assert!(!p.has_errors(), "{p:?}");
+    for (method, name) in [(Method::GET, "id"), (Method::POST, "name")] {
+        match r.find(&method, "/v1/a/7") {
+            RouteMatch::Found { names, values, .. } => {
+                assert_eq!(pairs(names, values), [(name, "7")]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
 
 #[test]
@@ -555,6 +566,7 @@ fn router_of_keys(keys: &[(&str, Method)]) -> (Router, Problems) {
                 key,
                 &[("X-Target", ParamIn::Header), ("b2", ParamIn::Path)],
             )
+            .0
         })
         .collect();
     let mut p = Problems::default();
@@ -565,7 +577,7 @@ fn router_of_keys(keys: &[(&str, Method)]) -> (Router, Problems) {
         .map(|(i, ((key, method), r))| RouteSpec {
             op: (0, i),
             method,
-            route: &r.path,
+            route: &key[..r.path_len],
             conditions: &r.conditions,
             written: key,
             file: "f",

@@ -132,7 +132,9 @@ impl<'a> Builder<'a, '_> {
         let mut ids: HashMap<String, String> = HashMap::new();
         // Keys that route alike (the same path and conditions, but for the parameters'
         // names): the first key of each, and per method the key whose operation answers.
-        let mut shapes: HashMap<String, (String, HashMap<Method, String>)> = HashMap::new();
+        // Borrowed from the document, and a short list of methods: Microsoft Graph has twenty
+        // thousand keys.
+        let mut shapes: HashMap<String, Shape<'_>> = HashMap::new();
         for template in paths.keys() {
             // Extensions (`x-codegen-contextRoot`): allowed in `paths`, and no path.
             if template.starts_with("x-") {
@@ -157,11 +159,12 @@ impl<'a> Builder<'a, '_> {
                     continue;
                 };
                 let (first, answering) = shapes
-                    .entry(signature(&op.routing))
-                    .or_insert_with(|| (template.clone(), HashMap::new()));
-                if first != template {
-                    let message = match answering.get(&op.method) {
-                        Some(winner) => format!(
+                    .entry(signature(&op))
+                    .or_insert_with(|| (template.as_str(), Vec::new()));
+                let winner = answering.iter().find(|(m, _)| *m == op.method);
+                if *first != template.as_str() {
+                    let message = match winner {
+                        Some((_, winner)) => format!(
                             "`{}` and `{}` differ only in parameter names, so they are one path: \
                              {} is answered by `{}`, declared first, and not by this one",
                             excerpt(winner),
@@ -178,10 +181,10 @@ impl<'a> Builder<'a, '_> {
                     };
                     self.problems.warning(&item.file, &op_ptr, message);
                 }
-                if answering.contains_key(&op.method) {
+                if winner.is_some() {
                     continue;
                 }
-                answering.insert(op.method.clone(), template.clone());
+                answering.push((op.method.clone(), template.as_str()));
                 if let Some(previous) = ids.insert(op.id.to_string(), op_ptr.clone()) {
                     self.problems.error(
                         &item.file,
@@ -279,10 +282,10 @@ impl<'a> Builder<'a, '_> {
             .iter()
             .map(|(_, plan)| (plan.name.as_str(), plan.location))
             .collect();
-        let routing = routing(mount, template, &declared);
         // The values the router reads back, in order: path parameters are found by their
         // place among them.
-        let names = &routing.names;
+        let (routing, names) = routing(mount, template, &declared);
+        let names = &names;
         let mut params = Vec::new();
         for (p, plan) in plans {
             let schema_ptr = if p.value.get("schema").is_some() {
@@ -402,8 +405,12 @@ impl<'a> Builder<'a, '_> {
     }
 }
 
+/// Keys that route alike: the first key, and each method with the key that answers it.
+type Shape<'k> = (&'k str, Vec<(Method, &'k str)>);
+
 /// What routes alike: the path's shape and the conditions, parameter names left out.
-fn signature(routing: &Routing) -> String {
+fn signature(op: &Operation) -> String {
+    let routing = &op.routing;
     let mut conditions: Vec<String> = routing
         .conditions
         .iter()
@@ -420,5 +427,5 @@ fn signature(routing: &Routing) -> String {
         })
         .collect();
     conditions.sort();
-    format!("{} {}", shape_of(&routing.path), conditions.join("&"))
+    format!("{} {}", shape_of(op.path()), conditions.join("&"))
 }

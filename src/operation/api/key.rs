@@ -43,13 +43,10 @@ pub struct Condition {
 /// the operation among those on that path and method.
 #[derive(Debug, Clone, Default)]
 pub struct Routing {
-    /// Mount plus the key's path part.
-    pub path: String,
+    /// How much of the route (mount plus key) is the path: the rest is the discriminator.
+    pub path_len: usize,
     /// Empty for a key without discriminator.
     pub conditions: Vec<Condition>,
-    /// The names of the values the router reads back, in order: the path's `{…}`, then the
-    /// conditions' `{param}`s. A path parameter's `path_index` is its place here.
-    pub names: Vec<String>,
 }
 
 /// A key's path part and its discriminator text (after `?` or `#`), if any. A `?` or `#`
@@ -90,8 +87,10 @@ fn param_of(value: &str) -> Option<&str> {
         .filter(|name| !name.is_empty() && !name.contains(['{', '}']))
 }
 
-/// How to route a key, given where the operation declares each parameter (name, in).
-pub fn routing(mount: &str, key: &str, declared: &[(&str, ParamIn)]) -> Routing {
+/// How to route a key, given where the operation declares each parameter (name, in); and the
+/// names of the values the router reads back, in order: the path's `{…}`, then the
+/// conditions' `{param}`s (a path parameter's `path_index` is its place among them).
+pub fn routing(mount: &str, key: &str, declared: &[(&str, ParamIn)]) -> (Routing, Vec<String>) {
     let (path, discriminator) = split_key(key);
     let mut names = super::template_params(path);
     let mut conditions = Vec::new();
@@ -121,11 +120,11 @@ pub fn routing(mount: &str, key: &str, declared: &[(&str, ParamIn)]) -> Routing 
             value,
         });
     }
-    Routing {
-        path: format!("{mount}{path}"),
+    let routing = Routing {
+        path_len: mount.len() + path.len(),
         conditions,
-        names,
-    }
+    };
+    (routing, names)
 }
 
 /// A key with its parameters' names blanked (`/v2/{}`): two keys of one shape are one path.
@@ -174,7 +173,7 @@ mod tests {
 
     #[test]
     fn conditions_are_on_headers_declared_as_such_else_on_the_query() {
-        let r = routing(
+        let (r, names) = routing(
             "/m",
             "/x/{id}?a=1&b&c={c}&d={undeclared}",
             &[
@@ -183,8 +182,8 @@ mod tests {
                 ("c", ParamIn::Path),
             ],
         );
-        assert_eq!(r.path, "/m/x/{id}");
-        assert_eq!(r.names, vec!["id", "c"]);
+        assert_eq!(r.path_len, "/m/x/{id}".len());
+        assert_eq!(names, vec!["id", "c"]);
         assert_eq!(
             r.conditions,
             vec![

@@ -96,6 +96,15 @@ pub struct Operation {
     pub errors: ErrorCatalog,
 }
 
+impl Operation {
+    /// What the router matches: the route without its discriminator.
+    pub fn path(&self) -> &str {
+        self.route
+            .get(..self.routing.path_len)
+            .unwrap_or(&self.route)
+    }
+}
+
 /// One served document.
 #[derive(Debug)]
 pub struct Api {
