@@ -152,7 +152,7 @@ fn a_document_of_webhooks_only_loads_and_says_nothing_is_served() {
 
 #[test]
 fn a_pattern_that_is_not_ecma_262_is_refused_naming_the_rule_and_the_pointer() {
-    let doc = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Code: {type: string, pattern: 'a{3,2}'}\n";
+    let doc = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /codes:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Code'}\ncomponents:\n  schemas:\n    Code: {type: string, pattern: 'a{3,2}'}\n";
     let failures = match Engine::load(
         &[Source::Text {
             name: "bad".to_owned(),
@@ -164,6 +164,12 @@ fn a_pattern_that_is_not_ecma_262_is_refused_naming_the_rule_and_the_pointer() {
         Err(failures) => failures,
     };
     let problems: Vec<_> = failures.into_iter().flat_map(|f| f.problems).collect();
+    // Said once, where the pattern is: not again by the validator of the schema using it.
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == understudy::document::problems::Severity::Error)
+        .count();
+    assert_eq!(errors, 1, "{problems:#?}");
     let error = problems
         .iter()
         .find(|p| p.pointer == "/components/schemas/Code/pattern")

@@ -226,9 +226,9 @@ impl Walker<'_> {
     }
 
     /// Rewrites an ECMA-262 `pattern` for the Rust regex engines (see `ecma`), or reports
-    /// why it cannot be run. Checked here, not only when a validator is compiled, so that a
-    /// pattern in a schema no operation uses yet is reported too.
-    fn pattern(&mut self, pattern: &mut String, at: &str) {
+    /// why it cannot be run (and answers `false`). Checked here, not only when a validator is
+    /// compiled, so that a pattern in a schema no operation uses yet is reported too.
+    fn pattern(&mut self, pattern: &mut String, at: &str) -> bool {
         match ecma::translate(pattern) {
             Err(e) => {
                 self.problems.error(
@@ -239,12 +239,13 @@ impl Walker<'_> {
                         excerpt(pattern)
                     ),
                 );
-                return;
+                return false;
             }
             Ok(Some(translated)) => *pattern = translated,
             Ok(None) => {}
         }
-        if jsonschema::validator_for(&json!({ "pattern": pattern })).is_err() {
+        let runs = jsonschema::validator_for(&json!({ "pattern": pattern })).is_ok();
+        if !runs {
             // Valid ECMA-262 the engine cannot run: a lookbehind of unbounded length, or a
             // pattern past its size limit. The validator's error only repeats the pattern.
             self.problems.error(
@@ -257,6 +258,7 @@ impl Walker<'_> {
                 ),
             );
         }
+        runs
     }
 
     /// The keys of `patternProperties` are patterns too.
@@ -264,7 +266,11 @@ impl Walker<'_> {
         let keys: Vec<String> = properties.keys().cloned().collect();
         for key in keys {
             let mut translated = key.clone();
-            self.pattern(&mut translated, &pointer_join(at, &[&key]));
+            if !self.pattern(&mut translated, &pointer_join(at, &[&key])) {
+                // Reported once, here: the validators need not say it again.
+                properties.remove(&key);
+                continue;
+            }
             if translated != key
                 && !properties.contains_key(&translated)
                 && let Some(schema) = properties.remove(&key)
@@ -303,19 +309,26 @@ impl Walker<'_> {
                 );
             }
         }
-        match map.get_mut("pattern") {
+        let pattern_ok = match map.get_mut("pattern") {
             Some(Value::String(pattern)) => {
-                self.pattern(pattern, &pointer_join(pointer, &["pattern"]));
+                self.pattern(pattern, &pointer_join(pointer, &["pattern"]))
             }
-            Some(other) => self.problems.error(
-                self.file,
-                &pointer_join(pointer, &["pattern"]),
-                format!(
-                    "`pattern` must be a string holding a regular expression (found: {})",
-                    excerpt_value(other)
-                ),
-            ),
-            None => {}
+            Some(other) => {
+                self.problems.error(
+                    self.file,
+                    &pointer_join(pointer, &["pattern"]),
+                    format!(
+                        "`pattern` must be a string holding a regular expression (found: {})",
+                        excerpt_value(other)
+                    ),
+                );
+                false
+            }
+            None => true,
+        };
+        if !pattern_ok {
+            // Reported once, here: the validators need not say it again.
+            map.remove("pattern");
         }
         if let Some(Value::Object(properties)) = map.get_mut("patternProperties") {
             self.pattern_keys(properties, &pointer_join(pointer, &["patternProperties"]));
