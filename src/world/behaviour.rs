@@ -119,7 +119,7 @@ impl Reply {
     }
 
     /// This answer to a create, which made the item `id` in the collection the request
-    /// names: its `Location` is the request path, then the id.
+    /// names: the `Location` its response declares is the request path, then the id.
     pub fn with_created(self, id: impl Into<String>) -> Reply {
         match self {
             Reply::Ok { status, body, .. } => Reply::Ok {

@@ -9,7 +9,7 @@
 use serde_json::{Value, json};
 use understudy::{EngineConfig, Source};
 
-use crate::harness::Server;
+use crate::harness::{Reply, Server};
 
 /// A server for a document given as text, answers checked.
 fn serve_text(text: &str) -> Server {
@@ -24,6 +24,13 @@ fn serve_text(text: &str) -> Server {
             ..Default::default()
         },
     )
+}
+
+/// What the server says the answer breaks (`X-Understudy-Response-Violations`), if anything.
+fn flagged(reply: &Reply) -> &str {
+    reply
+        .header("x-understudy-response-violations")
+        .unwrap_or_default()
 }
 
 #[test]
@@ -269,9 +276,7 @@ fn an_error_no_body_can_fit_still_comes_in_the_declared_media_type_and_shape() {
     let said = body["error_description"].as_str().unwrap_or_default();
     assert!(said.contains("query.limit"), "{body}");
     // The document allows no body here, and the server says so.
-    let flagged = reply
-        .header("x-understudy-response-violations")
-        .unwrap_or_default();
+    let flagged = flagged(&reply);
     assert!(flagged.contains("more than one"), "{flagged:?}");
 }
 
@@ -306,9 +311,7 @@ fn an_error_answer_that_breaks_its_declaration_is_flagged_by_check_responses() {
     let server = serve_text(XML_ERRORS);
     let reply = server.get("/feed?limit=99").send_unchecked();
     reply.expect(400);
-    let flagged = reply
-        .header("x-understudy-response-violations")
-        .unwrap_or_default();
+    let flagged = flagged(&reply);
     assert!(flagged.contains("application/xml"), "{flagged:?}");
     // An answer that keeps its declaration is not flagged (`send` fails on the header).
     server.get("/feed?limit=2").send().expect(200);
@@ -339,9 +342,7 @@ fn an_answer_with_a_status_the_operation_does_not_declare_is_flagged() {
     let server = serve_text(NO_ANSWER);
     let reply = server.get("/nothing").send_unchecked();
     reply.expect(500);
-    let flagged = reply
-        .header("x-understudy-response-violations")
-        .unwrap_or_default();
+    let flagged = flagged(&reply);
     assert!(
         flagged.contains("getNothing declares no response with status 500"),
         "{flagged:?}"

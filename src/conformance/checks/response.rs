@@ -86,34 +86,13 @@ pub(super) fn response_checks(
     out
 }
 
-/// Declared headers: required ones present, every present one valid against its schema.
+/// Declared headers: required ones present, every present one valid against its schema, as
+/// the mock judges its own answers.
 fn headers_verdict(spec: &ResponseSpec, resp: &MockResponse) -> Verdict {
-    let mut problems = Vec::new();
-    for h in &spec.header_checks {
-        let values: Vec<&str> = resp
-            .headers
-            .iter()
-            .filter(|(n, _)| n.as_str().eq_ignore_ascii_case(&h.name))
-            .filter_map(|(_, v)| v.to_str().ok())
-            .collect();
-        if values.is_empty() {
-            if h.required {
-                problems.push(format!("{} is missing", h.name));
-            }
-            continue;
-        }
-        let Some(plan) = &h.plan else { continue };
-        match plan.from_header(&values.join(",")) {
-            Err(v) => problems.push(format!("{}: {}", h.name, v.message)),
-            Ok(value) => {
-                if let Some(validator) = &h.validator {
-                    for v in validator.violations(&value, &Location::Body) {
-                        problems.push(format!("{}: {}", h.name, v.message));
-                    }
-                }
-            }
-        }
-    }
+    let problems: Vec<String> = respond::header_violations(spec, &resp.headers)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let names: Vec<&str> = spec.header_checks.iter().map(|h| h.name.as_str()).collect();
     Verdict::decide(
         Check::ResponseHeadersConformance,

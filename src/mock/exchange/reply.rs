@@ -41,7 +41,7 @@ impl Exchange<'_> {
             .map(|s| self.declared_headers(s, status))
             .unwrap_or_default();
         if let Some(id) = created {
-            self.locate(&mut headers, spec, status, &id);
+            self.locate(&mut headers, &id);
         }
         let Some(body) = body.filter(|_| !respond::bodiless(status)) else {
             let outcome = self.plain(status, None, headers);
@@ -110,29 +110,15 @@ impl Exchange<'_> {
         outcome
     }
 
-    /// Points `Location` at the item a create made (`id`, in the collection the request
-    /// names), instead of an example's URL: on a 201, which RFC 9110 says a `Location`
-    /// identifies, and wherever the response declares one.
-    fn locate(
-        &self,
-        headers: &mut Vec<(HeaderName, HeaderValue)>,
-        spec: Option<&ResponseSpec>,
-        status: u16,
-        id: &str,
-    ) {
-        let declared = spec.is_some_and(|s| {
-            s.headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("location"))
-        });
-        if !(status == 201 || declared) {
-            return;
-        }
-        let Ok(value) = HeaderValue::from_str(&respond::item_location(&self.req.path, id)) else {
+    /// Points the `Location` the response declares at the item a create made (`id`, in the
+    /// collection the request names), instead of at an example's URL.
+    fn locate(&self, headers: &mut [(HeaderName, HeaderValue)], id: &str) {
+        let Some((_, value)) = headers.iter_mut().find(|(n, _)| n == header::LOCATION) else {
             return;
         };
-        headers.retain(|(n, _)| n != header::LOCATION);
-        headers.push((header::LOCATION, value));
+        if let Ok(located) = HeaderValue::from_str(&respond::item_location(&self.req.path, id)) {
+            *value = located;
+        }
     }
 
     fn not_acceptable(&self, accept: Option<&str>, offered: &[String]) -> Outcome {

@@ -288,7 +288,7 @@ impl ErrorCatalogBuilder {
     /// `shape` with the top-level members `sample` breaks taken from a generated body that
     /// fits; `None` when the sample breaks nothing, or nothing can be taken.
     fn mended(
-        &mut self,
+        &self,
         compiler: &mut SchemaCompiler<'_>,
         shape: &ErrorShape,
         media: &ResponseMedia,
@@ -322,7 +322,7 @@ impl ErrorCatalogBuilder {
 
     /// The first example of `media` that fits, else data generated from its schema.
     fn fixed_value(
-        &mut self,
+        &self,
         compiler: &mut SchemaCompiler<'_>,
         media: &ResponseMedia,
         status: u16,
@@ -345,7 +345,7 @@ impl ErrorCatalogBuilder {
     /// matchers go through the validators compiled so far (the response's own among them),
     /// so no copy of the document is made for them.
     fn generated(
-        &mut self,
+        &self,
         compiler: &mut SchemaCompiler<'_>,
         media: &ResponseMedia,
         status: u16,
