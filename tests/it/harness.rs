@@ -470,8 +470,7 @@ pub fn checking_engine(sources: Vec<Source>) -> Engine {
 }
 
 /// Every engine under test: the bundled documents, and each document of `tests/docs/` but
-/// those made to defeat something on purpose: `bad.yaml` does not load, and
-/// `check-slow.yaml`'s valid requests cannot be generated (it holds `check --max-time`).
+/// `bad.yaml`, which is made not to load.
 pub fn every_engine() -> Vec<Engine> {
     let mut out = vec![checking_engine(understudy::document::load::bundled())];
     let mut docs: Vec<_> = std::fs::read_dir(doc_path(""))
@@ -479,10 +478,7 @@ pub fn every_engine() -> Vec<Engine> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n != "bad.yaml" && n != "check-slow.yaml")
-        })
+        .filter(|p| p.file_name().is_some_and(|n| n != "bad.yaml"))
         .collect();
     docs.sort();
     assert!(docs.len() >= 5, "tests/docs has {} documents", docs.len());
