@@ -83,6 +83,11 @@ fn keys_beside_a_ref_in_30_are_neither_checked_nor_enforced_and_are_warned_about
         .send()
         .expect(201);
     s.get("/siblings/monsters/1").send().expect(200);
+    // `readOnly: true` beside the `$ref` of a required member: the client leaves it out.
+    s.post("/siblings/things")
+        .json(json!({"name": "a"}))
+        .send()
+        .expect(201);
 }
 
 #[test]

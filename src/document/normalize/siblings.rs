@@ -9,8 +9,10 @@
 //! applies, because a `$ref` elsewhere may point into them (dnd5eapi's does), and such a
 //! `$ref` is pointed at their new place.
 //!
-//! Two exceptions keep what 3.0 documents mean by them: `nullable: true` beside a `$ref`
-//! reads "this, or null" (rewritten so by `rewrite`), and extensions (`x-...`) stay. A Path
+//! Exceptions keep what 3.0 documents mean by them: `nullable: true` beside a `$ref` reads
+//! "this, or null" (rewritten so by `rewrite`); `readOnly` and `writeOnly` say which side
+//! writes the member (184 documents of the APIs.guru directory, GitHub's among them, mark
+//! members so), read by the request and response views; and extensions (`x-...`) stay. A Path
 //! Item's `$ref` is no Reference Object: its siblings are the path's own.
 //!
 //! OpenAPI 3.1 keeps them: there a schema's `$ref` applies beside its siblings.
@@ -22,6 +24,9 @@ use crate::document::refs::{Resources, pointer_fragment, pointer_join, pointer_t
 
 /// Where the siblings of a `$ref` are kept: an extension, which no reader applies.
 pub(super) const KEPT: &str = "x-understudy-ignored";
+
+/// Siblings a 3.0 schema keeps beside its `$ref`: what the documents mean by them is read.
+const MEANT: &[&str] = &["nullable", "readOnly", "writeOnly"];
 
 /// Siblings that only describe: moved without a word.
 const PROSE: &[&str] = &["description", "summary", "title", "$comment"];
@@ -51,8 +56,8 @@ pub(super) struct Ignored {
 }
 
 impl Ignored {
-    /// Moves the siblings of the `$ref` in `map`, if it has one, to [`KEPT`]; but `nullable`
-    /// when in a schema, and extensions.
+    /// Moves the siblings of the `$ref` in `map`, if it has one, to [`KEPT`]; but those
+    /// [`MEANT`] when in a schema, and extensions.
     pub(super) fn move_siblings(
         &mut self,
         map: &mut Map<String, Value>,
@@ -65,7 +70,7 @@ impl Ignored {
         }
         let moved: Vec<String> = map
             .keys()
-            .filter(|k| *k != "$ref" && !k.starts_with("x-") && !(schema && *k == "nullable"))
+            .filter(|k| *k != "$ref" && !k.starts_with("x-") && !(schema && MEANT.contains(&k.as_str())))
             .cloned()
             .collect();
         if moved.is_empty() {
