@@ -285,3 +285,22 @@ fn an_https_url_is_refused_once_up_front_with_exit_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_text_answer_whose_schema_is_no_string_passes_as_the_value_it_spells() {
+    let server = Server::docs(&["serving-text.yaml"]);
+    let outcome = check(
+        &["serving-text.yaml"],
+        format!("http://{}", server.addr),
+        &[],
+    );
+    assert!(outcome.report.passed(), "{}", outcome.report.text());
+    assert!(
+        outcome
+            .report
+            .exchanges
+            .iter()
+            .any(|e| e.request.url.ends_with("/users/$count")),
+        "the count was asked for"
+    );
+}

@@ -62,9 +62,11 @@ pub(super) fn response_checks(
             }
         }
     } else if ct.starts_with("text/") {
-        Some(Value::String(
-            String::from_utf8_lossy(&resp.body).into_owned(),
-        ))
+        let text = String::from_utf8_lossy(&resp.body);
+        Some(match media.and_then(|m| m.validator.as_ref()) {
+            Some(validator) => validator.read_text(&text),
+            None => Value::String(text.into_owned()),
+        })
     } else {
         None
     };

@@ -247,7 +247,10 @@ impl RequestReader<'_> {
             }
         } else if declared.starts_with("text/") {
             match std::str::from_utf8(&req.body) {
-                Ok(s) => Value::String(s.to_owned()),
+                Ok(s) => match &media.validator {
+                    Some(validator) => validator.read_text(s),
+                    None => Value::String(s.to_owned()),
+                },
                 Err(_) => {
                     violations.push(Violation::new(
                         Location::Body(Vec::new()),

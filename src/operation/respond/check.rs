@@ -76,7 +76,7 @@ pub fn check(spec: &ResponseSpec, sent: &Sent<'_>) -> Vec<Violation> {
             }
         }
         None if ct.starts_with("text/") => {
-            parsed = Value::String(String::from_utf8_lossy(sent.body).into_owned());
+            parsed = validator.read_text(&String::from_utf8_lossy(sent.body));
             &parsed
         }
         // Binary bodies are not judged.

@@ -80,6 +80,20 @@ impl CompiledSchema {
         self.validator.is_valid(instance)
     }
 
+    /// A body sent as text (`text/plain`, `text/csv`, ...), as the value this schema reads:
+    /// the text itself; or, where the schema takes no string and the text spells JSON of a
+    /// value it takes (`42`, `true`, an object), that value: answers write non-strings so.
+    pub fn read_text(&self, text: &str) -> Value {
+        let string = Value::String(text.to_owned());
+        if self.is_valid(&string) {
+            return string;
+        }
+        match serde_json::from_str::<Value>(text.trim()) {
+            Ok(value) if !value.is_string() && self.is_valid(&value) => value,
+            _ => string,
+        }
+    }
+
     /// Every violation of `instance`, located under `at` (a parameter or the body).
     pub fn violations(
         &self,
