@@ -81,15 +81,16 @@ impl CompiledSchema {
     }
 
     /// A body sent as text (`text/plain`, `text/csv`, ...), as the value this schema reads:
-    /// the text itself; or, where the schema takes no string and the text spells JSON of a
-    /// value it takes (`42`, `true`, an object), that value: answers write non-strings so.
+    /// the text itself; or, where the schema takes no such string and the text spells a JSON
+    /// value other than a string (`42`, `true`, an object), that value, as answers write
+    /// non-strings, so that what breaks the schema is said of the value meant.
     pub fn read_text(&self, text: &str) -> Value {
         let string = Value::String(text.to_owned());
         if self.is_valid(&string) {
             return string;
         }
         match serde_json::from_str::<Value>(text.trim()) {
-            Ok(value) if !value.is_string() && self.is_valid(&value) => value,
+            Ok(value) if !value.is_string() => value,
             _ => string,
         }
     }
