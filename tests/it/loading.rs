@@ -185,3 +185,46 @@ fn a_pattern_that_is_not_ecma_262_is_refused_naming_the_rule_and_the_pointer() {
          quantifier are out of order (at character 2)"
     );
 }
+
+#[test]
+fn a_one_of_with_identical_branches_is_read_as_any_of_and_warned_about() {
+    let warnings = warnings_of("loading-identical-choices.yaml");
+    let at = "/paths/~1transactions/post/responses/422/content/application~1json/schema/oneOf";
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains(&format!("#{at}:")) && w.contains("branches 0 and 1")),
+        "{warnings:#?}"
+    );
+    assert_eq!(
+        warnings.len(),
+        1,
+        "the request's choice differs: {warnings:#?}"
+    );
+    let s = Server::start(
+        vec![Source::File(doc_path("loading-identical-choices.yaml"))],
+        EngineConfig {
+            seed: 0,
+            check_responses: true,
+            ..Default::default()
+        },
+    );
+    // The 422 the mock answers fits its declaration: a value of either shape.
+    let reply = s.post("/choices/transactions").json(json!({})).send();
+    reply.expect(422);
+    assert_eq!(
+        reply.header("x-understudy-response-violations"),
+        None,
+        "{}",
+        reply.text()
+    );
+    // The request's `oneOf`, whose branches differ, still refuses a value of both shapes.
+    s.post("/choices/transactions")
+        .json(json!({"id": "a"}))
+        .send()
+        .expect(204);
+    s.post("/choices/transactions")
+        .json(json!({"id": "a", "ids": ["b"]}))
+        .send()
+        .expect(422);
+}

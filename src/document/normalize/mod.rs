@@ -20,12 +20,15 @@
 //!   dialect in place, warning about unknown keywords.
 //! - `ecma`: `pattern`s read as ECMA-262 and rewritten for the Rust regex engines.
 //! - `siblings`: the keys beside a 3.0 `$ref`, which OpenAPI 3.0 ignores, moved aside.
+//! - `choices`: a `oneOf` two of whose branches are the same, which no value can satisfy,
+//!   read as the `anyOf` its author meant.
 //! - `served`: a document that declares no operation (webhooks only) said so.
 //! - `views`: the request and response validation views derived from the normalised files.
 //! - `prose`: the descriptions and summaries, dropped once loading has checked them.
 //! - `share`: the views' references to schemas, numbered so that validators compile each
 //!   target once.
 
+mod choices;
 pub mod ecma;
 mod prose;
 mod rewrite;

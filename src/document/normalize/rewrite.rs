@@ -8,7 +8,7 @@ use std::collections::{HashSet, VecDeque};
 use serde_json::{Map, Value, json};
 
 use super::siblings::{Ignored, is_path_item};
-use super::{Dialect, ecma, served};
+use super::{Dialect, choices, ecma, served};
 use crate::document::problems::{Problems, excerpt, excerpt_value};
 use crate::document::refs::{Resources, pointer_join};
 
@@ -120,6 +120,7 @@ pub fn normalize(resources: &mut Resources, dialect: Dialect, problems: &mut Pro
     let mut queue: VecDeque<(String, String, Context)> = VecDeque::new();
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let mut ignored = Ignored::default();
+    let mut choices = Vec::new();
     served::warn_when_nothing_is_served(resources, problems);
     queue.push_back((
         resources.root_uri().to_owned(),
@@ -142,6 +143,7 @@ pub fn normalize(resources: &mut Resources, dialect: Dialect, problems: &mut Pro
                     problems,
                     refs: &mut refs,
                     ignored: &mut ignored,
+                    choices: &mut choices,
                 };
                 match context {
                     Context::Structure => walker.structure(node, &pointer),
@@ -176,6 +178,7 @@ pub fn normalize(resources: &mut Resources, dialect: Dialect, problems: &mut Pro
         }
     }
     ignored.report(problems);
+    choices::read_identical_as_any(resources, &choices, problems);
 }
 
 struct Walker<'a> {
@@ -185,6 +188,8 @@ struct Walker<'a> {
     refs: &'a mut Vec<(String, Context)>,
     /// The siblings of 3.0 `$ref`s moved aside (see `siblings`).
     ignored: &'a mut Ignored,
+    /// Where a schema has a `oneOf` of more than one branch (file, pointer): see `choices`.
+    choices: &'a mut Vec<(String, String)>,
 }
 
 impl Walker<'_> {
@@ -329,6 +334,10 @@ impl Walker<'_> {
         if !pattern_ok {
             // Reported once, here: the validators need not say it again.
             map.remove("pattern");
+        }
+        if matches!(map.get("oneOf"), Some(Value::Array(b)) if b.len() > 1) {
+            self.choices
+                .push((self.file.to_owned(), pointer.to_owned()));
         }
         if let Some(Value::Object(properties)) = map.get_mut("patternProperties") {
             self.pattern_keys(properties, &pointer_join(pointer, &["patternProperties"]));
