@@ -244,6 +244,7 @@ components:
       properties:
         error: {type: string}
         error_description: {type: string}
+        mobile: {type: string}
 paths:
   /code:
     post:

@@ -284,7 +284,7 @@ fn the_junit_report_is_well_formed_xml_that_counts_every_case_and_failure() {
         );
     }
     // The failure text quotes JSON and HTML; it must arrive escaped.
-    assert!(junit.contains("Content-Type: text/html"));
+    assert!(junit.contains("`text/html` is not a media type"), "{junit}");
     assert!(
         junit.contains("&apos;{&quot;name&quot;:&quot;x&quot;"),
         "{junit}"

@@ -1,16 +1,15 @@
 //! The verdicts on an answer whose status the operation declares: a `Content-Type` among the
 //! declared media types, a body valid against their schema, the declared headers present and
-//! valid.
+//! valid. Each is judged by the mock's own answer check (`respond`), and only told here as
+//! the named check it fails.
 
-use http::{Method, header};
-use serde_json::Value;
+use http::Method;
 
 use super::{Check, Verdict, short};
 use crate::mock::message::{MockRequest, MockResponse};
 use crate::operation::api::Operation;
-use crate::operation::negotiate;
-use crate::operation::respond::{self, ResponseSpec, StatusKey};
-use crate::schema::violation::Location;
+use crate::operation::respond::{self, Body, ResponseSpec, Sent, StatusKey};
+use crate::schema::violation::Keyword;
 
 /// Content type, schema and headers of an answer whose status is declared.
 pub(super) fn response_checks(
@@ -22,68 +21,44 @@ pub(super) fn response_checks(
     if !spec.header_checks.is_empty() {
         out.push(headers_verdict(spec, resp));
     }
-    if spec.media.is_empty() || respond::bodiless(resp.status) || req.method == Method::HEAD {
+    if req.method == Method::HEAD {
         return out;
     }
-    let content_type = resp.header(header::CONTENT_TYPE.as_str());
-    let offered = spec.offered.join(", ");
-    let Some(ct) = content_type else {
-        let got = if resp.body.is_empty() {
-            "no body and no Content-Type".to_owned()
-        } else {
-            format!("a body of {} bytes without Content-Type", resp.body.len())
-        };
-        out.push(Verdict::fail(
-            Check::ContentTypeConformance,
-            format!("a body of a declared media type ({offered})"),
-            got,
-        ));
-        return out;
+    let sent = Sent {
+        status: resp.status,
+        headers: &resp.headers,
+        body: &resp.body,
+        value: None,
     };
-    let Some(declared) = negotiate::match_content_type(ct, &spec.offered) else {
-        out.push(Verdict::fail(
-            Check::ContentTypeConformance,
-            format!("Content-Type of a declared media type ({offered})"),
-            format!("Content-Type: {ct}"),
-        ));
-        return out;
-    };
-    let media = spec.media_for(declared);
-    let value = if negotiate::is_json(ct) || negotiate::is_json(declared) {
-        match serde_json::from_slice::<Value>(&resp.body) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                out.push(Verdict::fail(
-                    Check::ContentTypeConformance,
-                    format!("a JSON body, as Content-Type: {ct} says"),
-                    format!("not JSON: {e}"),
+    match respond::judge_body(spec, &sent) {
+        Body::Unjudged => {}
+        Body::Framing(violation) => {
+            let offered = spec.offered.join(", ");
+            let expected = match violation.keyword {
+                Keyword::Json => "a JSON body, as its Content-Type says".to_owned(),
+                _ => format!("a body of a declared media type ({offered})"),
+            };
+            out.push(Verdict::fail(
+                Check::ContentTypeConformance,
+                expected,
+                violation.message,
+            ));
+        }
+        Body::Judged { declared, schema } => {
+            out.push(Verdict::pass(Check::ContentTypeConformance));
+            if let Some((pointer, violations)) = schema {
+                let texts: Vec<String> = violations.iter().map(ToString::to_string).collect();
+                out.push(Verdict::decide(
+                    Check::ResponseSchemaConformance,
+                    violations.is_empty(),
+                    format!(
+                        "a body valid against {pointer} for {} {declared}",
+                        spec_status(spec)
+                    ),
+                    format!("{} violation(s): {}", texts.len(), short(&texts)),
                 ));
-                return out;
             }
         }
-    } else if ct.starts_with("text/") {
-        let text = String::from_utf8_lossy(&resp.body);
-        Some(match media.and_then(|m| m.validator.as_ref()) {
-            Some(validator) => validator.read_text(&text),
-            None => Value::String(text.into_owned()),
-        })
-    } else {
-        None
-    };
-    out.push(Verdict::pass(Check::ContentTypeConformance));
-    if let (Some(value), Some(validator)) = (value, media.and_then(|m| m.validator.as_ref())) {
-        let violations = validator.violations(&value, &Location::Body);
-        let texts: Vec<String> = violations.iter().map(ToString::to_string).collect();
-        out.push(Verdict::decide(
-            Check::ResponseSchemaConformance,
-            violations.is_empty(),
-            format!(
-                "a body valid against {} for {} {declared}",
-                validator.loc.pointer,
-                spec_status(spec)
-            ),
-            format!("{} violation(s): {}", texts.len(), short(&texts)),
-        ));
     }
     out
 }

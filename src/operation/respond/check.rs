@@ -32,58 +32,96 @@ impl Sent<'_> {
 /// Everything `sent` breaks in `spec`, the response declared for its status.
 pub fn check(spec: &ResponseSpec, sent: &Sent<'_>) -> Vec<Violation> {
     let mut out = header_violations(spec, sent.headers);
+    match judge_body(spec, sent) {
+        Body::Unjudged => {}
+        Body::Framing(violation) => out.push(violation),
+        Body::Judged { schema, .. } => out.extend(schema.map(|(_, v)| v).unwrap_or_default()),
+    }
+    out
+}
+
+/// What the body of an answer comes to, judged against the response declared for its status.
+#[derive(Debug)]
+pub enum Body<'s> {
+    /// Nothing to judge: the response declares no content, or the status has no body.
+    Unjudged,
+    /// The body's framing breaks the declaration: no `Content-Type`, one not declared, or a
+    /// JSON media type whose body is not JSON.
+    Framing(Violation),
+    /// In the declared media type `declared`; with its schema's pointer and what the body
+    /// breaks in it, when there is a schema and the body can be read (binary cannot).
+    Judged {
+        declared: &'s str,
+        schema: Option<(&'s str, Vec<Violation>)>,
+    },
+}
+
+/// The body of `sent` judged against `spec`: its `Content-Type`, then its value (parsed
+/// from JSON, read from text as its schema reads it, or taken as sent) against the declared
+/// media type's schema. The mock's answer check and the contract checks both judge so.
+pub fn judge_body<'s>(spec: &'s ResponseSpec, sent: &Sent<'_>) -> Body<'s> {
     if spec.media.is_empty() || bodiless(sent.status) {
-        return out;
+        return Body::Unjudged;
     }
     let content_type = || Location::Header(header::CONTENT_TYPE.as_str().to_owned(), Vec::new());
     let offered = spec.offered.join(", ");
     let Some(ct) = sent.header(&header::CONTENT_TYPE).next() else {
-        out.push(Violation::new(
+        let what = if sent.body.is_empty() {
+            "no body and no Content-Type".to_owned()
+        } else {
+            format!("a body of {} bytes and no Content-Type", sent.body.len())
+        };
+        return Body::Framing(Violation::new(
             content_type(),
             Keyword::Missing,
-            format!("The answer has no Content-Type; its response declares {offered}."),
+            format!("The answer has {what}; its response declares {offered}."),
         ));
-        return out;
     };
     let Some(declared) = negotiate::match_content_type(ct, &spec.offered) else {
-        out.push(Violation::new(
+        return Body::Framing(Violation::new(
             content_type(),
             Keyword::Enum,
             format!("`{ct}` is not a media type its response declares ({offered})."),
         ));
-        return out;
     };
-    let Some(validator) = spec.media_for(declared).and_then(|m| m.validator.as_ref()) else {
-        return out;
-    };
+    let validator = spec.media_for(declared).and_then(|m| m.validator.as_ref());
     let parsed;
     let value = match sent.value {
-        Some(v) => v,
+        Some(v) => Some(v),
         None if negotiate::is_json(ct) || negotiate::is_json(declared) => {
             match serde_json::from_slice::<Value>(sent.body) {
                 Ok(v) => {
                     parsed = v;
-                    &parsed
+                    Some(&parsed)
                 }
                 Err(e) => {
-                    out.push(Violation::new(
+                    return Body::Framing(Violation::new(
                         Location::Body(Vec::new()),
                         Keyword::Json,
                         format!("The body is not JSON, as `{ct}` says: {e}."),
                     ));
-                    return out;
                 }
             }
         }
         None if ct.starts_with("text/") => {
-            parsed = validator.read_text(&String::from_utf8_lossy(sent.body));
-            &parsed
+            let text = String::from_utf8_lossy(sent.body);
+            parsed = match validator {
+                Some(validator) => validator.read_text(&text),
+                None => Value::String(text.into_owned()),
+            };
+            Some(&parsed)
         }
         // Binary bodies are not judged.
-        None => return out,
+        None => None,
     };
-    out.extend(validator.violations(value, &Location::Body));
-    out
+    let schema = match (value, validator) {
+        (Some(value), Some(validator)) => Some((
+            validator.loc.pointer.as_str(),
+            validator.violations(value, &Location::Body),
+        )),
+        _ => None,
+    };
+    Body::Judged { declared, schema }
 }
 
 /// An answer with a status the operation declares no response for.

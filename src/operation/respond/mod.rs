@@ -24,7 +24,7 @@ use serde_json::Value;
 use crate::operation::params::ParamPlan;
 use crate::schema::validators::{CompiledSchema, Matchers};
 
-pub use check::{Sent, check, header_violations, undeclared_status};
+pub use check::{Body, Sent, check, header_violations, judge_body, undeclared_status};
 pub use headers::{header_value, item_location, names_a_uri, never_sent, uri_reference};
 pub use media::{NoAnswer, ResponseMedia, Tried};
 
