@@ -90,8 +90,8 @@ pub struct OpPlan {
     /// The status for an item that would break the item schema, where the operation declares
     /// one (422); `None`: the item is completed instead (`render::complete`).
     pub invalid: Option<u16>,
-    /// The status for a cursor this server did not give, where the operation declares one
-    /// (400, else 422); `None`: the list starts from the beginning.
+    /// The status for a cursor this server did not give, where the operation declares 422;
+    /// `None`: the list starts from the beginning.
     pub bad_cursor: Option<u16>,
 }
 
@@ -406,9 +406,10 @@ fn op_plan(
     };
     let declares = |s: u16| op.responses.iter().any(|r| r.status == StatusKey::Code(s));
     // A declared 422 is a domain refusal a client is told to expect; a 400 is the protocol's
-    // answer to a malformed request, which a request fitting its schema is not.
+    // answer to a malformed request, which a request fitting its schema is not (a cursor is
+    // any text its schema allows: Lucidtech's `nextToken`, declared beside a 400).
     let invalid = declares(422).then_some(422);
-    let bad_cursor = [400, 422].into_iter().find(|s| declares(*s));
+    let bad_cursor = invalid;
     Some(OpPlan {
         op_id: op.id.to_string(),
         role,

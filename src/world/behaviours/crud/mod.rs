@@ -25,7 +25,7 @@
 //!   never shown. Lists are a bare array or an object around one, with counts, `has_more`
 //!   flags, echoed paging values and the next cursor filled in. A cursor this server did not
 //!   give (`starting_after=a`) starts the list from the beginning, unless the operation
-//!   declares 400 (or 422), which it is answered then.
+//!   declares 422, which it is answered then (not a 400: the cursor fits its schema).
 //! - **Nesting.** `/owners/{ownerId}/pets` keeps one list per owner; when `/owners` is a
 //!   resource too, the owner must exist (else 404) and deleting it deletes its pets.
 //! - **Tokens.** Any bearer token is accepted: such documents have no fixtures naming users.
