@@ -418,3 +418,55 @@ fn a_text_body_whose_schema_is_no_string_is_read_as_the_value_it_spells() {
             .expect(status);
     }
 }
+
+/// meshery.local.json: every item's `id` is a `UUID`, an array of bytes (Go's `uuid.UUID`),
+/// which no path can carry; the create takes no body.
+const ARRAY_ID: &str = r##"
+openapi: 3.0.0
+info: {title: An id that is an array, version: "1"}
+paths:
+  /api/application/:
+    post:
+      operationId: saveApplication
+      responses:
+        "200":
+          description: The application saved
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/MesheryApplication"}
+  /api/application/{id}:
+    get:
+      operationId: getApplication
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: The application
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/MesheryApplication"}
+components:
+  schemas:
+    UUID:
+      type: array
+      items: {type: integer, format: uint8}
+    MesheryApplication:
+      type: object
+      properties:
+        id: {$ref: "#/components/schemas/UUID"}
+        name: {type: string}
+        user_id: {type: string}
+"##;
+
+#[test]
+fn an_item_whose_id_is_an_array_is_still_made() {
+    let server = serve_text(ARRAY_ID);
+    let made = server.post("/api/application/").send();
+    made.expect(200);
+    let made = made.json();
+    // Found again by the member a path can carry: `user_id`, the first named like an id.
+    let key = made["user_id"].as_str().unwrap_or_default();
+    let read = server.get(&format!("/api/application/{key}")).send();
+    read.expect(200);
+    assert_eq!(read.json(), made);
+}

@@ -24,6 +24,7 @@ use crate::operation::api::{Api, Operation, template_params};
 use crate::operation::negotiate;
 use crate::operation::params::ParamIn;
 use crate::operation::respond::{self, StatusKey};
+use crate::schema::facts::TypeSet;
 use crate::schema::validators::CompiledSchema;
 
 /// What an operation does to its collection.
@@ -308,17 +309,26 @@ fn model(api: &Api, ops: &[(Role, usize)]) -> Model {
         .and_then(|s| located(resources, s))
         .map(|l| Facts::of(resources, l))
         .unwrap_or_default();
+    // An id is written in a path: a member whose type is no string nor number (Meshery's
+    // `UUID`, an array of bytes) cannot be one, whatever its name.
+    let can_be_id = |name: &str| {
+        facts.property(resources, name).is_some_and(|p| {
+            p.types
+                .is_none_or(|t| t.intersects(TypeSet::STRING | TypeSet::INTEGER | TypeSet::NUMBER))
+        })
+    };
     let id = id_param
         .as_deref()
-        .filter(|p| facts.declares(p))
+        .filter(|p| can_be_id(p))
         .map(str::to_owned)
-        .or_else(|| facts.declares("id").then(|| "id".to_owned()))
+        .or_else(|| can_be_id("id").then(|| "id".to_owned()))
         .or_else(|| {
             facts
                 .properties
                 .iter()
                 .map(|(n, _)| n)
-                .find(|n| n.ends_with("id") || n.ends_with("Id") || n.ends_with("ID"))
+                .filter(|n| n.ends_with("id") || n.ends_with("Id") || n.ends_with("ID"))
+                .find(|n| can_be_id(n))
                 .cloned()
         });
     let id_facts = id.as_deref().and_then(|n| facts.property(resources, n));

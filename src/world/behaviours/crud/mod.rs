@@ -4,7 +4,8 @@
 //! a missing id is the spec's 404. See `infer` for what counts as a resource.
 //!
 //! - **Ids.** The id property is the item path's parameter name when the item schema has it
-//!   (`petId`), else `id`, else the first property whose name ends in `id`/`Id`/`ID`. A
+//!   (`petId`), else `id`, else the first property whose name ends in `id`/`Id`/`ID`, each
+//!   only where its type can be written in a path (a string or a number, not an array). A
 //!   client's id is kept unless the schema marks it `readOnly`; otherwise it is made in the
 //!   id's own format: integers count up per collection (past any id a client chose), `uuid`
 //!   strings come from the call's seed and the counter, other strings are generated from the
