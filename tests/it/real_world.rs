@@ -470,3 +470,34 @@ fn an_item_whose_id_is_an_array_is_still_made() {
     read.expect(200);
     assert_eq!(read.json(), made);
 }
+
+/// nordigen.com.json: `DELETE /api/v2/agreements/enduser/{id}/` declares no success, only
+/// 400, 401, 403, 404 and 429.
+const NO_SUCCESS: &str = r#"
+openapi: 3.0.3
+info: {title: No success declared, version: "1"}
+paths:
+  /agreements/{id}:
+    delete:
+      operationId: deleteAgreement
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string, format: uuid}}
+      responses:
+        "400": {description: Invalid ID}
+        "401": {description: Invalid token}
+        "403": {description: IP Access denied}
+        "404": {description: Not found}
+        "429": {description: Rate limit exceeded}
+"#;
+
+#[test]
+fn a_valid_request_to_an_operation_without_a_success_is_not_refused_as_malformed() {
+    let server = serve_text(NO_SUCCESS);
+    let valid = "/agreements/00000000-0000-4000-8000-00000000006f";
+    server.request("DELETE", valid).send().expect(404);
+    // An invalid one still is.
+    server
+        .request("DELETE", "/agreements/nope")
+        .send()
+        .expect(400);
+}
