@@ -390,9 +390,15 @@ fn a_create_is_answered_with_the_location_of_what_it_made() {
     let created: Value = reply.json();
     let id = created["id"].as_str().unwrap_or_default();
     let location = reply.header("location").unwrap_or_default();
-    // Not the example's `https://api.github.com/gists/aa5a315d61ae9438b18d`.
-    assert_eq!(location, format!("/gh/gists/{id}"), "{created}");
-    let read = server.get(location).send();
+    // Not the example's `https://api.github.com/gists/aa5a315d61ae9438b18d`: the mock's own
+    // URL, on the `Host` the request named.
+    let path = format!("/gh/gists/{id}");
+    assert_eq!(
+        location,
+        format!("http://{}{path}", server.addr),
+        "{created}"
+    );
+    let read = server.get(&path).send();
     read.expect(200);
     assert_eq!(read.json(), created);
 }
@@ -500,4 +506,72 @@ fn a_valid_request_to_an_operation_without_a_success_is_not_refused_as_malformed
         .request("DELETE", "/agreements/nope")
         .send()
         .expect(400);
+}
+
+/// learnifier.com.json: a create's `Location` declared `format: uri`, which only an absolute
+/// URL meets.
+const URI_LOCATION: &str = r##"
+openapi: 3.0.1
+info: {title: A Location that is a URI, version: "1"}
+paths:
+  /orgunits/{orgid}/projects:
+    parameters:
+      - {name: orgid, in: path, required: true, schema: {type: integer}}
+    post:
+      operationId: createProject
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Project"}
+      responses:
+        "201":
+          description: Created
+          headers:
+            Location:
+              schema: {type: string, format: uri}
+  /orgunits/{orgid}/projects/{id}:
+    parameters:
+      - {name: orgid, in: path, required: true, schema: {type: integer}}
+      - {name: id, in: path, required: true, schema: {type: integer}}
+    get:
+      operationId: getProject
+      responses:
+        "200":
+          description: The project
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Project"}
+components:
+  schemas:
+    Project:
+      type: object
+      properties:
+        id: {type: integer, readOnly: true}
+        name: {type: string}
+"##;
+
+#[test]
+fn a_location_declared_a_uri_is_an_absolute_url_on_the_requests_host() {
+    let server = serve_text(URI_LOCATION);
+    // `send` fails on an answer the server flags: a bare path is no `uri`.
+    let reply = server
+        .post("/orgunits/1/projects")
+        .json(json!({"name": "onboarding"}))
+        .send();
+    reply.expect(201);
+    let location = reply.header("location").unwrap_or_default();
+    assert_eq!(
+        location,
+        format!("http://{}/orgunits/1/projects/1", server.addr)
+    );
+    let named = format!("localhost:{}", server.addr.port());
+    let second = server
+        .post("/orgunits/1/projects")
+        .host(&named)
+        .json(json!({"name": "second"}))
+        .send();
+    second.expect(201);
+    let location = second.header("location").unwrap_or_default();
+    assert_eq!(location, format!("http://{named}/orgunits/1/projects/2"));
+    server.get("/orgunits/1/projects/2").send().expect(200);
 }
