@@ -280,7 +280,8 @@ fn an_error_no_body_can_fit_still_comes_in_the_declared_media_type_and_shape() {
     assert!(flagged.contains("more than one"), "{flagged:?}");
 }
 
-/// A 400 declared only in a media type the mock cannot write.
+/// A 400 declared only in XML, as Azure's OData `$metadata` operations declare their errors
+/// (azure.com/policyinsights-policyEvents.json: `default` in `application/xml`, an object).
 const XML_ERRORS: &str = r#"
 openapi: 3.0.3
 info: {title: An error only in XML, version: "1"}
@@ -307,12 +308,29 @@ paths:
 "#;
 
 #[test]
-fn an_error_answer_that_breaks_its_declaration_is_flagged_by_check_responses() {
+fn an_error_declared_only_in_xml_is_written_in_xml() {
     let server = serve_text(XML_ERRORS);
+    // `send` fails on an answer the server flags: one in JSON breaks the declaration.
+    let reply = server.get("/feed?limit=99").send();
+    reply.expect(400);
+    assert_eq!(reply.header("content-type"), Some("application/xml"));
+    let body = reply.text();
+    assert!(body.starts_with("<?xml "), "{body}");
+    let message = body
+        .split_once("<message>")
+        .and_then(|(_, rest)| rest.split_once("</message>"))
+        .map(|(m, _)| m);
+    assert!(message.is_some_and(|m| m.contains("query.limit")), "{body}");
+}
+
+#[test]
+fn an_error_answer_that_breaks_its_declaration_is_flagged_by_check_responses() {
+    // An image is a media type the mock cannot write an error in.
+    let server = serve_text(&XML_ERRORS.replace("application/xml", "image/png"));
     let reply = server.get("/feed?limit=99").send_unchecked();
     reply.expect(400);
     let flagged = flagged(&reply);
-    assert!(flagged.contains("application/xml"), "{flagged:?}");
+    assert!(flagged.contains("image/png"), "{flagged:?}");
     // An answer that keeps its declaration is not flagged (`send` fails on the header).
     server.get("/feed?limit=2").send().expect(200);
 }
@@ -409,7 +427,10 @@ fn a_text_body_whose_schema_is_no_string_is_read_as_the_value_it_spells() {
     let reply = server.get("/text/users/$count").send();
     reply.expect(200);
     assert!(
-        reply.header("content-type").unwrap_or_default().starts_with("text/plain"),
+        reply
+            .header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/plain"),
         "{:?}",
         reply.header("content-type")
     );

@@ -10,10 +10,12 @@
 //! - `media`: one declared media type and the body it answers with.
 //! - `headers`: declared header values as they are sent (never a framing header).
 //! - `check`: an answer judged against the response declared for its status.
+//! - `xml`: a JSON value written as XML, for a body declared in an XML media type.
 
 mod check;
 mod headers;
 mod media;
+pub mod xml;
 
 use std::sync::{Arc, OnceLock};
 
