@@ -281,7 +281,8 @@ fn an_error_no_body_can_fit_still_comes_in_the_declared_media_type_and_shape() {
     assert!(flagged.contains("more than one"), "{flagged:?}");
 }
 
-/// A 400 declared only in a media type the mock cannot write.
+/// A 400 declared only in XML, as Azure's OData `$metadata` operations declare their errors
+/// (azure.com/policyinsights-policyEvents.json: `default` in `application/xml`, an object).
 const XML_ERRORS: &str = r#"
 openapi: 3.0.3
 info: {title: An error only in XML, version: "1"}
@@ -308,12 +309,29 @@ paths:
 "#;
 
 #[test]
-fn an_error_answer_that_breaks_its_declaration_is_flagged_by_check_responses() {
+fn an_error_declared_only_in_xml_is_written_in_xml() {
     let server = serve_text(XML_ERRORS);
+    // `send` fails on an answer the server flags: one in JSON breaks the declaration.
+    let reply = server.get("/feed?limit=99").send();
+    reply.expect(400);
+    assert_eq!(reply.header("content-type"), Some("application/xml"));
+    let body = reply.text();
+    assert!(body.starts_with("<?xml "), "{body}");
+    let message = body
+        .split_once("<message>")
+        .and_then(|(_, rest)| rest.split_once("</message>"))
+        .map(|(m, _)| m);
+    assert!(message.is_some_and(|m| m.contains("query.limit")), "{body}");
+}
+
+#[test]
+fn an_error_answer_that_breaks_its_declaration_is_flagged_by_check_responses() {
+    // An image is a media type the mock cannot write an error in.
+    let server = serve_text(&XML_ERRORS.replace("application/xml", "image/png"));
     let reply = server.get("/feed?limit=99").send_unchecked();
     reply.expect(400);
     let flagged = flagged(&reply);
-    assert!(flagged.contains("application/xml"), "{flagged:?}");
+    assert!(flagged.contains("image/png"), "{flagged:?}");
     // An answer that keeps its declaration is not flagged (`send` fails on the header).
     server.get("/feed?limit=2").send().expect(200);
 }
@@ -391,9 +409,15 @@ fn a_create_is_answered_with_the_location_of_what_it_made() {
     let created: Value = reply.json();
     let id = created["id"].as_str().unwrap_or_default();
     let location = reply.header("location").unwrap_or_default();
-    // Not the example's `https://api.github.com/gists/aa5a315d61ae9438b18d`.
-    assert_eq!(location, format!("/gh/gists/{id}"), "{created}");
-    let read = server.get(location).send();
+    // Not the example's `https://api.github.com/gists/aa5a315d61ae9438b18d`: the mock's own
+    // URL, on the `Host` the request named.
+    let path = format!("/gh/gists/{id}");
+    assert_eq!(
+        location,
+        format!("http://{}{path}", server.addr),
+        "{created}"
+    );
+    let read = server.get(&path).send();
     read.expect(200);
     assert_eq!(read.json(), created);
 }
@@ -427,4 +451,155 @@ fn a_text_body_whose_schema_is_no_string_is_read_as_the_value_it_spells() {
             .send()
             .expect(status);
     }
+}
+
+/// meshery.local.json: every item's `id` is a `UUID`, an array of bytes (Go's `uuid.UUID`),
+/// which no path can carry; the create takes no body.
+const ARRAY_ID: &str = r##"
+openapi: 3.0.0
+info: {title: An id that is an array, version: "1"}
+paths:
+  /api/application/:
+    post:
+      operationId: saveApplication
+      responses:
+        "200":
+          description: The application saved
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/MesheryApplication"}
+  /api/application/{id}:
+    get:
+      operationId: getApplication
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: The application
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/MesheryApplication"}
+components:
+  schemas:
+    UUID:
+      type: array
+      items: {type: integer, format: uint8}
+    MesheryApplication:
+      type: object
+      properties:
+        id: {$ref: "#/components/schemas/UUID"}
+        name: {type: string}
+        user_id: {type: string}
+"##;
+
+#[test]
+fn an_item_whose_id_is_an_array_is_still_made() {
+    let server = serve_text(ARRAY_ID);
+    let made = server.post("/api/application/").send();
+    made.expect(200);
+    let made = made.json();
+    // Found again by the member a path can carry: `user_id`, the first named like an id.
+    let key = made["user_id"].as_str().unwrap_or_default();
+    let read = server.get(&format!("/api/application/{key}")).send();
+    read.expect(200);
+    assert_eq!(read.json(), made);
+}
+
+/// nordigen.com.json: `DELETE /api/v2/agreements/enduser/{id}/` declares no success, only
+/// 400, 401, 403, 404 and 429.
+const NO_SUCCESS: &str = r#"
+openapi: 3.0.3
+info: {title: No success declared, version: "1"}
+paths:
+  /agreements/{id}:
+    delete:
+      operationId: deleteAgreement
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string, format: uuid}}
+      responses:
+        "400": {description: Invalid ID}
+        "401": {description: Invalid token}
+        "403": {description: IP Access denied}
+        "404": {description: Not found}
+        "429": {description: Rate limit exceeded}
+"#;
+
+#[test]
+fn a_valid_request_to_an_operation_without_a_success_is_not_refused_as_malformed() {
+    let server = serve_text(NO_SUCCESS);
+    let valid = "/agreements/00000000-0000-4000-8000-00000000006f";
+    server.request("DELETE", valid).send().expect(404);
+    // An invalid one still is.
+    server
+        .request("DELETE", "/agreements/nope")
+        .send()
+        .expect(400);
+}
+
+/// learnifier.com.json: a create's `Location` declared `format: uri`, which only an absolute
+/// URL meets.
+const URI_LOCATION: &str = r##"
+openapi: 3.0.1
+info: {title: A Location that is a URI, version: "1"}
+paths:
+  /orgunits/{orgid}/projects:
+    parameters:
+      - {name: orgid, in: path, required: true, schema: {type: integer}}
+    post:
+      operationId: createProject
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Project"}
+      responses:
+        "201":
+          description: Created
+          headers:
+            Location:
+              schema: {type: string, format: uri}
+  /orgunits/{orgid}/projects/{id}:
+    parameters:
+      - {name: orgid, in: path, required: true, schema: {type: integer}}
+      - {name: id, in: path, required: true, schema: {type: integer}}
+    get:
+      operationId: getProject
+      responses:
+        "200":
+          description: The project
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Project"}
+components:
+  schemas:
+    Project:
+      type: object
+      properties:
+        id: {type: integer, readOnly: true}
+        name: {type: string}
+"##;
+
+#[test]
+fn a_location_declared_a_uri_is_an_absolute_url_on_the_requests_host() {
+    let server = serve_text(URI_LOCATION);
+    // `send` fails on an answer the server flags: a bare path is no `uri`.
+    let reply = server
+        .post("/orgunits/1/projects")
+        .json(json!({"name": "onboarding"}))
+        .send();
+    reply.expect(201);
+    let location = reply.header("location").unwrap_or_default();
+    assert_eq!(
+        location,
+        format!("http://{}/orgunits/1/projects/1", server.addr)
+    );
+    let named = format!("localhost:{}", server.addr.port());
+    let second = server
+        .post("/orgunits/1/projects")
+        .host(&named)
+        .json(json!({"name": "second"}))
+        .send();
+    second.expect(201);
+    let location = second.header("location").unwrap_or_default();
+    assert_eq!(location, format!("http://{named}/orgunits/1/projects/2"));
+    server.get("/orgunits/1/projects/2").send().expect(200);
 }

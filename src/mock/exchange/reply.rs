@@ -116,7 +116,13 @@ impl Exchange<'_> {
         let Some((_, value)) = headers.iter_mut().find(|(n, _)| n == header::LOCATION) else {
             return;
         };
-        if let Ok(located) = HeaderValue::from_str(&respond::item_location(&self.req.path, id)) {
+        let host = self
+            .req
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok());
+        let location = respond::item_location(host, &self.req.path, id);
+        if let Ok(located) = HeaderValue::from_str(&location) {
             *value = located;
         }
     }

@@ -1,6 +1,6 @@
 //! The renderers of an error response the operation declares with a body: one per media type
-//! the mock can write (JSON first, then `text/*`), each making bodies valid against that
-//! media type's schema.
+//! the mock can write (JSON first, then `text/*`, then XML), each making bodies valid against
+//! that media type's schema.
 //!
 //! For a JSON media type with a schema, the first of these whose sample bodies validate:
 //! 1. the schema's own error shape (the facts in the members the error-format inference
@@ -15,11 +15,13 @@
 //!
 //! A JSON media type without a schema takes the document's general format (any JSON fits);
 //! a `text/*` one takes the facts as text, else a fixed text; `application/octet-stream` is
-//! written as JSON (any bytes are an octet stream, and its schema says what the JSON holds).
-//! Where no declared media type fits (a schema no body fits: four `oneOf` branches that all
-//! match any object), the first JSON one still says the facts in the schema's own shape, and
-//! `--check-responses` says the answer breaks the document; where the mock can write none
-//! (XML, images), the operation's other formats are used, and it says so too.
+//! written as JSON (any bytes are an octet stream, and its schema says what the JSON holds);
+//! an XML one (`application/xml`, `+xml`) is the body a JSON one would be, written as XML
+//! (`respond::xml`: Azure's OData `$metadata` errors). Where no declared media type fits (a
+//! schema no body fits: four `oneOf` branches that all match any object), the first JSON one
+//! still says the facts in the schema's own shape, and `--check-responses` says the answer
+//! breaks the document; where the mock can write none (images), the operation's other
+//! formats are used, and it says so too.
 
 use std::sync::Arc;
 
@@ -31,7 +33,7 @@ use crate::document::problems::Problems;
 use crate::document::refs::{Located, Resources};
 use crate::error_format::shape::ErrorShape;
 use crate::operation::negotiate;
-use crate::operation::respond::{ResponseMedia, ResponseSpec};
+use crate::operation::respond::{self, ResponseMedia, ResponseSpec};
 use crate::schema::validators::{CompiledSchema, SchemaCompiler};
 use crate::schema::violation::{ErrorFacts, Location, Segment};
 
@@ -40,6 +42,8 @@ use crate::schema::violation::{ErrorFacts, Location, Segment};
 enum Kind {
     Json,
     Text,
+    /// Made as JSON, written as XML.
+    Xml,
 }
 
 impl Kind {
@@ -62,6 +66,8 @@ impl Kind {
             .is_some_and(|t| t.eq_ignore_ascii_case("text/"))
         {
             Some((Kind::Text, media_type))
+        } else if respond::xml::is_xml(media_type) {
+            Some((Kind::Xml, media_type))
         } else {
             None
         }
@@ -103,7 +109,7 @@ impl ErrorCatalogBuilder {
     ) -> Vec<Arc<ErrorRenderer>> {
         let mut fitting = Vec::new();
         let mut unfit = None;
-        for wanted in [Kind::Json, Kind::Text] {
+        for wanted in [Kind::Json, Kind::Text, Kind::Xml] {
             for media in &spec.media {
                 if Kind::of(&media.media_type).is_none_or(|(kind, _)| kind != wanted) {
                     continue;
@@ -152,7 +158,7 @@ impl ErrorCatalogBuilder {
         }
         let fitting = |r: ErrorRenderer| (r, true);
         let made = match (&media.schema, &media.validator, kind) {
-            (None, _, Kind::Json) => {
+            (None, _, Kind::Json | Kind::Xml) => {
                 let general = self.general(resources, compiler, problems, status);
                 Some(fitting(general.sent_as(content_type, None)))
             }
@@ -161,7 +167,7 @@ impl ErrorCatalogBuilder {
                 body: Body::Text,
                 validator: None,
             })),
-            (Some(_), Some(validator), Kind::Json) => self.json_body(
+            (Some(_), Some(validator), Kind::Json | Kind::Xml) => self.json_body(
                 resources,
                 compiler,
                 problems,
@@ -175,6 +181,13 @@ impl ErrorCatalogBuilder {
                 .map(fitting),
             // A schema that did not compile is a problem of the document, reported already.
             (Some(_), None, _) => None,
+        };
+        let made = match kind {
+            Kind::Xml => made.map(|(r, fits)| {
+                let root = respond::xml::root_name(resources, media.schema.as_ref());
+                (r.written_as_xml(root), fits)
+            }),
+            Kind::Json | Kind::Text => made,
         };
         let made = made.map(|(renderer, fits)| Made {
             renderer: Arc::new(renderer),
@@ -374,7 +387,10 @@ mod tests {
         assert_eq!(Kind::of("*/*"), Some((Kind::Json, "application/json")));
         assert_eq!(Kind::of("text/plain"), Some((Kind::Text, "text/plain")));
         assert_eq!(Kind::of("text/*"), Some((Kind::Text, "text/plain")));
-        assert_eq!(Kind::of("application/xml"), None);
+        assert_eq!(
+            Kind::of("application/xml"),
+            Some((Kind::Xml, "application/xml"))
+        );
         assert_eq!(
             Kind::of("application/octet-stream"),
             Some((Kind::Json, "application/octet-stream"))

@@ -67,6 +67,9 @@ enum Body {
     /// A body that fits the declared schema where no error format does (a valid example, or
     /// data generated from the schema): it says nothing of the facts, but keeps the document.
     Fixed(Bytes),
+    /// Another body's value, written as XML under the root element named (a body declared
+    /// in an XML media type: made and judged as JSON, sent as XML).
+    Xml { root: String, value: Box<Body> },
 }
 
 impl ErrorRenderer {
@@ -87,16 +90,21 @@ impl ErrorRenderer {
         }
     }
 
-    /// The body for `facts`, as a value (a `text/*` body is a string).
-    pub fn render(&self, facts: &ErrorFacts) -> Value {
-        match &self.body {
-            Body::Shape(shape) => shape.render(facts),
-            Body::Problem => shape::problem_json(facts),
-            Body::Text | Body::JsonText => Value::String(shape::plain_text(facts)),
-            // Fixed bodies are JSON (or a text, for `text/*`) made from a value at startup.
-            Body::Fixed(bytes) => serde_json::from_slice(bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned())),
+    /// The same body, written as XML under `root`.
+    fn written_as_xml(self, root: String) -> Self {
+        Self {
+            body: Body::Xml {
+                root,
+                value: Box::new(self.body),
+            },
+            ..self
         }
+    }
+
+    /// The body for `facts`, as a value (a `text/*` body is a string; an XML one the value it
+    /// is written from).
+    pub fn render(&self, facts: &ErrorFacts) -> Value {
+        self.body.value(facts)
     }
 
     /// [`ErrorRenderer::render`] as the bytes of the answer.
@@ -107,12 +115,29 @@ impl ErrorRenderer {
             Body::Text => shape::plain_text(facts).into_bytes(),
             Body::JsonText => serde_json::to_vec(&shape::plain_text(facts)).unwrap_or_default(),
             Body::Fixed(bytes) => bytes.to_vec(),
+            Body::Xml { root, value } => {
+                respond::xml::write(root, &value.value(facts)).into_bytes()
+            }
         }
     }
 
     /// Whether the body for `facts` is valid against `validator`.
     fn fits(&self, validator: &CompiledSchema, facts: &ErrorFacts) -> bool {
         validator.is_valid(&self.render(facts))
+    }
+}
+
+impl Body {
+    fn value(&self, facts: &ErrorFacts) -> Value {
+        match self {
+            Body::Shape(shape) => shape.render(facts),
+            Body::Problem => shape::problem_json(facts),
+            Body::Text | Body::JsonText => Value::String(shape::plain_text(facts)),
+            // Fixed bodies are JSON (or a text, for `text/*`) made from a value at startup.
+            Body::Fixed(bytes) => serde_json::from_slice(bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned())),
+            Body::Xml { value, .. } => value.value(facts),
+        }
     }
 }
 

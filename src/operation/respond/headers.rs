@@ -93,10 +93,21 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// The URL of the item `id` of the collection at `collection` (a request path): the
-/// collection's path, then the id as one segment.
-pub fn item_location(collection: &str, id: &str) -> String {
+/// collection's path, then the id as one segment; absolute on `host` (the request's `Host`),
+/// as servers write it, for it fits a `Location` declared `format: uri` as well as one declared
+/// a URI reference (Learnifier's `POST /orgunits/{orgid}/projects`). A `Host` that is no
+/// authority (no host at all, `a b`, `user@host`) leaves the path alone.
+pub fn item_location(host: Option<&str>, collection: &str, id: &str) -> String {
     let segment = utf8_percent_encode(id, SEGMENT);
-    format!("{}/{segment}", collection.trim_end_matches('/'))
+    let path = format!("{}/{segment}", collection.trim_end_matches('/'));
+    let authority = host
+        .filter(|h| !h.contains('@'))
+        .and_then(|h| h.parse::<http::uri::Authority>().ok());
+    match authority {
+        // The mock speaks plain HTTP only.
+        Some(authority) => format!("http://{authority}{path}"),
+        None => path,
+    }
 }
 
 /// `text` as a URI reference: characters a URI may not hold percent-encoded (a stray `%`
@@ -178,7 +189,17 @@ mod tests {
 
     #[test]
     fn an_item_is_located_under_its_collection_its_id_one_segment() {
-        assert_eq!(item_location("/v1/pets", "7"), "/v1/pets/7");
-        assert_eq!(item_location("/v1/pets/", "a b/c"), "/v1/pets/a%20b%2Fc");
+        let host = Some("127.0.0.1:8080");
+        assert_eq!(
+            item_location(host, "/v1/pets", "7"),
+            "http://127.0.0.1:8080/v1/pets/7"
+        );
+        assert_eq!(
+            item_location(host, "/v1/pets/", "a b/c"),
+            "http://127.0.0.1:8080/v1/pets/a%20b%2Fc"
+        );
+        for no_authority in [None, Some(""), Some("a b"), Some("u@evil"), Some("a/b")] {
+            assert_eq!(item_location(no_authority, "/v1/pets", "7"), "/v1/pets/7");
+        }
     }
 }

@@ -10,10 +10,12 @@
 //! - `media`: one declared media type and the body it answers with.
 //! - `headers`: declared header values as they are sent (never a framing header).
 //! - `check`: an answer judged against the response declared for its status.
+//! - `xml`: a JSON value written as XML, for a body declared in an XML media type.
 
 mod check;
 mod headers;
 mod media;
+pub mod xml;
 
 use std::sync::{Arc, OnceLock};
 
@@ -202,8 +204,17 @@ impl Prefer {
     }
 }
 
+/// The statuses that say what is wrong with the request itself: its form, its credentials, its
+/// size, its rate. The mock judged all of that before answering, so a request it answers
+/// without a declared success gets none of them (Nordigen's `DELETE /agreements/enduser/{id}/`
+/// declares only 400, 401, 403, 404 and 429: a valid request is answered 404, not 400).
+const REFUSALS: &[u16] = &[
+    400, 401, 403, 405, 406, 407, 411, 413, 414, 415, 422, 429, 431,
+];
+
 /// The response a successful request gets: the preferred code if declared, else the lowest
-/// declared 2xx, else 2XX, else the lowest 3xx, else `default`, else the first declared.
+/// declared 2xx, else 2XX, else the lowest 3xx, else `default`, else the first declared that
+/// is no refusal of the request ([`REFUSALS`]), else the first declared.
 pub fn choose(responses: &[ResponseSpec], code: Option<u16>) -> Result<Option<&ResponseSpec>, u16> {
     if let Some(code) = code {
         let exact = responses.iter().find(|r| r.status == StatusKey::Code(code));
@@ -225,6 +236,11 @@ pub fn choose(responses: &[ResponseSpec], code: Option<u16>) -> Result<Option<&R
         .or_else(|| responses.iter().find(|r| r.status == StatusKey::Range(2)))
         .or_else(|| lowest(300..=399))
         .or_else(|| responses.iter().find(|r| r.status == StatusKey::Default))
+        .or_else(|| {
+            responses
+                .iter()
+                .find(|r| !matches!(r.status, StatusKey::Code(c) if REFUSALS.contains(&c)))
+        })
         .or_else(|| responses.first()))
 }
 
@@ -278,6 +294,16 @@ mod tests {
         );
         // ...and is refused when there is none.
         assert_eq!(choose(&[spec("200")], Some(418)).unwrap_err(), 418);
+    }
+
+    #[test]
+    fn without_a_success_the_first_status_that_refuses_nothing_is_chosen() {
+        let responses = vec![spec("400"), spec("401"), spec("404"), spec("429")];
+        let chosen = choose(&responses, None).unwrap().unwrap();
+        assert_eq!(chosen.status, StatusKey::Code(404));
+        let only_refusals = vec![spec("400"), spec("422")];
+        let chosen = choose(&only_refusals, None).unwrap().unwrap();
+        assert_eq!(chosen.status, StatusKey::Code(400));
     }
 
     #[test]

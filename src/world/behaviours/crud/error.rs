@@ -4,9 +4,8 @@
 //! The statuses are the ones the module doc of `crud` promises: 404 for an item (or a parent)
 //! that is not there, 409 for a client id already taken, the operation's own declared status
 //! for an item that would break its schema (422; `OpPlan::invalid`; else 400 for an id the
-//! schema refuses) and for a cursor this server did not give (400 or 422;
-//! `OpPlan::bad_cursor`). One is the mock's own failure, a 500: no unique id could be
-//! generated from the id's schema.
+//! schema refuses) and for a cursor this server did not give (422; `OpPlan::bad_cursor`).
+//! One is the mock's own failure, a 500: no unique id could be generated from the id's schema.
 
 use crate::schema::violation::Violation;
 use crate::world::behaviour::{DomainError, Reply};
@@ -107,11 +106,11 @@ mod tests {
             ),
             (
                 CrudError::NotACursor {
-                    status: 400,
+                    status: 422,
                     name: s("after"),
                     value: s("abc"),
                 },
-                400,
+                422,
                 "`after=abc` is not a cursor this server gave out.",
             ),
             (

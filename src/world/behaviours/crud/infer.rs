@@ -24,6 +24,7 @@ use crate::operation::api::{Api, Operation, template_params};
 use crate::operation::negotiate;
 use crate::operation::params::ParamIn;
 use crate::operation::respond::{self, StatusKey};
+use crate::schema::facts::TypeSet;
 use crate::schema::validators::CompiledSchema;
 
 /// What an operation does to its collection.
@@ -90,8 +91,8 @@ pub struct OpPlan {
     /// The status for an item that would break the item schema, where the operation declares
     /// one (422); `None`: the item is completed instead (`render::complete`).
     pub invalid: Option<u16>,
-    /// The status for a cursor this server did not give, where the operation declares one
-    /// (400, else 422); `None`: the list starts from the beginning.
+    /// The status for a cursor this server did not give, where the operation declares 422;
+    /// `None`: the list starts from the beginning.
     pub bad_cursor: Option<u16>,
 }
 
@@ -308,17 +309,26 @@ fn model(api: &Api, ops: &[(Role, usize)]) -> Model {
         .and_then(|s| located(resources, s))
         .map(|l| Facts::of(resources, l))
         .unwrap_or_default();
+    // An id is written in a path: a member whose type is no string nor number (Meshery's
+    // `UUID`, an array of bytes) cannot be one, whatever its name.
+    let can_be_id = |name: &str| {
+        facts.property(resources, name).is_some_and(|p| {
+            p.types
+                .is_none_or(|t| t.intersects(TypeSet::STRING | TypeSet::INTEGER | TypeSet::NUMBER))
+        })
+    };
     let id = id_param
         .as_deref()
-        .filter(|p| facts.declares(p))
+        .filter(|p| can_be_id(p))
         .map(str::to_owned)
-        .or_else(|| facts.declares("id").then(|| "id".to_owned()))
+        .or_else(|| can_be_id("id").then(|| "id".to_owned()))
         .or_else(|| {
             facts
                 .properties
                 .iter()
                 .map(|(n, _)| n)
-                .find(|n| n.ends_with("id") || n.ends_with("Id") || n.ends_with("ID"))
+                .filter(|n| n.ends_with("id") || n.ends_with("Id") || n.ends_with("ID"))
+                .find(|n| can_be_id(n))
                 .cloned()
         });
     let id_facts = id.as_deref().and_then(|n| facts.property(resources, n));
@@ -406,9 +416,10 @@ fn op_plan(
     };
     let declares = |s: u16| op.responses.iter().any(|r| r.status == StatusKey::Code(s));
     // A declared 422 is a domain refusal a client is told to expect; a 400 is the protocol's
-    // answer to a malformed request, which a request fitting its schema is not.
+    // answer to a malformed request, which a request fitting its schema is not (a cursor is
+    // any text its schema allows: Lucidtech's `nextToken`, declared beside a 400).
     let invalid = declares(422).then_some(422);
-    let bad_cursor = [400, 422].into_iter().find(|s| declares(*s));
+    let bad_cursor = invalid;
     Some(OpPlan {
         op_id: op.id.to_string(),
         role,

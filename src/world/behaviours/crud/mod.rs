@@ -4,7 +4,8 @@
 //! a missing id is the spec's 404. See `infer` for what counts as a resource.
 //!
 //! - **Ids.** The id property is the item path's parameter name when the item schema has it
-//!   (`petId`), else `id`, else the first property whose name ends in `id`/`Id`/`ID`. A
+//!   (`petId`), else `id`, else the first property whose name ends in `id`/`Id`/`ID`, each
+//!   only where its type can be written in a path (a string or a number, not an array). A
 //!   client's id is kept unless the schema marks it `readOnly`; otherwise it is made in the
 //!   id's own format: integers count up per collection (past any id a client chose), `uuid`
 //!   strings come from the call's seed and the counter, other strings are generated from the
@@ -25,7 +26,7 @@
 //!   never shown. Lists are a bare array or an object around one, with counts, `has_more`
 //!   flags, echoed paging values and the next cursor filled in. A cursor this server did not
 //!   give (`starting_after=a`) starts the list from the beginning, unless the operation
-//!   declares 400 (or 422), which it is answered then.
+//!   declares 422, which it is answered then (not a 400: the cursor fits its schema).
 //! - **Nesting.** `/owners/{ownerId}/pets` keeps one list per owner; when `/owners` is a
 //!   resource too, the owner must exist (else 404) and deleting it deletes its pets.
 //! - **Tokens.** Any bearer token is accepted: such documents have no fixtures naming users.
