@@ -72,6 +72,15 @@ pub fn is_json(media: &str) -> bool {
     })
 }
 
+/// True when `media`, parameters aside, is `essence` (`text/xml; charset=utf-8` is
+/// `text/xml`), in any case.
+pub fn essence_is(media: &str, essence: &str) -> bool {
+    media
+        .split(';')
+        .next()
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case(essence))
+}
+
 /// The declared request media type that a request's `Content-Type` matches, the most specific
 /// declaration first: exact type with all its parameters, exact type, `type/*+json`,
 /// `type/*`, `*/*`. Ties go to the first declared. A declared parameter the request does not

@@ -697,3 +697,86 @@ fn crud_traffic_recorded_from_the_mock_passes_the_story_checks() {
         );
     }
 }
+
+#[test]
+fn xml_answers_are_judged_by_their_content_type_and_text_answers_as_the_value_they_spell() {
+    let dir = scratch("xml-and-text");
+    let spec = dir.join("aws.yaml");
+    std::fs::write(
+        &spec,
+        r#"openapi: 3.0.1
+info: {title: An AWS query API, version: '1'}
+paths:
+  /tags:
+    post:
+      responses:
+        '200':
+          description: tags added
+          content:
+            text/xml:
+              schema:
+                type: object
+                required: [RequestId]
+                properties: {RequestId: {type: string}}
+  /count:
+    get:
+      responses:
+        '200':
+          description: how many
+          content:
+            text/plain:
+              schema: {type: integer, maximum: 10}
+"#,
+    )
+    .expect("the document is written");
+    let traffic = dir.join("traffic.jsonl");
+    let line = |method: &str, url: &str, ct: &str, body: &str| {
+        json!({"request": {"method": method, "url": url},
+               "response": {"status": 200, "headers": {"Content-Type": ct}, "body": body}})
+        .to_string()
+    };
+    std::fs::write(
+        &traffic,
+        [
+            // As AWS answers: XML, which JSON Schema cannot read.
+            line(
+                "POST",
+                "/tags",
+                "text/xml",
+                "<AddTagsResponse><ResponseMetadata><RequestId>r1</RequestId>\
+                 </ResponseMetadata></AddTagsResponse>",
+            ),
+            line("GET", "/count", "text/plain", "7"),
+            line("GET", "/count", "text/plain; charset=utf-8", "11"),
+        ]
+        .join("\n"),
+    )
+    .expect("the recording is written");
+    let json_path = dir.join("report.json");
+    let run = understudy(
+        "xml-and-text",
+        &[
+            "validate",
+            "--spec",
+            &spec.display().to_string(),
+            "--json",
+            &json_path.display().to_string(),
+            &traffic.display().to_string(),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).expect("a JSON report"))
+            .expect("the report is JSON");
+    let failures = report["failures"].as_array().cloned().unwrap_or_default();
+    // One failure: the count over its maximum, said of the number.
+    assert_eq!(failures.len(), 1, "{report:#}");
+    assert_eq!(failures[0]["check"], json!("response_schema_conformance"));
+    assert!(
+        failures[0]["got"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("10"),
+        "{report:#}"
+    );
+}
