@@ -31,6 +31,7 @@ pub mod document;
 pub mod error_format;
 pub mod mock;
 pub mod operation;
+pub mod proxy;
 pub mod schema;
 pub(crate) mod seed;
 pub mod server;
