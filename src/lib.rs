@@ -19,7 +19,8 @@
 //! - `conformance`: the named contract checks, whole generated requests, recorded traffic,
 //!   reports.
 //! - `contract`: `understudy check`: requests sent to a live server, judged, shrunk; stories.
-//! - `cli`: the command line (`serve`, `routes`, `validate`, `check`).
+//! - `proxy`: `understudy proxy`: requests forwarded to the real API, exchanges judged.
+//! - `cli`: the command line (`serve`, `routes`, `validate`, `check`, `proxy`).
 //!
 //! Below them all: `seed` (the hash and random source behind every generated value) and `text`
 //! (numbers and dates written as text).
@@ -31,6 +32,7 @@ pub mod document;
 pub mod error_format;
 pub mod mock;
 pub mod operation;
+pub mod proxy;
 pub mod schema;
 pub(crate) mod seed;
 pub mod server;

@@ -135,6 +135,57 @@ pub struct ServeArgs {
     pub limits: LimitArgs,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct ProxyArgs {
+    /// The real API: `http://host:port`, optionally with a base path every forwarded path is
+    /// put under.
+    #[arg(long, value_name = "URL")]
+    pub upstream: crate::proxy::UpstreamUrl,
+    #[command(flatten)]
+    pub specs: SpecArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to listen on (0 picks a free one and prints it).
+    #[arg(long, default_value_t = 4010)]
+    pub port: u16,
+    /// Seconds the upstream may take from the request's first byte to its answer's last; a
+    /// slower one gets 504.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub upstream_timeout: f64,
+    /// Answer an invalid request with the API's own error (as serve does) instead of
+    /// forwarding it, and replace an upstream answer that breaks the contract with 502.
+    #[arg(long)]
+    pub errors: bool,
+    /// `mock`: answer from the mock when the upstream is unreachable or answers 501
+    /// (the answer says so in X-Understudy-Fallback).
+    #[arg(long, value_name = "mock")]
+    pub fallback: Option<Fallback>,
+    /// The checks to judge each exchange by, separated by commas (default: all of them).
+    #[arg(long, value_name = "CHECK,...", value_parser = parse_checks)]
+    pub checks: Option<CheckList>,
+    /// At shutdown, write the JSON report of `validate --json`: every failing exchange and
+    /// the check that failed.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// At shutdown, write the report as JUnit XML.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Seed of the mock's generated data (for --errors and --fallback answers).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub access: AccessArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// What answers when the upstream cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fallback {
+    Mock,
+}
+
 /// The serve flags for who may reach the server.
 #[derive(Debug, clap::Args)]
 #[command(next_help_heading = "Access")]

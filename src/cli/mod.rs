@@ -9,6 +9,7 @@ use crate::mock::engine::{Engine, EngineConfig};
 
 mod args;
 mod judge;
+mod proxy;
 mod serve;
 
 pub use args::*;
@@ -54,6 +55,10 @@ pub enum Command {
     /// some failed; 2: it could not run (an unreachable or https:// URL, a bad document,
     /// --max-time spent before any request was sent).
     Check(CheckArgs),
+    /// Stand between a client and the real API (--upstream): forward every request, judge
+    /// the request and the answer with the named checks (as validate does), and mark the
+    /// answer with X-Understudy-Violations when anything broke.
+    Proxy(ProxyArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +87,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Ending> {
         Command::Routes(args) => routes(&args).map(|()| Ending::Success),
         Command::Validate(args) => validate(&args),
         Command::Check(args) => check(&args),
+        Command::Proxy(args) => proxy::proxy(args),
     };
     crate::server::logsink::flush();
     ending

@@ -307,6 +307,7 @@ impl Engine {
             status: outcome.response.status,
             violations: Arc::clone(&outcome.violations),
             micros: started.elapsed().as_micros() as u64,
+            proxied: None,
         });
         outcome
     }

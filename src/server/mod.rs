@@ -1,8 +1,10 @@
-//! The HTTP edge: hyper connections in, `Engine` calls, hyper responses out, one log line per
-//! request. Nothing else in the crate knows about hyper.
+//! The HTTP edge: hyper connections in, [`Handler`] calls (the mock's `Engine`, or the
+//! proxy), hyper responses out, one log line per request. Nothing else in the crate knows
+//! about hyper's server side.
 //!
 //! - `config`: the limits and timeouts a client gets ([`ServerConfig`]).
-//! - `request`: one request: limits checked, body read, the engine asked, the answer logged.
+//! - `request`: one request: limits checked, body read, the handler asked, the answer logged.
+//! - `handler`: what answers a request read whole ([`Handler`]; the engine is one).
 //! - `deadline`: the idle and header timeouts of a connection's reads.
 //!
 //! Implementation rationale: every connection is a task in one `JoinSet`, so shutdown can wait
@@ -17,6 +19,7 @@
 
 mod config;
 mod deadline;
+mod handler;
 pub(crate) mod logline;
 pub(crate) mod logsink;
 mod request;
@@ -35,20 +38,21 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
-use crate::mock::engine::Engine;
 pub use config::{ServerConfig, parse_size, show_size};
 use deadline::{Activity, Deadlines, Timeouts};
+pub use handler::{Handled, Handler, answer_safely};
 
 /// How long to wait before accepting again after the listener failed (out of file
 /// descriptors, say), so a persistent failure does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
-/// Serves `engine` on `listener` until `shutdown` completes. Then it stops accepting (new
-/// connections are refused), closes idle keep-alive connections, lets requests in flight
-/// finish for up to `config.shutdown_grace`, drops those still running, and returns.
-pub async fn run(
+/// Serves `handler` (the mock's engine, or the proxy) on `listener` until `shutdown`
+/// completes. Then it stops accepting (new connections are refused), closes idle keep-alive
+/// connections, lets requests in flight finish for up to `config.shutdown_grace`, drops those
+/// still running, and returns.
+pub async fn run<H: Handler>(
     listener: TcpListener,
-    engine: Arc<Engine>,
+    handler: Arc<H>,
     config: ServerConfig,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -65,14 +69,14 @@ pub async fn run(
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
                     continue;
                 };
-                let engine = engine.clone();
+                let handler = handler.clone();
                 let mut stopping = stopping.clone();
                 connections.spawn(async move {
                     let stop = async move {
                         // Whether asked to stop or the sender is gone, it is time to stop.
                         let _ = stopping.wait_for(|stop| *stop).await;
                     };
-                    let ended = connection(stream, engine, config, stop).await;
+                    let ended = connection(stream, handler, config, stop).await;
                     if let Err(e) = ended {
                         tracing::debug!(error = %e, %peer, "connection ended with an error");
                     }
@@ -127,22 +131,22 @@ async fn accept(
 /// until the client closes it or a limit or timeout does. There is no shutdown signal: drop
 /// the future to stop. The error, if any, is why the connection ended (a malformed request,
 /// a timeout, a reset): the client's fault, never a failure of the server.
-pub async fn serve_connection<I>(
+pub async fn serve_connection<I, H: Handler>(
     io: I,
-    engine: Arc<Engine>,
+    handler: Arc<H>,
     config: ServerConfig,
 ) -> Result<(), hyper::Error>
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    connection(io, engine, config, std::future::pending()).await
+    connection(io, handler, config, std::future::pending()).await
 }
 
 /// One connection until it ends, or until `stop` completes and its request in flight (if any)
 /// is answered.
-async fn connection<I>(
+async fn connection<I, H: Handler>(
     io: I,
-    engine: Arc<Engine>,
+    handler: Arc<H>,
     config: ServerConfig,
     stop: impl Future<Output = ()>,
 ) -> Result<(), hyper::Error>
@@ -157,11 +161,11 @@ where
     };
     let io = Deadlines::new(io, activity.clone(), timeouts);
     let service = service_fn(move |req| {
-        let engine = engine.clone();
+        let handler = handler.clone();
         let activity = activity.clone();
         async move {
             activity.start();
-            let response = request::serve(&engine, &config, req).await;
+            let response = request::serve(&*handler, &config, req).await;
             activity.finish();
             Ok::<_, Infallible>(response)
         }

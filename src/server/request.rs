@@ -1,8 +1,8 @@
 //! One request at the edge: the head held to the limits, the body read (bounded in size and
-//! time), the engine asked, the answer logged and turned into a hyper response. A request
+//! time), the handler asked (the mock, or the proxy), the answer logged and turned into a
+//! hyper response. A request
 //! refused here is answered in the error format of the API its path belongs to.
 
-use std::panic::AssertUnwindSafe;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -14,8 +14,8 @@ use hyper::body::{Body, Incoming};
 use hyper::{Request, Response};
 
 use super::config::{ServerConfig, show_size};
-use crate::mock::engine::Engine;
-use crate::mock::message::{MockRequest, MockResponse, Outcome};
+use super::handler::{Handled, Handler};
+use crate::mock::message::{MockRequest, MockResponse};
 
 /// Why a request is answered at the edge instead of by the engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,8 +90,8 @@ impl Refusal {
 }
 
 /// Answers one request.
-pub(super) async fn serve(
-    engine: &Engine,
+pub(super) async fn serve<H: Handler>(
+    handler: &H,
     config: &ServerConfig,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
@@ -110,47 +110,23 @@ pub(super) async fn serve(
         Err(refusal) => Err(refusal),
         Ok(()) => read_body(config, &mock_request.headers, body).await,
     };
-    let outcome = match read {
+    let handled = match read {
         Ok(bytes) => {
             mock_request.body = bytes;
-            answer(engine, &mock_request)
+            handler.handle(&mock_request).await
         }
         Err(refusal) => {
-            let mut outcome = engine.reject(&mock_request, refusal.status(), refusal.detail());
+            let mut outcome = handler.reject(&mock_request, refusal.status(), refusal.detail());
             // The rest of the request may still be on its way: start the next one afresh.
             outcome
                 .response
                 .headers
                 .push((CONNECTION, HeaderValue::from_static("close")));
-            outcome
+            Handled::from(outcome)
         }
     };
-    log(&mock_request, &outcome, started);
-    to_hyper(outcome.response)
-}
-
-/// The engine's answer. A panic is a bug, but it must not cost the client its answer (nor
-/// the connection its other requests): it becomes a 500 in the API's format, and the log says
-/// what broke. The engine's locks tolerate poisoning, so later requests are served as usual.
-fn answer(engine: &Engine, req: &MockRequest) -> Outcome {
-    match std::panic::catch_unwind(AssertUnwindSafe(|| engine.handle(req))) {
-        Ok(outcome) => outcome,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            tracing::error!(method = %req.method, path = %req.path, "the mock panicked: {what}");
-            engine.reject(
-                req,
-                500,
-                "The mock failed while answering this request: a bug in understudy (its log \
-                 says more)."
-                    .to_owned(),
-            )
-        }
-    }
+    log(&mock_request, &handled, started);
+    to_hyper(handled.outcome.response)
 }
 
 /// The request's `Host`, as RFC 9112 section 3.2 has it: exactly one in HTTP/1.1 (none is
@@ -285,7 +261,8 @@ fn expects_continue(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"))
 }
 
-fn log(req: &MockRequest, outcome: &Outcome, started: Instant) {
+fn log(req: &MockRequest, handled: &Handled, started: Instant) {
+    let outcome = &handled.outcome;
     let micros = started.elapsed().as_micros() as u64;
     let operation = outcome.operation.as_deref().unwrap_or("-");
     let line = crate::server::logline::RequestLine {
@@ -321,6 +298,13 @@ fn log(req: &MockRequest, outcome: &Outcome, started: Instant) {
             .map(ToString::to_string)
             .collect();
         tracing::error!(operation, "the answer breaks the spec: {}", list.join("; "));
+    }
+    if !handled.failures.is_empty() {
+        tracing::warn!(
+            operation,
+            "the exchange breaks the contract: {}",
+            handled.failures.join("; ")
+        );
     }
 }
 

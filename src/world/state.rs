@@ -318,6 +318,9 @@ pub struct JournalEntry {
     pub status: u16,
     pub violations: Arc<[Violation]>,
     pub micros: u64,
+    /// What the proxy saw of an exchange it forwarded (the upstream's answer, the checks'
+    /// verdicts), as the journal shows it; `None` for the mock's own answers.
+    pub proxied: Option<Box<Value>>,
 }
 
 impl JournalEntry {
@@ -327,7 +330,7 @@ impl JournalEntry {
             .iter()
             .map(|v| json!({"path": v.path(), "keyword": v.keyword.as_str(), "message": v.message}))
             .collect();
-        json!({
+        let mut out = json!({
             "method": self.method.as_str(),
             "path": self.path,
             "query": self.query,
@@ -335,7 +338,11 @@ impl JournalEntry {
             "status": self.status,
             "violations": violations,
             "micros": self.micros,
-        })
+        });
+        if let (Some(proxied), Some(map)) = (&self.proxied, out.as_object_mut()) {
+            map.insert("proxy".to_owned(), (**proxied).clone());
+        }
+        out
     }
 }
 
@@ -375,6 +382,7 @@ mod tests {
             status: i,
             violations: Arc::default(),
             micros: 0,
+            proxied: None,
         }
     }
 

@@ -78,6 +78,14 @@ impl Server {
                     .join("\n")
             ),
         };
+        Server::serving(engine, limits)
+    }
+
+    /// Any handler (the mock, the proxy) on the server edge, with these limits.
+    pub fn serving<H: understudy::server::Handler>(
+        handler: std::sync::Arc<H>,
+        limits: ServerConfig,
+    ) -> Server {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -88,7 +96,7 @@ impl Server {
         let addr = listener.local_addr().expect("a local address");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            runtime.block_on(understudy::server::run(listener, engine, limits, async {
+            runtime.block_on(understudy::server::run(listener, handler, limits, async {
                 let _ = rx.await;
             }));
         });

@@ -20,6 +20,7 @@ const LAYERS: &[&str] = &[
     "server",
     "conformance",
     "contract",
+    "proxy",
     "cli",
     "lib",
     "main",

@@ -27,6 +27,8 @@
 //! - `soak`: the real binary under many clients at once (writes, invalid requests, aborted
 //!   and slow connections): no 5xx, the state the acknowledged writes imply, memory back.
 //! - `corpus`: npm's `@readme/oas-examples` documents load and answer (fetched by `.ci/run`).
+//! - `proxy`: `understudy proxy` in front of the mock, the broken double and raw doubles that
+//!   echo, hang, close, answer garbage or 501.
 //! - `layers`: the folders of `src/` import only the layers below them.
 
 mod admin;
@@ -51,6 +53,7 @@ mod limits;
 mod loader_fuzz;
 mod loading;
 mod mock_props;
+mod proxy;
 mod raw_fuzz;
 mod real_world;
 mod routing;

@@ -37,8 +37,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::mock::engine::{Engine, Routed};
-use crate::mock::exchange::inspect_request;
+use crate::mock::exchange::{RequestFindings, inspect_request};
 use crate::mock::message::{MockRequest, MockResponse};
+use crate::operation::api::{Api, Operation};
 use request::{judge_operation, method_not_allowed};
 
 pub use response::declared_response;
@@ -248,42 +249,108 @@ impl<'e> Checker<'e> {
 
     /// Every selected check that applies to this exchange, decided.
     pub fn judge(&mut self, req: &MockRequest, resp: &MockResponse) -> Judged {
-        let mut judged = match self.engine.route_request(req) {
-            Routed::NotFound => Judged {
-                operation: None,
-                verdicts: vec![Verdict {
-                    rule: Rule::UnknownOperation,
-                    mismatch: Some(Mismatch {
-                        expected: "a path that an operation of the served documents declares"
-                            .to_owned(),
-                        got: format!("{} {} matches no operation", req.method, req.path),
-                    }),
-                }],
-            },
-            Routed::MethodNotAllowed { allowed, .. } => Judged {
-                operation: None,
-                verdicts: method_not_allowed(req, resp, &allowed),
-            },
-            Routed::Operation {
-                api,
-                op,
-                raw_params,
-            } => {
-                let findings = inspect_request(op, req, &raw_params);
-                let mut verdicts = judge_operation(op, req, resp, &findings);
-                verdicts.extend(self.stories.observe(api, op, req, resp));
-                Judged {
-                    operation: Some(op.id.to_string()),
-                    verdicts,
-                }
-            }
-        };
-        judged.verdicts.retain(|v| match v.rule {
-            Rule::Check(c) => self.selected.contains(&c),
-            Rule::UnknownOperation => true,
-        });
-        judged
+        let stories = &mut self.stories;
+        let routed = self.engine.route_request(req);
+        judge_with(routed, None, &self.selected, req, resp, |api, op| {
+            stories.observe(api, op, req, resp)
+        })
     }
+}
+
+/// A [`Checker`] shared by the tasks of a server (the proxy): the story checks' memory is
+/// locked only while they look up and note an exchange, never while it is validated.
+pub struct SharedChecker {
+    selected: Vec<Check>,
+    stories: std::sync::Mutex<Stories>,
+}
+
+impl SharedChecker {
+    /// `selected` empty means every check.
+    pub fn new(selected: &[Check]) -> SharedChecker {
+        SharedChecker {
+            selected: if selected.is_empty() {
+                Check::ALL.to_vec()
+            } else {
+                selected.to_vec()
+            },
+            stories: std::sync::Mutex::default(),
+        }
+    }
+
+    pub fn selected(&self) -> &[Check] {
+        &self.selected
+    }
+
+    /// [`Checker::judge`], one story for all the traffic (sessions keep theirs apart), of a
+    /// request already routed (`Engine::route_request`) and, when routed to an operation,
+    /// already inspected (`inspect_request`): the server looked at it before answering.
+    pub fn judge_routed(
+        &self,
+        routed: Routed<'_, '_>,
+        findings: Option<&RequestFindings>,
+        req: &MockRequest,
+        resp: &MockResponse,
+    ) -> Judged {
+        judge_with(routed, findings, &self.selected, req, resp, |api, op| {
+            // A panic elsewhere cannot leave the maps half written: take them as they are.
+            let mut stories = self.stories.lock().unwrap_or_else(|p| p.into_inner());
+            stories.observe(api, op, req, resp)
+        })
+    }
+}
+
+/// The verdicts of one exchange routed as `routed` (with `findings`, when already known):
+/// `stories` gives those of the story checks for a routed one.
+fn judge_with(
+    routed: Routed<'_, '_>,
+    findings: Option<&RequestFindings>,
+    selected: &[Check],
+    req: &MockRequest,
+    resp: &MockResponse,
+    stories: impl FnOnce(&Api, &Operation) -> Vec<Verdict>,
+) -> Judged {
+    let mut judged = match routed {
+        Routed::NotFound => Judged {
+            operation: None,
+            verdicts: vec![Verdict {
+                rule: Rule::UnknownOperation,
+                mismatch: Some(Mismatch {
+                    expected: "a path that an operation of the served documents declares"
+                        .to_owned(),
+                    got: format!("{} {} matches no operation", req.method, req.path),
+                }),
+            }],
+        },
+        Routed::MethodNotAllowed { allowed, .. } => Judged {
+            operation: None,
+            verdicts: method_not_allowed(req, resp, &allowed),
+        },
+        Routed::Operation {
+            api,
+            op,
+            raw_params,
+        } => {
+            let inspected;
+            let findings = match findings {
+                Some(f) => f,
+                None => {
+                    inspected = inspect_request(op, req, &raw_params);
+                    &inspected
+                }
+            };
+            let mut verdicts = judge_operation(op, req, resp, findings);
+            verdicts.extend(stories(api, op));
+            Judged {
+                operation: Some(op.id.to_string()),
+                verdicts,
+            }
+        }
+    };
+    judged.verdicts.retain(|v| match v.rule {
+        Rule::Check(c) => selected.contains(&c),
+        Rule::UnknownOperation => true,
+    });
+    judged
 }
 
 fn status_text(resp: &MockResponse) -> String {

@@ -1,0 +1,70 @@
+//! What the edge asks to answer a request it has read whole: a [`Handler`]. `serve` hands
+//! it the mock ([`Engine`]); `proxy` its proxy, which forwards. Both share everything else of
+//! the edge (limits, timeouts, logging, shutdown).
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use crate::mock::engine::Engine;
+use crate::mock::message::{MockRequest, Outcome};
+
+/// An answer, and the failed checks the log line names besides the outcome's violations.
+#[derive(Debug, Clone)]
+pub struct Handled {
+    pub outcome: Outcome,
+    /// Each failed check in words (`check: expected ..., got ...`); empty for the mock.
+    pub failures: Vec<String>,
+}
+
+impl From<Outcome> for Handled {
+    fn from(outcome: Outcome) -> Self {
+        Handled {
+            outcome,
+            failures: Vec::new(),
+        }
+    }
+}
+
+/// Answers the requests the edge has read (within the limits).
+pub trait Handler: Send + Sync + 'static {
+    /// The answer to `req`.
+    fn handle<'a>(&'a self, req: &'a MockRequest) -> impl Future<Output = Handled> + Send + 'a;
+
+    /// The answer to a request refused at the edge (a limit, a bad `Host`), with `status`
+    /// and `detail`, in the error format of the API its path belongs to.
+    fn reject(&self, req: &MockRequest, status: u16, detail: String) -> Outcome;
+}
+
+impl Handler for Engine {
+    fn handle<'a>(&'a self, req: &'a MockRequest) -> impl Future<Output = Handled> + Send + 'a {
+        std::future::ready(Handled::from(answer_safely(self, req)))
+    }
+
+    fn reject(&self, req: &MockRequest, status: u16, detail: String) -> Outcome {
+        Engine::reject(self, req, status, detail)
+    }
+}
+
+/// The engine's answer. A panic is a bug, but it must not cost the client its answer (nor
+/// the connection its other requests): it becomes a 500 in the API's format, and the log says
+/// what broke. The engine's locks tolerate poisoning, so later requests are served as usual.
+pub fn answer_safely(engine: &Engine, req: &MockRequest) -> Outcome {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| engine.handle(req))) {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(method = %req.method, path = %req.path, "the mock panicked: {what}");
+            engine.reject(
+                req,
+                500,
+                "The mock failed while answering this request: a bug in understudy (its log \
+                 says more)."
+                    .to_owned(),
+            )
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! `understudy proxy` in front of real upstreams on 127.0.0.1: understudy's own `serve` (the
+//! pet store), the deliberately broken double of `broken`, and raw doubles that echo the
+//! request, hang, close without answering, answer garbage or 501.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use understudy::proxy::{Proxy, ProxyConfig};
+use understudy::server::ServerConfig;
+use understudy::{Engine, EngineConfig, Source};
+
+use crate::broken::{self, Fault};
+use crate::harness::{Server, doc_path};
+
+const PETS: &str = "/v1/pets";
+
+/// A proxy for the pet store in front of `upstream` (`http://127.0.0.1:port`).
+fn proxy(upstream: &str, configure: impl FnOnce(&mut ProxyConfig)) -> (Server, Arc<Proxy>) {
+    let engine = Engine::load(
+        &[Source::File(doc_path("petstore.yaml"))],
+        EngineConfig {
+            check_responses: true,
+            ..EngineConfig::default()
+        },
+    )
+    .unwrap_or_else(|_| panic!("the pet store loads"));
+    let mut config = ProxyConfig {
+        upstream: upstream.parse().expect("an upstream URL"),
+        upstream_timeout: Duration::from_secs(5),
+        errors: false,
+        fallback_to_mock: false,
+        checks: Vec::new(),
+        keep_report: true,
+    };
+    configure(&mut config);
+    let proxy = Arc::new(Proxy::new(Arc::new(engine), config));
+    (
+        Server::serving(proxy.clone(), ServerConfig::default()),
+        proxy,
+    )
+}
+
+fn url(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+/// The proxy's journal of the default session, newest last.
+fn journal(server: &Server) -> Vec<Value> {
+    let reply = server.get("/__admin/requests").send();
+    reply.json()["requests"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The verdicts of a journal entry that failed.
+fn failed_checks(entry: &Value) -> Vec<String> {
+    entry["proxy"]["verdicts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| v["passed"] == false)
+        .filter_map(|v| v["check"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// What a raw double does with each request.
+#[derive(Clone, Copy)]
+enum Raw {
+    /// 200 with the request as it arrived (head and body) as the body.
+    Echo,
+    /// Reads the request and answers nothing, for as long as the client waits (5 s at most).
+    Hang,
+    /// Closes the connection without answering.
+    Close,
+    /// Writes bytes that are not HTTP.
+    Garbage,
+    /// 501 Not Implemented.
+    NotImplemented,
+}
+
+/// A raw double on 127.0.0.1, port 0, for at most 8 connections.
+fn raw(behaviour: Raw) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let addr = listener.local_addr().expect("a local address");
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().take(8).flatten() {
+            std::thread::spawn(move || answer_raw(&mut stream, behaviour));
+        }
+    });
+    addr
+}
+
+fn answer_raw(stream: &mut TcpStream, behaviour: Raw) {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    // The head, and the body its Content-Length announces.
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+        let text = String::from_utf8_lossy(&seen).to_ascii_lowercase();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if seen.len() >= end + 4 + length {
+                break;
+            }
+        }
+    }
+    let answer: Vec<u8> = match behaviour {
+        Raw::Echo => {
+            let mut a = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\r\n",
+                seen.len()
+            )
+            .into_bytes();
+            a.extend_from_slice(&seen);
+            a
+        }
+        Raw::Hang => {
+            let _ = stream.read(&mut buf);
+            return;
+        }
+        Raw::Close => return,
+        Raw::Garbage => b"this is not HTTP at all\r\n\r\n".to_vec(),
+        Raw::NotImplemented => {
+            b"HTTP/1.1 501 Not Implemented\r\ncontent-length: 0\r\n\r\n".to_vec()
+        }
+    };
+    let _ = stream.write_all(&answer);
+}
+
+#[test]
+fn a_valid_exchange_comes_back_as_the_upstream_gave_it_with_its_verdicts_in_the_journal() {
+    let upstream = Server::docs(&["petstore.yaml"]);
+    let (server, _) = proxy(&url(upstream.addr), |_| {});
+    let direct = upstream.get(&format!("{PETS}?limit=2")).send();
+    let through = server.get(&format!("{PETS}?limit=2")).send();
+    through.expect(200);
+    assert_eq!(through.body, direct.body);
+    assert_eq!(
+        through.header("content-type"),
+        direct.header("content-type")
+    );
+    assert_eq!(through.header("x-understudy-violations"), None);
+    let entries = journal(&server);
+    let entry = entries.last().expect("the exchange is in the journal");
+    assert_eq!(entry["operationId"], "listPets");
+    assert_eq!(entry["proxy"]["upstream"]["status"], 200);
+    let verdicts = entry["proxy"]["verdicts"].as_array().expect("verdicts");
+    assert!(
+        verdicts
+            .iter()
+            .any(|v| v["check"] == "response_schema_conformance"),
+        "{entry}"
+    );
+    assert!(failed_checks(entry).is_empty(), "{entry}");
+}
+
+#[test]
+fn the_request_reaches_the_upstream_whole_with_its_host_and_without_hop_by_hop_headers() {
+    let echo = raw(Raw::Echo);
+    let (server, _) = proxy(&format!("{}/base/", url(echo)), |_| {});
+    let reply = server
+        .post(&format!("{PETS}?a=1&b=%2F"))
+        .header("Connection", "close, x-hop")
+        .header("X-Hop", "secret")
+        .header("X-Trace", "kept")
+        .json(json!({"name": "Rex"}))
+        .send();
+    reply.expect(200);
+    let seen = reply.text();
+    let lower = seen.to_ascii_lowercase();
+    assert!(
+        seen.starts_with("POST /base/v1/pets?a=1&b=%2F HTTP/1.1\r\n"),
+        "{seen}"
+    );
+    assert!(lower.contains(&format!("\r\nhost: {echo}\r\n")), "{seen}");
+    assert!(lower.contains("\r\nx-trace: kept\r\n"), "{seen}");
+    assert!(!lower.contains("x-hop"), "{seen}");
+    assert!(seen.ends_with(r#"{"name":"Rex"}"#), "{seen}");
+    // A text/plain echo is not what createPets declares: the answer says so, and is unchanged.
+    assert!(reply.header("x-understudy-violations").is_some());
+}
+
+#[test]
+fn an_upstream_answer_that_breaks_the_contract_is_counted_named_and_passed_on() {
+    let upstream = broken::serve_docs(&["petstore.yaml"], Fault::WrongShape);
+    let (server, proxy) = proxy(&url(upstream), |_| {});
+    let reply = server.get(PETS).send();
+    reply.expect(200);
+    assert_eq!(reply.json(), json!([42]));
+    let count: usize = reply
+        .header("x-understudy-violations")
+        .and_then(|v| v.parse().ok())
+        .expect("a violation count");
+    assert!(count >= 1);
+    let entries = journal(&server);
+    let entry = entries.last().expect("an entry");
+    assert!(
+        failed_checks(entry).contains(&"response_schema_conformance".to_owned()),
+        "{entry}"
+    );
+    let (report, _) = proxy.take_report().expect("a report was asked for");
+    let json = report.json();
+    let text = json.to_string();
+    assert!(text.contains("response_schema_conformance"), "{text}");
+    assert!(!report.passed());
+}
+
+#[test]
+fn with_errors_a_broken_answer_becomes_a_502_naming_the_check_and_the_journal_keeps_it() {
+    let upstream = broken::serve_docs(&["petstore.yaml"], Fault::WrongShape);
+    let (server, _) = proxy(&url(upstream), |c| c.errors = true);
+    let reply = server.get(PETS).send();
+    reply.expect(502);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/problem+json")
+    );
+    let body = reply.json();
+    assert!(
+        body["violations"]
+            .to_string()
+            .contains("response_schema_conformance"),
+        "{body}"
+    );
+    let entries = journal(&server);
+    let entry = entries.last().expect("an entry");
+    assert_eq!(entry["status"], 502);
+    assert_eq!(entry["proxy"]["upstream"]["status"], 200);
+    assert_eq!(entry["proxy"]["upstreamBody"], "[42]");
+}
+
+#[test]
+fn an_invalid_request_is_forwarded_and_counted_without_errors_and_answered_by_the_mock_with() {
+    let body = json!({"tag": 7});
+    let upstream = Server::docs(&["petstore.yaml"]);
+    let (plain, _) = proxy(&url(upstream.addr), |_| {});
+    let reply = plain.post(PETS).json(body.clone()).send();
+    reply.expect(400);
+    assert!(reply.header("x-understudy-violations").is_some());
+    assert_eq!(journal(&upstream).len(), 1, "the request was forwarded");
+
+    let untouched = Server::docs(&["petstore.yaml"]);
+    let (strict, _) = proxy(&url(untouched.addr), |c| c.errors = true);
+    let reply = strict.post(PETS).json(body).send();
+    reply.expect(400);
+    assert!(reply.header("x-understudy-violations").is_some());
+    assert!(journal(&untouched).is_empty(), "the request was forwarded");
+}
+
+#[test]
+fn an_unreachable_upstream_is_a_502_with_the_cause_or_the_mock_s_answer_with_fallback() {
+    // A port that was free a moment ago: nothing listens there now.
+    let gone = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a port");
+    let (server, _) = proxy(&url(gone), |_| {});
+    let reply = server.get(PETS).send();
+    reply.expect(502);
+    assert!(
+        reply.json()["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("could not be reached")),
+        "{}",
+        reply.text()
+    );
+    let (fallback, _) = proxy(&url(gone), |c| c.fallback_to_mock = true);
+    let reply = fallback.get(PETS).send();
+    reply.expect(200);
+    assert_eq!(reply.header("x-understudy-fallback"), Some("mock"));
+}
+
+#[test]
+fn an_upstream_501_is_passed_on_or_answered_by_the_mock_with_fallback() {
+    let upstream = raw(Raw::NotImplemented);
+    let (server, _) = proxy(&url(upstream), |_| {});
+    let reply = server.get(PETS).send();
+    reply.expect(501);
+    assert_eq!(reply.header("x-understudy-fallback"), None);
+    let (fallback, _) = proxy(&url(upstream), |c| c.fallback_to_mock = true);
+    let reply = fallback.get(PETS).send();
+    reply.expect(200);
+    assert_eq!(reply.header("x-understudy-fallback"), Some("mock"));
+}
+
+#[test]
+fn an_upstream_that_hangs_is_a_504() {
+    let upstream = raw(Raw::Hang);
+    let (server, _) = proxy(&url(upstream), |c| {
+        c.upstream_timeout = Duration::from_millis(300);
+    });
+    let reply = server.get(PETS).send();
+    reply.expect(504);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/problem+json")
+    );
+}
+
+#[test]
+fn an_upstream_that_closes_without_answering_or_answers_garbage_is_a_502() {
+    for behaviour in [Raw::Close, Raw::Garbage] {
+        let upstream = raw(behaviour);
+        let (server, _) = proxy(&url(upstream), |c| c.fallback_to_mock = true);
+        let reply = server.get(PETS).send();
+        reply.expect(502);
+        assert_eq!(reply.header("x-understudy-fallback"), None);
+        assert!(
+            reply.json()["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("could not be read")),
+            "{}",
+            reply.text()
+        );
+        let entries = journal(&server);
+        let entry = entries.last().expect("an entry");
+        assert!(entry["proxy"]["upstream"]["error"].is_string(), "{entry}");
+    }
+}
+
+#[test]
+fn the_control_api_is_the_proxy_s_own_and_never_forwarded() {
+    let upstream = Server::docs(&["petstore.yaml"]);
+    let (server, _) = proxy(&url(upstream.addr), |_| {});
+    server.get(PETS).send().expect(200);
+    server.delete("/__admin/requests").send();
+    assert!(journal(&server).is_empty());
+    assert_eq!(journal(&upstream).len(), 1);
+}
