@@ -171,6 +171,13 @@ pub struct ProxyArgs {
     /// At shutdown, write the report as JUnit XML.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write every exchange to FILE as HAR 1.2 (what `validate` reads), as FILE.tmp until
+    /// shutdown; credentials, cookies and the documents' api keys are redacted.
+    #[arg(long, value_name = "FILE.har")]
+    pub record: Option<PathBuf>,
+    /// Keep credentials, cookies and api keys in the --record file.
+    #[arg(long, requires = "record")]
+    pub record_secrets: bool,
     /// Seed of the mock's generated data (for --errors and --fallback answers).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::mock::engine::EngineConfig;
+use crate::proxy::record::{Recorder, Redaction};
 use crate::proxy::{Proxy, ProxyConfig};
 
 use super::judge::write_reports;
@@ -29,7 +30,16 @@ pub(super) fn proxy(args: ProxyArgs) -> anyhow::Result<Ending> {
         tracing::warn!(host = %args.host, "{warning}");
     }
     let engine = Arc::new(args.specs.engine(config)?);
-    let proxy = Arc::new(Proxy::new(
+    let recorder = match &args.record {
+        Some(path) => {
+            let redaction = (!args.record_secrets).then(|| Redaction::of(&engine));
+            let recorder = Recorder::create(path, redaction)
+                .with_context(|| format!("cannot write the recording {}", path.display()))?;
+            Some(recorder)
+        }
+        None => None,
+    };
+    let proxy = Proxy::new(
         engine,
         ProxyConfig {
             upstream: args.upstream.clone(),
@@ -39,7 +49,11 @@ pub(super) fn proxy(args: ProxyArgs) -> anyhow::Result<Ending> {
             checks: args.checks.clone().map(|c| c.0).unwrap_or_default(),
             keep_report: args.report.is_some() || args.junit.is_some(),
         },
-    ));
+    );
+    let proxy = Arc::new(match recorder {
+        Some(recorder) => proxy.with_recorder(recorder),
+        None => proxy,
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -59,6 +73,13 @@ pub(super) fn proxy(args: ProxyArgs) -> anyhow::Result<Ending> {
         anyhow::Ok(())
     })?;
     drop(runtime);
+    match proxy.finish_recording() {
+        Some(Ok((path, entries))) => {
+            tracing::info!(file = %path.display(), entries, "the recording is written");
+        }
+        Some(Err(e)) => tracing::error!("the recording could not be finished: {e}"),
+        None => {}
+    }
     match proxy.take_report() {
         Some((report, left_out)) => {
             if left_out > 0 {

@@ -116,7 +116,7 @@ fn sessions(engine: &Engine, method: &Method) -> Outcome {
             json!({
                 "name": s.name,
                 "default": s.name.is_empty(),
-                "lastUsed": rfc3339_millis(last),
+                "lastUsed": crate::text::rfc3339_millis(last),
                 "idleMs": now.saturating_sub(last),
                 "requests": s.journal_len(),
             })
@@ -156,17 +156,6 @@ fn one_session(engine: &Engine, req: &MockRequest, raw: &str) -> Outcome {
     }
 }
 
-/// Milliseconds since the Unix epoch as an RFC 3339 UTC time (`2026-12-06T13:02:08.123Z`),
-/// with the log line's calendar.
-fn rfc3339_millis(millis: u64) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(24);
-    // Writing to a `String` cannot fail.
-    let _ = crate::text::civil_second(&mut out, millis / 1000);
-    let _ = write!(out, ".{:03}Z", millis % 1000);
-    out
-}
-
 fn problem(status: u16, detail: String) -> Outcome {
     let facts = ErrorFacts::new(status, reason(status), detail);
     render_error(&ErrorCatalog::default(), &facts, false)
@@ -198,30 +187,5 @@ fn outcome(response: MockResponse) -> Outcome {
         violations: std::sync::Arc::default(),
         response_violations: Vec::new(),
         cause: None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_are_written_in_rfc_3339_utc() {
-        // Known instants: the epoch, a leap day, the last millisecond of a leap year, and
-        // the first of 2027 (1,798,761,600 s after the epoch).
-        assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(
-            rfc3339_millis(1_735_689_599_999),
-            "2024-12-31T23:59:59.999Z"
-        );
-        assert_eq!(
-            rfc3339_millis(1_798_761_600_000),
-            "2027-01-01T00:00:00.000Z"
-        );
-        assert_eq!(
-            rfc3339_millis(1_796_562_128_123),
-            "2026-12-06T13:02:08.123Z"
-        );
     }
 }

@@ -6,6 +6,7 @@
 //!
 //! - `upstream`: the real API's address, and a request forwarded to it.
 //! - `tell`: the failures in words, the journal's record, the proxy's own problem+json answers.
+//! - `record`: `--record FILE.har`, every exchange as HAR 1.2, secrets redacted.
 //!
 //! Implementation rationale: the request is routed and inspected once, before it is
 //! forwarded (`--errors` needs the findings to decide), and the checks are given those
@@ -14,6 +15,7 @@
 //! `ensure_resource_availability`) see all the traffic as one story, kept apart by session,
 //! as `validate` sees one recording.
 
+pub mod record;
 mod tell;
 pub mod upstream;
 
@@ -21,7 +23,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::conformance::checks::{Check, Judged, RequestSummary, SharedChecker};
 use crate::conformance::report::Report;
@@ -31,6 +33,7 @@ use crate::mock::message::{MockRequest, MockResponse, Outcome, push_header};
 use crate::schema::violation::Violation;
 use crate::server::{Handled, Handler, answer_safely};
 use crate::world::state::{JournalEntry, SESSION_HEADER, valid_session_name};
+use record::Recorder;
 pub use tell::{FALLBACK, VIOLATIONS};
 use tell::{Upstream as Came, mark, problem, request_failures, verdict_failures};
 use upstream::Upstream;
@@ -64,6 +67,7 @@ pub struct Proxy {
     config: ProxyConfig,
     checker: SharedChecker,
     report: Option<Mutex<Kept>>,
+    recorder: Option<Recorder>,
     exchanges: AtomicU64,
 }
 
@@ -90,8 +94,20 @@ impl Proxy {
             config,
             checker,
             report,
+            recorder: None,
             exchanges: AtomicU64::new(0),
         }
+    }
+
+    /// Writes every exchange to `recorder` (`--record`).
+    pub fn with_recorder(mut self, recorder: Recorder) -> Proxy {
+        self.recorder = Some(recorder);
+        self
+    }
+
+    /// Closes the recording, if one is written: its path and number of entries.
+    pub fn finish_recording(&self) -> Option<std::io::Result<(std::path::PathBuf, u64)>> {
+        self.recorder.as_ref().map(Recorder::finish)
     }
 
     pub fn engine(&self) -> &Arc<Engine> {
@@ -111,6 +127,7 @@ impl Proxy {
 
     async fn exchange(&self, req: &MockRequest) -> Handled {
         let started = Instant::now();
+        let wall = SystemTime::now();
         let control = req.path == "/__admin" || req.path.starts_with("/__admin/");
         if control || self.engine.config().access.api(&req.headers).is_err() {
             return answer_safely(&self.engine, req).into();
@@ -130,6 +147,7 @@ impl Proxy {
             let judged = self.judge(routed, findings.as_ref(), req, &outcome.response);
             failures.extend(verdict_failures(&judged));
             self.keep(req, judged);
+            self.recorded(req, Ok(&outcome.response), wall, started);
             mark(&mut outcome.response, failures.len());
             return Handled { outcome, failures };
         }
@@ -139,14 +157,17 @@ impl Proxy {
             .unwrap_or_default();
         let answer = match self.upstream.forward(req).await {
             Ok(answer) if answer.status == 501 && self.config.fallback_to_mock => {
-                return self.fallback(req, "the upstream answered 501", failures);
+                let why = "the upstream answered 501";
+                return self.fallback(req, why, routed, findings.as_ref(), failures, wall);
             }
             Err(e @ UpstreamError::Unreachable { .. }) if self.config.fallback_to_mock => {
-                return self.fallback(req, &e.to_string(), failures);
+                let why = e.to_string();
+                return self.fallback(req, &why, routed, findings.as_ref(), failures, wall);
             }
             Err(e) => {
                 let why = e.to_string();
                 tracing::warn!(method = %req.method, path = %req.path, "{why}");
+                self.recorded(req, Err(&why), wall, started);
                 let mut response = problem(e.status(), &why, &[]);
                 mark(&mut response, failures.len());
                 let entry = tell::journal(Came::Failed(&why), None);
@@ -157,6 +178,7 @@ impl Proxy {
             Ok(answer) => answer,
         };
         let judged = self.judge(routed, findings.as_ref(), req, &answer);
+        self.recorded(req, Ok(&answer), wall, started);
         let broken: Vec<String> = verdict_failures(&judged).collect();
         let replace = self.config.errors && !broken.is_empty();
         let came = if replace {
@@ -180,13 +202,39 @@ impl Proxy {
         Handled { outcome, failures }
     }
 
-    /// The mock's answer in the upstream's place, saying so.
-    fn fallback(&self, req: &MockRequest, why: &str, failures: Vec<String>) -> Handled {
+    /// The mock's answer in the upstream's place, saying so; judged as an upstream's would be.
+    fn fallback(
+        &self,
+        req: &MockRequest,
+        why: &str,
+        routed: Routed<'_, '_>,
+        findings: Option<&RequestFindings>,
+        mut failures: Vec<String>,
+        wall: SystemTime,
+    ) -> Handled {
+        let started = Instant::now();
         tracing::info!(method = %req.method, path = %req.path, "the mock answers: {why}");
         let mut outcome = answer_safely(&self.engine, req);
+        let judged = self.judge(routed, findings, req, &outcome.response);
+        failures.extend(verdict_failures(&judged));
+        self.keep(req, judged);
+        self.recorded(req, Ok(&outcome.response), wall, started);
         push_header(&mut outcome.response, FALLBACK.clone(), "mock");
         mark(&mut outcome.response, failures.len());
         Handled { outcome, failures }
+    }
+
+    /// The exchange in the recording, when one is written.
+    fn recorded(
+        &self,
+        req: &MockRequest,
+        answer: Result<&MockResponse, &str>,
+        wall: SystemTime,
+        started: Instant,
+    ) {
+        if let Some(recorder) = &self.recorder {
+            recorder.write(req, answer, wall, started.elapsed());
+        }
     }
 
     /// The checks' verdicts. A panic is a bug in understudy; it costs the exchange its

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use understudy::proxy::record::{Recorder, Redaction};
 use understudy::proxy::{Proxy, ProxyConfig};
 use understudy::server::ServerConfig;
 use understudy::{Engine, EngineConfig, Source};
@@ -19,8 +20,18 @@ const PETS: &str = "/v1/pets";
 
 /// A proxy for the pet store in front of `upstream` (`http://127.0.0.1:port`).
 fn proxy(upstream: &str, configure: impl FnOnce(&mut ProxyConfig)) -> (Server, Arc<Proxy>) {
+    proxy_for("petstore.yaml", upstream, configure, None)
+}
+
+/// A proxy for the document `doc` of tests/docs in front of `upstream`, writing `record`.
+fn proxy_for(
+    doc: &str,
+    upstream: &str,
+    configure: impl FnOnce(&mut ProxyConfig),
+    record: Option<Recorder>,
+) -> (Server, Arc<Proxy>) {
     let engine = Engine::load(
-        &[Source::File(doc_path("petstore.yaml"))],
+        &[Source::File(doc_path(doc))],
         EngineConfig {
             check_responses: true,
             ..EngineConfig::default()
@@ -36,7 +47,11 @@ fn proxy(upstream: &str, configure: impl FnOnce(&mut ProxyConfig)) -> (Server, A
         keep_report: true,
     };
     configure(&mut config);
-    let proxy = Arc::new(Proxy::new(Arc::new(engine), config));
+    let proxy = Proxy::new(Arc::new(engine), config);
+    let proxy = Arc::new(match record {
+        Some(recorder) => proxy.with_recorder(recorder),
+        None => proxy,
+    });
     (
         Server::serving(proxy.clone(), ServerConfig::default()),
         proxy,
@@ -337,4 +352,125 @@ fn the_control_api_is_the_proxy_s_own_and_never_forwarded() {
     server.delete("/__admin/requests").send();
     assert!(journal(&server).is_empty());
     assert_eq!(journal(&upstream).len(), 1);
+}
+
+#[test]
+fn a_fallback_answer_is_judged_and_reported_like_an_upstream_s() {
+    let gone = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a port");
+    let (server, proxy) = proxy(&url(gone), |c| c.fallback_to_mock = true);
+    server.get(PETS).send().expect(200);
+    let (report, _) = proxy.take_report().expect("a report was asked for");
+    let json = report.json();
+    assert_eq!(json["exchanges"], 1, "{json}");
+    let applied = json["totals"]["response_schema_conformance"]["applied"].as_u64();
+    assert_eq!(applied, Some(1), "{json}");
+}
+
+/// Per exchange (1-based, in order), the checks that failed; and per check, (applied, failed).
+type Verdicts = (
+    std::collections::BTreeMap<usize, Vec<String>>,
+    std::collections::BTreeMap<String, (u64, u64)>,
+);
+
+fn live_verdicts(entries: &[Value]) -> Verdicts {
+    let mut failed = std::collections::BTreeMap::new();
+    let mut totals = std::collections::BTreeMap::<String, (u64, u64)>::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let mut checks = failed_checks(entry);
+        checks.sort();
+        if !checks.is_empty() {
+            failed.insert(i + 1, checks);
+        }
+        for v in entry["proxy"]["verdicts"].as_array().into_iter().flatten() {
+            let name = v["check"].as_str().unwrap_or_default().to_owned();
+            let t = totals.entry(name).or_default();
+            t.0 += 1;
+            t.1 += u64::from(v["passed"] == false);
+        }
+    }
+    (failed, totals)
+}
+
+fn validate_verdicts(report: &Value) -> Verdicts {
+    let mut failed = std::collections::BTreeMap::<usize, Vec<String>>::new();
+    for f in report["failures"].as_array().into_iter().flatten() {
+        let label = f["exchange"].as_str().unwrap_or_default();
+        let number: usize = label
+            .rsplit("entry ")
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("an entry number in {label}"));
+        let check = f["check"].as_str().unwrap_or_default().to_owned();
+        failed.entry(number).or_default().push(check);
+    }
+    failed.values_mut().for_each(|c| c.sort());
+    let totals = report["totals"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, t)| t["applied"].as_u64() > Some(0))
+        .map(|(name, t)| {
+            let n = |k: &str| t[k].as_u64().unwrap_or_default();
+            (name.clone(), (n("applied"), n("failed")))
+        })
+        .collect();
+    (failed, totals)
+}
+
+#[test]
+fn a_recording_gets_from_validate_the_verdicts_the_proxy_gave_live_and_keeps_no_secret() {
+    const DOC: &str = "serving-trivia.yaml";
+    const SECRET: &str = "s3cret-key-7";
+    let dir = std::env::temp_dir().join(format!("understudy-proxy-record-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let har = dir.join("traffic.har");
+    // Valid requests are answered as the mock answers them; invalid ones get a 200.
+    let upstream = broken::serve_docs(&[DOC], Fault::AcceptAll);
+    let engine = Engine::load(&[Source::File(doc_path(DOC))], EngineConfig::default())
+        .unwrap_or_else(|_| panic!("the document loads"));
+    let recorder = Recorder::create(&har, Some(Redaction::of(&engine))).expect("a recording");
+    let (server, proxy) = proxy_for(DOC, &url(upstream), |_| {}, Some(recorder));
+    let passing = server
+        .get("/trivia/random?category=film")
+        .header("X-Fungenerators-Api-Secret", SECRET)
+        .header("Authorization", "Bearer tok-9")
+        .send();
+    passing.expect(200);
+    assert_eq!(passing.header("x-understudy-violations"), None);
+    // No credentials: the upstream should refuse it, and does not.
+    let failing = server.get("/trivia/random").send();
+    failing.expect(200);
+    assert!(failing.header("x-understudy-violations").is_some());
+    let live = live_verdicts(&journal(&server));
+    assert!(
+        live.0.contains_key(&2) && !live.0.contains_key(&1),
+        "{live:?}"
+    );
+    let (_, entries) = proxy
+        .finish_recording()
+        .expect("recording")
+        .expect("finished");
+    assert_eq!(entries, 2);
+
+    let text = std::fs::read_to_string(&har).expect("the recording");
+    assert!(!text.contains(SECRET) && !text.contains("tok-9"), "{text}");
+    assert!(text.contains("Bearer REDACTED"), "{text}");
+    let json = dir.join("validate.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_understudy"))
+        .arg("validate")
+        .arg("--spec")
+        .arg(doc_path(DOC))
+        .arg("--json")
+        .arg(&json)
+        .arg(&har)
+        .output()
+        .expect("validate runs");
+    assert_eq!(out.status.code(), Some(1), "a check failed: {out:?}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the report")).expect("JSON");
+    assert_eq!(report["exchanges"], 2, "{report}");
+    assert_eq!(validate_verdicts(&report), live, "{report}");
+    std::fs::remove_dir_all(&dir).ok();
 }
