@@ -137,10 +137,14 @@ pub struct ServeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ProxyArgs {
-    /// The real API: `http://host:port`, optionally with a base path every forwarded path is
-    /// put under.
+    /// The real API: `http[s]://host[:port]`, optionally with a base path every forwarded
+    /// path is put under.
     #[arg(long, value_name = "URL")]
     pub upstream: crate::proxy::UpstreamUrl,
+    /// A PEM file of certificates to trust for an https:// upstream, besides the public
+    /// roots (a private or self-signed CA).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
     #[command(flatten)]
     pub specs: SpecArgs,
     /// Address to listen on.

@@ -20,6 +20,10 @@ pub(super) fn proxy(args: ProxyArgs) -> anyhow::Result<Ending> {
     if upstream_timeout.is_zero() {
         anyhow::bail!("--upstream-timeout must be more than 0 seconds");
     }
+    let extra_roots = match &args.ca_file {
+        Some(path) => crate::proxy::read_ca_file(path).context("--ca-file")?,
+        None => Vec::new(),
+    };
     let config = EngineConfig {
         seed: args.seed,
         check_responses: false,
@@ -48,6 +52,7 @@ pub(super) fn proxy(args: ProxyArgs) -> anyhow::Result<Ending> {
             fallback_to_mock: args.fallback == Some(Fallback::Mock),
             checks: args.checks.clone().map(|c| c.0).unwrap_or_default(),
             keep_report: args.report.is_some() || args.junit.is_some(),
+            extra_roots,
         },
     );
     let proxy = Arc::new(match recorder {

@@ -37,7 +37,9 @@ use record::Recorder;
 pub use tell::{FALLBACK, VIOLATIONS};
 use tell::{Upstream as Came, mark, problem, request_failures, verdict_failures};
 use upstream::Upstream;
-pub use upstream::{BadUpstream, MAX_UPSTREAM_BODY, UpstreamError, UpstreamUrl};
+pub use upstream::{
+    BadCaFile, BadUpstream, MAX_UPSTREAM_BODY, UpstreamError, UpstreamUrl, read_ca_file,
+};
 
 /// Passing exchanges the report keeps at most (failing ones are all kept): a proxy may run
 /// for days.
@@ -58,6 +60,9 @@ pub struct ProxyConfig {
     pub checks: Vec<Check>,
     /// Keep the exchanges for a report at shutdown.
     pub keep_report: bool,
+    /// Certificates trusted for an `https://` upstream besides the public roots
+    /// (`--ca-file`).
+    pub extra_roots: Vec<rustls_pki_types::CertificateDer<'static>>,
 }
 
 /// The proxy: a [`Handler`] for the server edge.
@@ -90,7 +95,11 @@ impl Proxy {
         });
         Proxy {
             engine,
-            upstream: Upstream::new(config.upstream.clone(), config.upstream_timeout),
+            upstream: Upstream::new(
+                config.upstream.clone(),
+                config.upstream_timeout,
+                &config.extra_roots,
+            ),
             config,
             checker,
             report,

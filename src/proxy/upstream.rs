@@ -3,26 +3,38 @@
 //! as a client of the upstream would send it), its answer read whole, within a time and size
 //! bound. Connections are pooled and kept alive (hyper-util's client), so a forwarded request
 //! costs no new connection.
+//!
+//! `https://` upstreams are reached through rustls (the ring provider, TLS 1.2 and 1.3), as a
+//! client of theirs would: the certificate is checked against the upstream's host name (sent
+//! as SNI), with the webpki roots (Mozilla's) and any `--ca-file` certificates as anchors.
+//! Implementation rationale: the webpki roots are compiled in, so the same binary trusts the
+//! same public CAs everywhere, with no dependency on the system's store; a private CA is
+//! named explicitly.
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{self, HeaderName, HeaderValue};
 use http::{HeaderMap, Request, Uri};
 use http_body_util::{BodyExt, Full, Limited};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 
 use crate::mock::message::{MockRequest, MockResponse};
 
 /// The largest answer read from the upstream; a bigger one is a 502.
 pub const MAX_UPSTREAM_BODY: usize = 64 * 1024 * 1024;
 
-/// Where requests are forwarded: `http://host[:port][/base]`.
+/// Where requests are forwarded: `http[s]://host[:port][/base]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpstreamUrl {
-    /// `http://host:port`, without a trailing `/`.
+    /// `http[s]://host[:port]`, without a trailing `/`.
     pub origin: String,
     /// The `Host` a client of the upstream sends (`host[:port]`, as the URL writes it).
     pub authority: String,
@@ -35,7 +47,7 @@ pub struct UpstreamUrl {
 pub enum BadUpstream {
     #[error("`{0}` is not a URL: {1}")]
     NotAUrl(String, String),
-    #[error("`{0}`: only http:// upstreams are supported for now")]
+    #[error("`{0}`: an upstream is an http:// or https:// URL")]
     Scheme(String),
     #[error("`{0}` names no host")]
     NoHost(String),
@@ -49,7 +61,8 @@ impl std::str::FromStr for UpstreamUrl {
     fn from_str(text: &str) -> Result<Self, BadUpstream> {
         let url =
             url::Url::parse(text).map_err(|e| BadUpstream::NotAUrl(text.into(), e.to_string()))?;
-        if url.scheme() != "http" {
+        let scheme = url.scheme();
+        if scheme != "http" && scheme != "https" {
             return Err(BadUpstream::Scheme(text.into()));
         }
         let Some(host) = url.host_str() else {
@@ -63,7 +76,7 @@ impl std::str::FromStr for UpstreamUrl {
             None => host.to_owned(),
         };
         Ok(UpstreamUrl {
-            origin: format!("http://{authority}"),
+            origin: format!("{scheme}://{authority}"),
             authority,
             base: url.path().trim_end_matches('/').to_owned(),
         })
@@ -97,21 +110,84 @@ impl UpstreamError {
     }
 }
 
+/// A `--ca-file` that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BadCaFile {
+    #[error("{0}: {1}")]
+    Unreadable(String, String),
+    #[error("{0}: no PEM certificate (`-----BEGIN CERTIFICATE-----`) in it")]
+    Empty(String),
+}
+
+/// The certificates of a PEM file (`--ca-file`), to trust besides the public roots.
+pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, BadCaFile> {
+    let name = path.display().to_string();
+    let unreadable =
+        |e: rustls_pki_types::pem::Error| BadCaFile::Unreadable(name.clone(), e.to_string());
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(unreadable)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(unreadable)?;
+    if certs.is_empty() {
+        return Err(BadCaFile::Empty(name));
+    }
+    Ok(certs)
+}
+
 /// The upstream and the pooled client that reaches it.
 pub struct Upstream {
     url: UpstreamUrl,
     host: Option<HeaderValue>,
     timeout: Duration,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+}
+
+/// rustls' client settings: the ring provider, the webpki roots and `extra_roots`. A
+/// certificate rustls cannot read as an anchor is left out, with a warning.
+fn tls_config(extra_roots: &[CertificateDer<'static>]) -> rustls::ClientConfig {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    for cert in extra_roots {
+        if let Err(e) = roots.add(cert.clone()) {
+            tracing::warn!("a --ca-file certificate is not a trust anchor: {e}");
+        }
+    }
+    // rustls 0.23.48 deprecates its ring provider for lacking post-quantum key exchange; its
+    // alternative, aws-lc-rs, needs cmake and nasm to build, which this crate must not.
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    match rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+    {
+        Ok(builder) => builder.with_root_certificates(roots).with_no_client_auth(),
+        // The ring provider supports the default versions: not reached, but a config with
+        // the process-wide default provider is as good an answer.
+        Err(_) => rustls::ClientConfig::builder()
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth(),
+    }
 }
 
 impl Upstream {
-    /// Needs a tokio runtime when requests are sent, not when built.
-    pub fn new(url: UpstreamUrl, timeout: Duration) -> Upstream {
-        let mut connector = HttpConnector::new();
+    /// Needs a tokio runtime when requests are sent, not when built. `extra_roots` are
+    /// trusted for `https://` upstreams besides the public roots.
+    pub fn new(
+        url: UpstreamUrl,
+        timeout: Duration,
+        extra_roots: &[CertificateDer<'static>],
+    ) -> Upstream {
+        let mut http = HttpConnector::new();
         // Small requests and answers: waiting to fill a packet only adds latency.
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(timeout));
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(timeout));
+        // https:// URIs reach the TLS layer wrapped around this connector.
+        http.enforce_http(false);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls_config(extra_roots))
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new()).build(connector);
         Upstream {
             host: HeaderValue::from_str(&url.authority).ok(),
@@ -265,9 +341,11 @@ mod tests {
     #[test]
     fn upstream_urls_that_cannot_be_used_are_refused_with_the_reason() {
         assert!(matches!(
-            "https://a.test".parse::<UpstreamUrl>(),
+            "ftp://a.test".parse::<UpstreamUrl>(),
             Err(BadUpstream::Scheme(_))
         ));
+        let tls: UpstreamUrl = "https://a.test:8443/v1".parse().unwrap();
+        assert_eq!(tls.origin, "https://a.test:8443");
         assert!(matches!(
             "http://a.test/?x=1".parse::<UpstreamUrl>(),
             Err(BadUpstream::QueryOrFragment(_))
@@ -303,6 +381,7 @@ mod tests {
         let upstream = Upstream::new(
             "http://127.0.0.1:9/base".parse().unwrap(),
             Duration::from_secs(1),
+            &[],
         );
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, HeaderValue::from_static("proxy.local:4010"));

@@ -45,6 +45,7 @@ fn proxy_for(
         fallback_to_mock: false,
         checks: Vec::new(),
         keep_report: true,
+        extra_roots: Vec::new(),
     };
     configure(&mut config);
     let proxy = Proxy::new(Arc::new(engine), config);
@@ -472,5 +473,123 @@ fn a_recording_gets_from_validate_the_verdicts_the_proxy_gave_live_and_keeps_no_
         serde_json::from_str(&std::fs::read_to_string(&json).expect("the report")).expect("JSON");
     assert_eq!(report["exchanges"], 2, "{report}");
     assert_eq!(validate_verdicts(&report), live, "{report}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// An https:// double on 127.0.0.1 (for at most 8 connections, each 5 s at most) with a
+/// self-signed certificate for `localhost`: it answers 200 with the request head it read as
+/// the body and the SNI name the client gave in `X-Sni`. Its port and its certificate (PEM).
+fn tls_echo() -> (u16, String) {
+    use tokio_rustls::rustls;
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
+        .expect("a self-signed certificate");
+    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(made.key_pair.serialize_der().into());
+    // The ring provider, as understudy's client uses (see src/proxy/upstream.rs).
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![made.cert.der().clone()], key)
+        .expect("a server configuration");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let port = listener.local_addr().expect("a local address").port();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("a listener");
+            for _ in 0..8 {
+                let wait = tokio::time::timeout(Duration::from_secs(20), listener.accept());
+                let Ok(Ok((tcp, _))) = wait.await else {
+                    return;
+                };
+                let acceptor = acceptor.clone();
+                tokio::spawn(tokio::time::timeout(
+                    Duration::from_secs(5),
+                    answer_tls(acceptor, tcp),
+                ));
+            }
+        });
+    });
+    (port, made.cert.pem())
+}
+
+async fn answer_tls(acceptor: tokio_rustls::TlsAcceptor, tcp: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut tls) = acceptor.accept(tcp).await else {
+        return;
+    };
+    let sni = tls.get_ref().1.server_name().unwrap_or("none").to_owned();
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match tls.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let mut answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nx-sni: {sni}\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n",
+        head.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(&head);
+    let _ = tls.write_all(&answer).await;
+    let _ = tls.shutdown().await;
+}
+
+#[test]
+fn an_https_upstream_is_reached_with_its_host_and_sni_when_its_ca_file_is_trusted() {
+    let (port, pem) = tls_echo();
+    let dir = std::env::temp_dir().join(format!("understudy-proxy-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, pem).expect("the CA file");
+    let roots = understudy::proxy::read_ca_file(&ca_file).expect("a PEM certificate");
+    let upstream = format!("https://localhost:{port}");
+    let (server, _) = proxy(&upstream, |c| c.extra_roots = roots);
+    let reply = server.get(PETS).send();
+    reply.expect(200);
+    assert_eq!(reply.header("x-sni"), Some("localhost"));
+    let seen = reply.text().to_ascii_lowercase();
+    assert!(seen.starts_with("get /v1/pets http/1.1\r\n"), "{seen}");
+    assert!(
+        seen.contains(&format!("\r\nhost: localhost:{port}\r\n")),
+        "{seen}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn an_https_upstream_whose_certificate_is_not_trusted_is_a_502_naming_the_certificate() {
+    let (port, _) = tls_echo();
+    let (server, _) = proxy(&format!("https://localhost:{port}"), |_| {});
+    let reply = server.get(PETS).send();
+    reply.expect(502);
+    let detail = reply.json()["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        detail.contains("certificate") && detail.contains("UnknownIssuer"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn a_ca_file_without_a_certificate_is_refused_by_name() {
+    let dir = std::env::temp_dir().join(format!("understudy-proxy-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let empty = dir.join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").expect("a file");
+    let err = understudy::proxy::read_ca_file(&empty).expect_err("no certificate in it");
+    assert!(err.to_string().contains("empty.pem"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
