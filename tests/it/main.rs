@@ -28,7 +28,8 @@
 //!   and slow connections): no 5xx, the state the acknowledged writes imply, memory back.
 //! - `corpus`: npm's `@readme/oas-examples` documents load and answer (fetched by `.ci/run`).
 //! - `proxy`: `understudy proxy` in front of the mock, the broken double and raw doubles that
-//!   echo, hang, close, answer garbage or 501.
+//!   echo, hang, close, answer garbage or 501, and an https:// double; `proxy_binary`: the
+//!   binary's reports and recording, written at SIGTERM.
 //! - `layers`: the folders of `src/` import only the layers below them.
 
 mod admin;
@@ -54,6 +55,7 @@ mod loader_fuzz;
 mod loading;
 mod mock_props;
 mod proxy;
+mod proxy_binary;
 mod raw_fuzz;
 mod real_world;
 mod routing;
