@@ -156,7 +156,25 @@ impl Recorder {
         let mut partial = path.as_os_str().to_owned();
         partial.push(".tmp");
         let partial = PathBuf::from(partial);
-        let mut file = File::create(&partial)?;
+        // Never over one a crash left behind: it holds a recording that can still be read.
+        let mut file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&partial)
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    std::io::Error::new(
+                        e.kind(),
+                        format!(
+                            "{} exists: a recording left by a proxy that did not stop \
+                             (append `]}}}}` to read it), or one still running; move it away",
+                            partial.display()
+                        ),
+                    )
+                } else {
+                    e
+                }
+            })?;
         let head = serde_json::json!({
             "name": "understudy proxy",
             "version": env!("CARGO_PKG_VERSION"),
@@ -400,6 +418,7 @@ mod tests {
     #[test]
     fn a_recording_is_named_only_when_finished_and_reads_back_as_it_was_sent() {
         let dir = std::env::temp_dir().join(format!("understudy-record-{}", std::process::id()));
+        std::fs::remove_dir_all(&dir).ok();
         std::fs::create_dir_all(&dir).expect("a temporary folder");
         let path = dir.join("traffic.har");
         let recorder = Recorder::create(&path, Some(Redaction::default())).expect("created");
@@ -426,6 +445,10 @@ mod tests {
         recorder.write(&req, Ok(&resp), now, Duration::from_millis(3));
         recorder.write(&req, Err("refused"), now, Duration::ZERO);
         assert!(!path.exists(), "not named before it is finished");
+        assert!(
+            Recorder::create(&path, None).is_err(),
+            "a second recording to the same file is refused while the first is written"
+        );
         let (_, entries) = recorder.finish().expect("finished");
         assert_eq!(entries, 2);
         let read = recording::read_file(&path).expect("a HAR validate reads");

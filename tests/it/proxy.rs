@@ -425,6 +425,7 @@ fn a_recording_gets_from_validate_the_verdicts_the_proxy_gave_live_and_keeps_no_
     const DOC: &str = "serving-trivia.yaml";
     const SECRET: &str = "s3cret-key-7";
     let dir = std::env::temp_dir().join(format!("understudy-proxy-record-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
     std::fs::create_dir_all(&dir).expect("a temporary folder");
     let har = dir.join("traffic.har");
     // Valid requests are answered as the mock answers them; invalid ones get a 200.

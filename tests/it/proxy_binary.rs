@@ -87,6 +87,7 @@ fn read(path: &Path) -> String {
 #[test]
 fn at_sigterm_the_binary_writes_its_report_junit_and_recording_and_exits_1_for_a_failure() {
     let dir = std::env::temp_dir().join(format!("understudy-proxy-bin-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
     std::fs::create_dir_all(&dir).expect("a temporary folder");
     let (report, junit, har) = (
         dir.join("report.json"),
