@@ -403,7 +403,10 @@ fn a_text_body_whose_schema_is_no_string_is_read_as_the_value_it_spells() {
     let reply = server.get("/text/users/$count").send();
     reply.expect(200);
     assert!(
-        reply.header("content-type").unwrap_or_default().starts_with("text/plain"),
+        reply
+            .header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/plain"),
         "{:?}",
         reply.header("content-type")
     );

@@ -70,7 +70,9 @@ impl Ignored {
         }
         let moved: Vec<String> = map
             .keys()
-            .filter(|k| *k != "$ref" && !k.starts_with("x-") && !(schema && MEANT.contains(&k.as_str())))
+            .filter(|k| {
+                *k != "$ref" && !k.starts_with("x-") && !(schema && MEANT.contains(&k.as_str()))
+            })
             .cloned()
             .collect();
         if moved.is_empty() {
