@@ -1,5 +1,6 @@
 //! `understudy check` on what real documents and real use brought up (the APIs.guru self-check
-//! of issue 18): CRUD stories under parents that are not resources (Gitea's hooks), a `--url`
+//! of issue 18): CRUD stories under parents that are not resources (Gitea's hooks), stopping
+//! where no read can name what a create made (an id the item path refuses), a `--url`
 //! that already holds the document's mount, `--max-time` against a generation slower than the
 //! time given, a body over the server's limit, and an `https://` URL.
 
@@ -145,6 +146,35 @@ fn crud_stories_read_change_and_delete_under_the_parents_they_created_under() {
     assert!(
         comments[1..].iter().all(|p| p.starts_with(&issue)),
         "{comments:?}"
+    );
+}
+
+#[test]
+fn a_crud_story_stops_before_a_read_whose_id_the_item_path_refuses() {
+    // VPC Lattice: no id a service network has is one its path takes. The create is sent,
+    // the read never is: the server's 400 for it would be right.
+    let doc = "crud-ids-disjoint.yaml";
+    let server = Server::docs(&[doc]);
+    let outcome = check(&[doc], format!("http://{}", server.addr), &[]);
+    assert!(outcome.report.passed(), "{}", outcome.report.text());
+    let paths = story_paths(&outcome, "crud-createServiceNetwork");
+    assert_eq!(paths, ["/servicenetworks"]);
+    // The run says why.
+    let out = bin()
+        .args(["check", "--url", &format!("http://{}", server.addr)])
+        .arg("--spec")
+        .arg(doc_path(doc))
+        .args(["--cases", "1", "--max-time", "60"])
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "story crud-createServiceNetwork: stopped at step 2: path parameter \
+             serviceNetworkIdentifier = `servicenetwork-"
+        ) && stderr.contains("(taken from step 1) is no value the document takes there"),
+        "{stderr}"
     );
 }
 

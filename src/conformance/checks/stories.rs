@@ -135,17 +135,19 @@ fn location_path(resp: &MockResponse) -> Option<&str> {
     path.split(['?', '#']).next()
 }
 
-/// The body's member named like the item's path parameter, else its `id`.
+/// The body's member named like the item's path parameter, else its `id`. Never empty: no
+/// path names that.
 fn body_id(item: &Operation, resp: &MockResponse) -> Option<String> {
     let param = item.template.rsplit('{').next()?.trim_end_matches('}');
     let body: Value = serde_json::from_slice(&resp.body).ok()?;
-    [param, "id"]
+    let id = [param, "id"]
         .iter()
         .find_map(|name| match body.get(*name)? {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             _ => None,
-        })
+        })?;
+    (!id.is_empty()).then_some(id)
 }
 
 fn decoded(path: &str) -> String {
