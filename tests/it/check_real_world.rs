@@ -1,6 +1,7 @@
 //! `understudy check` on what real documents and real use brought up (the APIs.guru self-check
-//! of issue 18): CRUD stories under parents that are not resources (Gitea's hooks), stopping
-//! where no read can name what a create made (an id the item path refuses), a `--url`
+//! of issue 18): CRUD stories under parents that are not resources (Gitea's hooks), reading
+//! what a create made wherever the document names its id (`tests/docs/crud-ids-*.yaml`), and
+//! stopping where no read can name it (an empty id, an id the item path refuses), a `--url`
 //! that already holds the document's mount, `--max-time` against a generation slower than the
 //! time given, a body over the server's limit, and an `https://` URL.
 
@@ -146,6 +147,48 @@ fn crud_stories_read_change_and_delete_under_the_parents_they_created_under() {
     assert!(
         comments[1..].iter().all(|p| p.starts_with(&issue)),
         "{comments:?}"
+    );
+}
+
+/// The stories of a document the mock serves, each with its last step: the mock passes every
+/// check, and each story got there.
+fn assert_stories_end(doc: &str, stories: &[(&str, usize)]) -> Outcome {
+    let server = Server::docs(&[doc]);
+    let outcome = check(&[doc], format!("http://{}", server.addr), &[]);
+    assert!(outcome.report.passed(), "{doc}: {}", outcome.report.text());
+    for (story, last) in stories {
+        let paths = story_paths(&outcome, story);
+        assert_eq!(paths.len(), *last, "{doc}: {story}: {paths:?}");
+    }
+    outcome
+}
+
+#[test]
+fn crud_stories_read_what_a_create_made_wherever_its_id_is_named() {
+    // Create, read, delete, read: the channel's id sent as `id` and answered as `Id`, the
+    // group's named by the create's body, read under a wrapper.
+    assert_stories_end(
+        "crud-ids-named.yaml",
+        &[
+            ("crud-createChannel", 4),
+            ("crud-createGroup", 4),
+            ("crud-createSchedule", 2),
+        ],
+    );
+}
+
+#[test]
+fn crud_stories_never_send_an_empty_path_segment_for_an_empty_id() {
+    // Every create sends `"id": ""`: the server makes the ids, which the reads and the
+    // audience's parent take (not `/webproperties/` nor `/webproperties//audiences`).
+    let outcome = assert_stories_end(
+        "crud-ids-empty.yaml",
+        &[("crud-insertWebproperty", 2), ("crud-insertAudience", 5)],
+    );
+    let paths = story_paths(&outcome, "crud-insertAudience");
+    assert!(
+        paths.iter().all(|p| !p.contains("//") && !p.ends_with('/')),
+        "{paths:?}"
     );
 }
 

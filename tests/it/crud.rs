@@ -554,3 +554,78 @@ fn a_cursor_this_server_did_not_give_starts_the_list_from_the_beginning() {
     let rest = s.get("/teams?after=1").send().expect(200).json();
     assert_eq!(names(&rest), ["\"B\"", "\"C\""]);
 }
+
+// --- where ids are named ------------------------------------------------------------------
+
+/// The id `item`'s member `name` holds, as text.
+fn id_text(item: &Value, name: &str) -> String {
+    match &item[name] {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => panic!("no id under {name}: {other} in {item}"),
+    }
+}
+
+#[test]
+fn a_client_id_in_another_case_than_the_items_names_the_item() {
+    // MediaPackage: `{"id": ...}` creates the channel answered as `{"Id": ...}`.
+    let s = Server::docs(&["crud-ids-named.yaml"]);
+    let made = s
+        .post("/channels")
+        .json(json!({"id": "news", "description": "The news"}))
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(made["Id"], json!("news"), "{made}");
+    assert!(made.get("id").is_none(), "one id member: {made}");
+    let read = s.get("/channels/news").send().expect(200).json();
+    assert_eq!(read, made);
+    s.delete("/channels/news").send().expect(202);
+    s.get("/channels/news").send().expect(404);
+}
+
+#[test]
+fn an_id_only_the_creates_body_or_answer_names_names_the_item() {
+    let s = Server::docs(&["crud-ids-named.yaml"]);
+    // QuickSight's groups: the body's `GroupName`, read at /groups/{GroupName}.
+    s.post("/groups")
+        .json(json!({"GroupName": "ops", "Description": "Operations"}))
+        .send()
+        .expect(200);
+    let read = s.get("/groups/ops").send().expect(200).json();
+    assert_eq!(read["GroupName"], json!("ops"), "{read}");
+    s.get("/groups/dev").send().expect(404);
+    // Its refresh schedules: the answer's `ScheduleId`, made from its schema.
+    let made = s
+        .post("/schedules")
+        .json(json!({"Schedule": {"Frequency": "DAILY"}}))
+        .send()
+        .expect(200)
+        .json();
+    let id = id_text(&made, "ScheduleId");
+    assert!(id.starts_with("sch-"), "{made}");
+    s.get(&format!("/schedules/{id}")).send().expect(200);
+}
+
+#[test]
+fn an_empty_client_id_is_no_id_and_the_server_makes_one() {
+    let s = Server::docs(&["crud-ids-empty.yaml"]);
+    let made = s
+        .post("/webproperties")
+        .json(json!({"id": "", "name": "Shop"}))
+        .send()
+        .expect(200)
+        .json();
+    let id = id_text(&made, "id");
+    assert!(!id.is_empty(), "{made}");
+    let read = s
+        .get(&format!("/webproperties/{id}"))
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(read, made);
+    s.post(&format!("/webproperties/{id}/audiences"))
+        .json(json!({"id": ""}))
+        .send()
+        .expect(200);
+}

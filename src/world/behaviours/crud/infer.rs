@@ -53,7 +53,7 @@ pub struct Resource {
 pub struct Model {
     /// The item schema (response view): every stored item satisfies it.
     pub schema: Option<Arc<CompiledSchema>>,
-    /// The id property, when the item schema has one.
+    /// The id property: the item schema's, or the create's body's or answer's (see `model`).
     pub id: Option<String>,
     pub id_kind: IdKind,
     /// Top-level members the server owns (ignored in request bodies) or never shows.
@@ -303,25 +303,52 @@ fn model(api: &Api, ops: &[(Role, usize)]) -> Model {
         .into_iter()
         .find_map(by_role);
     let id_param = item_op.and_then(|op| template_params(&op.template).pop());
-    let facts = schema
-        .as_deref()
-        .and_then(|s| located(resources, s))
-        .map(|l| Facts::of(resources, l))
-        .unwrap_or_default();
-    let id = id_param
-        .as_deref()
-        .filter(|p| facts.declares(p))
-        .map(str::to_owned)
-        .or_else(|| facts.declares("id").then(|| "id".to_owned()))
-        .or_else(|| {
-            facts
-                .properties
-                .iter()
-                .map(|(n, _)| n)
-                .find(|n| n.ends_with("id") || n.ends_with("Id") || n.ends_with("ID"))
-                .cloned()
-        });
-    let id_facts = id.as_deref().and_then(|n| facts.property(resources, n));
+    let of = |s: Option<&Arc<CompiledSchema>>| {
+        s.and_then(|s| located(resources, s))
+            .map(|l| Facts::of(resources, l))
+            .unwrap_or_default()
+    };
+    let facts = of(schema.as_ref());
+    let create = by_role(Role::Create);
+    let body = of(create.and_then(body_schema).as_ref());
+    let made = of(create.and_then(success_schema).as_ref());
+    // The id: the member named like the item path's parameter, in any case (AWS's `{id}` is
+    // the item's `Id`), of the item; else of the create's body (a client names what it
+    // creates: Amazon's `{"GroupName": ...}` for `/groups/{GroupName}`, whose answers hold the
+    // group under a wrapper) or of the create's answer (`{"ScheduleId": ...}`), where the item
+    // may hold it: where the contract check looks for what a create made. Else `id`, else the
+    // first member named like an id.
+    let by_param = |f: &Facts<'_>| {
+        id_param
+            .as_deref()
+            .and_then(|p| named_like(f, p))
+            .map(str::to_owned)
+    };
+    // Each with whether the item can hold its member.
+    let owners = [
+        (&facts, true),
+        (&body, !facts.closed),
+        (&made, !facts.closed),
+    ];
+    let found = owners
+        .into_iter()
+        .filter(|(_, held)| *held)
+        .find_map(|(f, _)| Some((by_param(f)?, f)));
+    let (id, owner) = match found {
+        Some((name, owner)) => (Some(name), owner),
+        None => {
+            let name = facts.declares("id").then(|| "id".to_owned()).or_else(|| {
+                facts
+                    .properties
+                    .iter()
+                    .map(|(n, _)| n)
+                    .find(|n| n.ends_with("id") || n.ends_with("Id") || n.ends_with("ID"))
+                    .cloned()
+            });
+            (name, &facts)
+        }
+    };
+    let id_facts = id.as_deref().and_then(|n| owner.property(resources, n));
     let param_schema = item_op.zip(id_param.as_deref()).and_then(|(op, name)| {
         op.params
             .iter()
@@ -330,7 +357,7 @@ fn model(api: &Api, ops: &[(Role, usize)]) -> Model {
     });
     let id_kind = match (&id_facts, &id) {
         (Some(f), Some(name)) => id_kind(f, || {
-            let (_, schemas) = facts.properties.iter().find(|(n, _)| n == name)?;
+            let (_, schemas) = owner.properties.iter().find(|(n, _)| n == name)?;
             schemas.first().copied()
         }),
         _ => match param_schema.as_deref().and_then(|s| located(resources, s)) {
@@ -359,6 +386,24 @@ fn model(api: &Api, ops: &[(Role, usize)]) -> Model {
         read_only,
         write_only,
     }
+}
+
+/// The member of `facts` named `name`, else one named so in another case (`Id` for `id`).
+pub fn named_like<'f>(facts: &'f Facts<'_>, name: &str) -> Option<&'f str> {
+    let names = || facts.properties.iter().map(|(n, _)| n.as_str());
+    names()
+        .find(|n| *n == name)
+        .or_else(|| names().find(|n| n.eq_ignore_ascii_case(name)))
+}
+
+/// The schema of an operation's request body: a JSON one first.
+fn body_schema(op: &Operation) -> Option<Arc<CompiledSchema>> {
+    let body = op.body.as_ref()?;
+    body.media
+        .iter()
+        .filter(|m| negotiate::is_json(&m.media_type))
+        .chain(body.media.iter())
+        .find_map(|m| m.validator.clone())
 }
 
 pub fn closed(facts: &Facts<'_>) -> Option<Vec<String>> {

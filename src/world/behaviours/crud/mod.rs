@@ -3,12 +3,15 @@
 //! parameters), `GET|PUT|PATCH|DELETE /things/{id}` read, replace, merge-patch and remove;
 //! a missing id is the spec's 404. See `infer` for what counts as a resource.
 //!
-//! - **Ids.** The id property is the item path's parameter name when the item schema has it
-//!   (`petId`), else `id`, else the first property whose name ends in `id`/`Id`/`ID`. A
-//!   client's id is kept unless the schema marks it `readOnly`; otherwise it is made in the
-//!   id's own format: integers count up per collection (past any id a client chose), `uuid`
-//!   strings come from the call's seed and the counter, other strings are generated from the
-//!   id's schema. Ids in paths are matched as text, so `/pets/1` finds the pet with id `1`.
+//! - **Ids.** The id property is the member named like the item path's parameter (`petId`,
+//!   or `Id` for `{id}`) of the item schema, else of the create's body or answer where the
+//!   item may hold it (`GroupName`, `ScheduleId`), else `id`, else the first property whose
+//!   name ends in `id`/`Id`/`ID`. A client's id (its body's member of that name, in any case)
+//!   is kept unless the schema marks it `readOnly` or it is empty (no path could name it);
+//!   otherwise it is made in the id's own format: integers count up per collection (past any
+//!   id a client chose), `uuid` strings come from the call's seed and the counter, other
+//!   strings are generated from the id's schema. Ids in paths are matched as text, so
+//!   `/pets/1` finds the pet with id `1`.
 //! - **Items.** A new item is the client's members (`readOnly` ones ignored, undeclared ones
 //!   dropped when the item schema allows no others) plus generated values for whatever the
 //!   item schema requires that the client did not send. PUT keeps the id and the server-owned
@@ -236,12 +239,16 @@ impl Crud {
             |store: &Store, key: &str| store.lists.get(&parents).is_some_and(|l| l.contains(key));
         let n = store.created + 1;
         let seed = mix(call.seed(), n);
-        let chosen = model
+        // The client's id: the body's member for it, in any case (AWS's `{"id": ...}` is the
+        // item's `Id`). An empty one is none: no path could name the item by it.
+        let client_key = model
             .id
             .as_ref()
             .filter(|id| !model.read_only.contains(id))
-            .and_then(|id| body.get(id))
-            .filter(|v| !v.is_null())
+            .and_then(|id| member_like(&body, id));
+        let chosen = client_key
+            .and_then(|k| body.get(k))
+            .filter(|v| !v.is_null() && !key_of(v).is_empty())
             .cloned();
         let id = match chosen {
             Some(id) => {
@@ -283,11 +290,14 @@ impl Crud {
                 }
             },
         };
-        let mut members = Map::new();
+        // The client's members, its id member (whatever its case) given as the item's.
+        let mut members = render::client_members(model, &body);
+        if let Some(key) = client_key {
+            members.remove(key);
+        }
         if let Some(name) = &model.id {
             members.insert(name.clone(), id.clone());
         }
-        members.extend(render::client_members(model, &body));
         let (item, violations) = render::compose(&call.api.matchers, model, members, seed);
         let item = match render::settle(&call.api.matchers, plan, model, item, violations, seed) {
             Ok(item) => item,
@@ -496,6 +506,13 @@ impl Crud {
         let body = render::page_answer(&plan.target, shape, model, facts)?;
         Some(Reply::ok(plan.target.status, body))
     }
+}
+
+/// The key of `body`'s member named `name`, else of one named so in another case.
+fn member_like<'b>(body: &'b Map<String, Value>, name: &str) -> Option<&'b String> {
+    body.get_key_value(name)
+        .map(|(k, _)| k)
+        .or_else(|| body.keys().find(|k| k.eq_ignore_ascii_case(name)))
 }
 
 /// The parents' ids from the path, outermost first.
