@@ -175,6 +175,11 @@ fn crud_stories_read_what_a_create_made_wherever_its_id_is_named() {
             ("crud-createSchedule", 2),
         ],
     );
+    // Images answered with an operation's status, conversations with `{id, href}`.
+    assert_stories_end(
+        "crud-ids-answers.yaml",
+        &[("crud-insertImage", 4), ("crud-createConversation", 2)],
+    );
 }
 
 #[test]

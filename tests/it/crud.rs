@@ -629,3 +629,36 @@ fn an_empty_client_id_is_no_id_and_the_server_makes_one() {
         .send()
         .expect(200);
 }
+
+#[test]
+fn a_create_answered_in_another_schema_holds_the_new_items_id_where_a_client_looks() {
+    let s = Server::docs(&["crud-ids-answers.yaml"]);
+    // Compute: an operation, which can hold none of an image's `kind`, still names the image.
+    let op = s
+        .post("/images")
+        .json(json!({"kind": "compute#image", "name": "disk-1"}))
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(op["kind"], json!("compute#operation"), "{op}");
+    let image = s
+        .get(&format!("/images/{}", id_text(&op, "id")))
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(image["id"], op["id"], "{image}");
+    assert_eq!(image["name"], json!("disk-1"), "{image}");
+    // Vonage: the answer's `id` is the conversation's `uuid`.
+    let made = s
+        .post("/conversations")
+        .json(json!({"name": "support"}))
+        .send()
+        .expect(200)
+        .json();
+    let read = s
+        .get(&format!("/conversations/{}", id_text(&made, "id")))
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(read["uuid"], made["id"], "{read}");
+}

@@ -22,7 +22,7 @@ use super::schema::Facts;
 use crate::document::refs::{Located, Resources};
 use crate::operation::api::{Api, Operation, template_params};
 use crate::operation::negotiate;
-use crate::operation::params::ParamIn;
+use crate::operation::params::{ParamIn, ParamPlan};
 use crate::operation::respond::{self, StatusKey};
 use crate::schema::validators::CompiledSchema;
 
@@ -56,6 +56,8 @@ pub struct Model {
     /// The id property: the item schema's, or the create's body's or answer's (see `model`).
     pub id: Option<String>,
     pub id_kind: IdKind,
+    /// The item path's parameter, which names an item by its id.
+    pub path: Option<PathId>,
     /// Top-level members the server owns (ignored in request bodies) or never shows.
     pub read_only: Vec<String>,
     pub write_only: Vec<String>,
@@ -73,6 +75,13 @@ pub enum IdKind {
     Uuid,
     /// A string generated from the id's own schema (base URI, schema).
     Text { base: String, schema: Value },
+}
+
+/// The item path's parameter, which names an item by its id.
+#[derive(Debug, Clone)]
+pub struct PathId {
+    pub plan: ParamPlan,
+    pub schema: Option<Arc<CompiledSchema>>,
 }
 
 /// How one handled operation maps onto a resource.
@@ -303,6 +312,15 @@ fn model(api: &Api, ops: &[(Role, usize)]) -> Model {
         .into_iter()
         .find_map(by_role);
     let id_param = item_op.and_then(|op| template_params(&op.template).pop());
+    let path = item_op.zip(id_param.as_deref()).and_then(|(op, name)| {
+        op.params
+            .iter()
+            .find(|p| p.plan.location == ParamIn::Path && p.plan.name == name)
+            .map(|p| PathId {
+                plan: p.plan.clone(),
+                schema: p.validator.clone(),
+            })
+    });
     let of = |s: Option<&Arc<CompiledSchema>>| {
         s.and_then(|s| located(resources, s))
             .map(|l| Facts::of(resources, l))
@@ -349,18 +367,13 @@ fn model(api: &Api, ops: &[(Role, usize)]) -> Model {
         }
     };
     let id_facts = id.as_deref().and_then(|n| owner.property(resources, n));
-    let param_schema = item_op.zip(id_param.as_deref()).and_then(|(op, name)| {
-        op.params
-            .iter()
-            .find(|p| p.plan.location == ParamIn::Path && p.plan.name == name)
-            .and_then(|p| p.validator.clone())
-    });
+    let param_schema = path.as_ref().and_then(|p| p.schema.as_deref());
     let id_kind = match (&id_facts, &id) {
         (Some(f), Some(name)) => id_kind(f, || {
             let (_, schemas) = owner.properties.iter().find(|(n, _)| n == name)?;
             schemas.first().copied()
         }),
-        _ => match param_schema.as_deref().and_then(|s| located(resources, s)) {
+        _ => match param_schema.and_then(|s| located(resources, s)) {
             Some(l) => id_kind(&Facts::of(resources, l), || Some(l)),
             None => IdKind::Integer { first: 1 },
         },
@@ -383,6 +396,7 @@ fn model(api: &Api, ops: &[(Role, usize)]) -> Model {
         schema,
         id,
         id_kind,
+        path,
         read_only,
         write_only,
     }

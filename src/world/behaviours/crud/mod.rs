@@ -24,7 +24,9 @@
 //!   or 400): the item would be found by it. A client id already taken is 409.
 //! - **Answers.** Each operation answers its lowest declared 2xx with the item (or page) in
 //!   the shape of its own response schema: the item itself, the item under a wrapper member,
-//!   or the item's members over a generated value of another schema. `writeOnly` members are
+//!   or, for another schema, the item's id where a client looks for it (the member named like
+//!   the id, or the path parameter, or `id`; as text or a number) and as many of its members
+//!   as that schema holds, over a generated value of it. `writeOnly` members are
 //!   never shown. Lists are a bare array or an object around one, with counts, `has_more`
 //!   flags, echoed paging values and the next cursor filled in. A cursor this server did not
 //!   give (`starting_after=a`) starts the list from the beginning, unless the operation
