@@ -180,6 +180,11 @@ fn crud_stories_read_what_a_create_made_wherever_its_id_is_named() {
         "crud-ids-answers.yaml",
         &[("crud-insertImage", 4), ("crud-createConversation", 2)],
     );
+    // Ids the item path takes: IPv6 addresses, integers.
+    assert_stories_end(
+        "crud-ids-path.yaml",
+        &[("crud-postRange", 4), ("crud-createStrategy", 2)],
+    );
 }
 
 #[test]

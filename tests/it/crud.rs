@@ -1,7 +1,9 @@
 //! CRUD inferred from the paths of documents without a bundled behaviour: the classic pet store
 //! (`tests/docs/petstore.yaml`: `/v1/pets`, int64 ids, `Error` = `{code, message}`) and owners
 //! with their pets (`tests/docs/crud-nested.yaml`: uuid ids, a nested collection, wrapped and
-//! paged lists, problem details). Every answer is checked against the spec by the server.
+//! paged lists, problem details), and where real documents name ids (`tests/docs/crud-ids-*`:
+//! in another case, only in the create, in answers of another schema, in paths that take fewer
+//! ids than items hold). Every answer is checked against the spec by the server.
 
 use crate::harness::*;
 
@@ -555,7 +557,7 @@ fn a_cursor_this_server_did_not_give_starts_the_list_from_the_beginning() {
     assert_eq!(names(&rest), ["\"B\"", "\"C\""]);
 }
 
-// --- where ids are named ------------------------------------------------------------------
+// --- where ids are named, and which ids a path takes ----------------------------------------
 
 /// The id `item`'s member `name` holds, as text.
 fn id_text(item: &Value, name: &str) -> String {
@@ -661,4 +663,34 @@ fn a_create_answered_in_another_schema_holds_the_new_items_id_where_a_client_loo
         .expect(200)
         .json();
     assert_eq!(read["uuid"], made["id"], "{read}");
+}
+
+#[test]
+fn new_ids_are_ones_the_item_path_takes() {
+    let s = Server::docs(&["crud-ids-path.yaml"]);
+    // Linode: a range's path takes an IPv6 address, so that is what a range is given.
+    let made = s
+        .post("/ranges")
+        .json(json!({"prefix_length": 64}))
+        .send()
+        .expect(200)
+        .json();
+    let range = id_text(&made, "range");
+    assert!(range.parse::<std::net::Ipv6Addr>().is_ok(), "{made}");
+    let path = format!("/ranges/{}", range.replace(':', "%3A"));
+    s.get(&path).send().expect(200);
+    s.delete(&path).send().expect(200);
+    s.get(&path).send().expect(404);
+    // Tradematic: a strategy's path takes an integer, and its create answers one.
+    let made = s
+        .post("/strategies")
+        .json(json!({"name": "trend"}))
+        .send()
+        .expect(200)
+        .json();
+    let n = made["strategyid"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("an integer: {made}"));
+    let read = s.get(&format!("/strategies/{n}")).send().expect(200).json();
+    assert_eq!(read["strategyid"], json!(n.to_string()), "{read}");
 }

@@ -10,8 +10,9 @@
 //!   is kept unless the schema marks it `readOnly` or it is empty (no path could name it);
 //!   otherwise it is made in the id's own format: integers count up per collection (past any
 //!   id a client chose), `uuid` strings come from the call's seed and the counter, other
-//!   strings are generated from the id's schema. Ids in paths are matched as text, so
-//!   `/pets/1` finds the pet with id `1`.
+//!   strings are generated as text the item path takes, from the id's schema or, where that
+//!   makes none, the path parameter's. Ids in paths are matched as text, so `/pets/1` finds
+//!   the pet with id `1`.
 //! - **Items.** A new item is the client's members (`readOnly` ones ignored, undeclared ones
 //!   dropped when the item schema allows no others) plus generated values for whatever the
 //!   item schema requires that the client did not send. PUT keeps the id and the server-owned
@@ -52,6 +53,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::document::refs::Located;
 use crate::operation::api::Api;
 use crate::operation::respond::bodiless;
 use crate::world::behaviour::{
@@ -59,7 +61,7 @@ use crate::world::behaviour::{
 };
 
 pub use error::CrudError;
-use infer::{IdKind, Inferred, OpPlan, Resource, Role};
+use infer::{Fit, IdKind, Inferred, OpPlan, Resource, Role};
 use list::List;
 use render::{PageFacts, key_of, mix};
 
@@ -280,8 +282,12 @@ impl Crud {
                     }
                     Value::String(id)
                 }
-                IdKind::Text { base, schema } => {
-                    let Some(id) = self.text_id(call, base, schema, seed, |k| taken(store, k))
+                IdKind::Text { base, schema, fit } => {
+                    let located = Located {
+                        base,
+                        value: schema,
+                    };
+                    let Some(id) = text_id(call, located, fit.as_ref(), seed, |k| taken(store, k))
                     else {
                         let error = CrudError::NoUniqueId {
                             collection: call.path.to_owned(),
@@ -315,32 +321,6 @@ impl Crud {
             .map(|r| r.with_created(key.clone()));
         store.lists.entry(parents).or_default().push(key, item);
         reply
-    }
-
-    /// A string id generated from the id's schema that no item of the list has.
-    fn text_id(
-        &self,
-        call: &Call<'_>,
-        base: &str,
-        schema: &Value,
-        seed: u64,
-        taken: impl Fn(&str) -> bool,
-    ) -> Option<Value> {
-        let located = crate::document::refs::Located {
-            base,
-            value: schema,
-        };
-        (0..ID_ATTEMPTS).find_map(|i| {
-            let opts = crate::schema::generate::GenOptions {
-                seed: mix(seed, i),
-                direction: crate::schema::generate::Direction::Request,
-                use_examples: false,
-                ..Default::default()
-            };
-            crate::schema::generate::generate(&call.api.matchers, located, &opts)
-                .ok()
-                .filter(|v| !v.is_null() && !taken(&key_of(v)))
-        })
     }
 
     /// PUT (replace) and PATCH (merge patch).
@@ -508,6 +488,31 @@ impl Crud {
         let body = render::page_answer(&plan.target, shape, model, facts)?;
         Some(Reply::ok(plan.target.status, body))
     }
+}
+
+/// A string id generated from `schema` that no item of the list has: one a path carries where
+/// `fit` says which do, else the first one not taken.
+fn text_id(
+    call: &Call<'_>,
+    schema: Located<'_>,
+    fit: Option<&Fit>,
+    seed: u64,
+    taken: impl Fn(&str) -> bool,
+) -> Option<Value> {
+    let mut unfit = None;
+    for i in 0..ID_ATTEMPTS {
+        let Some(id) = infer::generated_id(&call.api.matchers, schema, mix(seed, i)) else {
+            continue;
+        };
+        if taken(&key_of(&id)) {
+            continue;
+        }
+        if fit.is_none_or(|f| f.accepts(&id)) {
+            return Some(id);
+        }
+        unfit.get_or_insert(id);
+    }
+    unfit
 }
 
 /// The key of `body`'s member named `name`, else of one named so in another case.
