@@ -15,20 +15,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use http::Method;
-use serde_json::Value;
-
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::answers::{self, ListShape, Paging, Target};
-use super::render::{key_of, mix};
+use super::ids::{IdKind, PathId, id_kind};
 use super::schema::Facts;
 use crate::document::refs::{Located, Resources};
 use crate::operation::api::{Api, Operation, template_params};
 use crate::operation::negotiate;
-use crate::operation::params::{ParamIn, ParamPlan};
+use crate::operation::params::ParamIn;
 use crate::operation::respond::{self, StatusKey};
-use crate::schema::generate::{self, Direction, GenOptions};
-use crate::schema::validators::{Check, CompiledSchema, Matcher, Matchers};
+use crate::schema::validators::CompiledSchema;
 
 /// What an operation does to its collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,63 +64,6 @@ pub struct Model {
     pub required: Vec<String>,
     /// The declared members, when the schema allows no others.
     pub closed: Option<Vec<String>>,
-}
-
-/// How new ids are made.
-#[derive(Debug, Clone)]
-pub enum IdKind {
-    /// The next number of the collection's counter, from `first`.
-    Integer { first: i64 },
-    /// A UUID (version 4 layout) derived from the call's seed and the counter.
-    Uuid,
-    /// A string generated from a schema (base URI, schema): the id's own, or, where the id's
-    /// own makes nothing the item path takes, the path parameter's (Linode's IPv6 ranges: a
-    /// plain string in the item, `format: ipv6` in the path; an integer in the path, a
-    /// string in the item), written as text. `fit` tells the ids a path carries, where the
-    /// chosen schema makes some; `None` where neither does (the document's id and path
-    /// parameter have nothing in common) or there is no item path.
-    Text {
-        base: String,
-        schema: Value,
-        fit: Option<Fit>,
-    },
-}
-
-/// The item path's parameter, which names an item by its id.
-#[derive(Debug, Clone)]
-pub struct PathId {
-    pub plan: ParamPlan,
-    pub schema: Option<Arc<CompiledSchema>>,
-}
-
-impl PathId {
-    /// Whether a path can name the item `id`: its text, as one segment, reads back as a value
-    /// the parameter takes. An empty id never does: no path has an empty segment.
-    pub fn carries(&self, id: &Value) -> bool {
-        let text = key_of(id);
-        if text.is_empty() {
-            return false;
-        }
-        let raw = utf8_percent_encode(&text, NON_ALPHANUMERIC).to_string();
-        self.plan
-            .from_path(&raw)
-            .is_ok_and(|v| self.schema.as_ref().is_none_or(|s| s.is_valid(&v)))
-    }
-}
-
-/// Which generated string ids fit both the item path and the item.
-#[derive(Debug, Clone)]
-pub struct Fit {
-    pub path: PathId,
-    /// The id's own schema, for ids generated from the path parameter's; `None` when they
-    /// are generated from it.
-    pub id: Option<Arc<Check>>,
-}
-
-impl Fit {
-    pub fn accepts(&self, id: &Value) -> bool {
-        self.path.carries(id) && self.id.as_ref().is_none_or(|c| c.is_valid(id))
-    }
 }
 
 /// How one handled operation maps onto a resource.
@@ -474,85 +413,6 @@ pub fn closed(facts: &Facts<'_>) -> Option<Vec<String>> {
     facts
         .closed
         .then(|| facts.properties.iter().map(|(n, _)| n.clone()).collect())
-}
-
-/// How new ids are made for an id with these facts and schema; `path` names items by it. The
-/// document's matchers, and the view that judges values of `schema`.
-fn id_kind(
-    facts: &Facts<'_>,
-    schema: Option<Located<'_>>,
-    path: Option<&PathId>,
-    matchers: (&Matchers, &Matcher),
-) -> IdKind {
-    if facts.has_type("integer") || facts.has_type("number") {
-        let first = facts.minimum.map_or(1, |m| (m.ceil() as i64).max(1));
-        return IdKind::Integer { first };
-    }
-    if facts.format.as_deref() == Some("uuid") {
-        return IdKind::Uuid;
-    }
-    match schema {
-        Some(l) if facts.has_type("string") => text_kind(l, path, matchers),
-        _ => IdKind::Integer { first: 1 },
-    }
-}
-
-/// How many ids are generated at install to see which schema makes ids a path carries.
-const TRIALS: u64 = 8;
-
-/// String ids from the id's own schema where the item path carries some of what it makes;
-/// else from the path parameter's, where the id takes some of what that makes (as a real API
-/// makes ids its paths take); else from the id's own all the same: no id can be read back
-/// then, and the contract check's stories stop before sending one.
-fn text_kind(
-    own: Located<'_>,
-    path: Option<&PathId>,
-    (matchers, view): (&Matchers, &Matcher),
-) -> IdKind {
-    let text = |l: Located<'_>, fit: Option<Fit>| IdKind::Text {
-        base: l.base.to_owned(),
-        schema: l.value.clone(),
-        fit,
-    };
-    let Some(path) = path else {
-        return text(own, None);
-    };
-    let mut fit = Fit {
-        path: path.clone(),
-        id: None,
-    };
-    let some_fit = |schema: Located<'_>, fit: &Fit| {
-        (0..TRIALS).any(|i| {
-            generated_id(matchers, schema, mix(0x1D5, i)).is_some_and(|id| fit.accepts(&id))
-        })
-    };
-    if some_fit(own, &fit) {
-        return text(own, Some(fit));
-    }
-    let param = path
-        .schema
-        .as_deref()
-        .and_then(|s| located(matchers.resources(), s));
-    fit.id = view.check(own);
-    match param {
-        Some(param) if fit.id.is_some() && some_fit(param, &fit) => text(param, Some(fit)),
-        _ => text(own, None),
-    }
-}
-
-/// A string id generated from `schema`, as text (`438` from an integer path parameter is the
-/// id `"438"`).
-pub fn generated_id(matchers: &Matchers, schema: Located<'_>, seed: u64) -> Option<Value> {
-    let opts = GenOptions {
-        seed,
-        direction: Direction::Request,
-        use_examples: false,
-        ..Default::default()
-    };
-    match generate::generate(matchers, schema, &opts).ok()? {
-        Value::Null => None,
-        v => Some(Value::String(key_of(&v))),
-    }
 }
 
 fn op_plan(

@@ -37,11 +37,13 @@
 //! - **Tokens.** Any bearer token is accepted: such documents have no fixtures naming users.
 //!
 //! Implementation rationale: everything about the document is worked out once, at install
-//! (`infer`); a call only looks its operation up, then works on the session's world: one
-//! store per resource holding one `List` per parent (see `list` for the paging structure).
+//! (`infer`, and `ids` for how ids are made); a call only looks its operation up, then works
+//! on the session's world: one store per resource holding one `List` per parent (see `list`
+//! for the paging structure).
 
 mod answers;
 mod error;
+mod ids;
 pub(crate) mod infer;
 mod list;
 mod render;
@@ -61,15 +63,13 @@ use crate::world::behaviour::{
 };
 
 pub use error::CrudError;
-use infer::{Fit, IdKind, Inferred, OpPlan, Resource, Role};
+use ids::IdKind;
+use infer::{Inferred, OpPlan, Resource, Role};
 use list::List;
 use render::{PageFacts, key_of, mix};
 
 /// Page size for page-number paging when the document gives no size of its own.
 const DEFAULT_PAGE_SIZE: usize = 20;
-
-/// How many generated string ids are tried before giving up on a unique one.
-const ID_ATTEMPTS: u64 = 16;
 
 /// The CRUD behaviour for `api`, or `None` when no path fits a collection/item pattern.
 pub fn install(api: &Api) -> Option<Arc<dyn Installed>> {
@@ -287,7 +287,8 @@ impl Crud {
                         base,
                         value: schema,
                     };
-                    let Some(id) = text_id(call, located, fit.as_ref(), seed, |k| taken(store, k))
+                    let Some(id) =
+                        ids::text_id(call, located, fit.as_ref(), seed, |k| taken(store, k))
                     else {
                         let error = CrudError::NoUniqueId {
                             collection: call.path.to_owned(),
@@ -488,31 +489,6 @@ impl Crud {
         let body = render::page_answer(&plan.target, shape, model, facts)?;
         Some(Reply::ok(plan.target.status, body))
     }
-}
-
-/// A string id generated from `schema` that no item of the list has: one a path carries where
-/// `fit` says which do, else the first one not taken.
-fn text_id(
-    call: &Call<'_>,
-    schema: Located<'_>,
-    fit: Option<&Fit>,
-    seed: u64,
-    taken: impl Fn(&str) -> bool,
-) -> Option<Value> {
-    let mut unfit = None;
-    for i in 0..ID_ATTEMPTS {
-        let Some(id) = infer::generated_id(&call.api.matchers, schema, mix(seed, i)) else {
-            continue;
-        };
-        if taken(&key_of(&id)) {
-            continue;
-        }
-        if fit.is_none_or(|f| f.accepts(&id)) {
-            return Some(id);
-        }
-        unfit.get_or_insert(id);
-    }
-    unfit
 }
 
 /// The key of `body`'s member named `name`, else of one named so in another case.
