@@ -16,8 +16,11 @@
 //! `--seed` and the story's name, so a run is reproducible. Every exchange is judged by the
 //! per-exchange checks as well; the story checks are decided by the plan, not by
 //! [`crate::conformance::checks::Stories`] (whose path bookkeeping would judge the same reads twice). A story
-//! stops at the first step whose expectation fails: what follows would test nothing. A failure
-//! is reported with the `curl` commands of every request the story sent up to it.
+//! stops at the first step whose expectation fails: what follows would test nothing. It stops
+//! unjudged before a step whose request a value taken from an earlier exchange makes one the
+//! document refuses (an empty path segment, an id the path parameter's schema does not take):
+//! the server's refusal of it would be right. A failure is reported with the `curl` commands
+//! of every request the story sent up to it.
 
 use proptest::strategy::{Strategy, ValueTree};
 use serde_json::Value;
@@ -27,10 +30,12 @@ use super::property::runner_for;
 use super::{Kind, Run, no_answer};
 use crate::conformance::checks::{self, Check, Judged, Mismatch, RequestSummary, Rule, Verdict};
 use crate::conformance::fuzz::{self, GeneratedRequest, Pins};
-use crate::mock::engine::Engine;
+use crate::mock::engine::{Engine, Routed};
+use crate::mock::exchange::inspect_request;
 use crate::mock::message::{MockRequest, MockResponse};
-use crate::operation::api::Api;
+use crate::operation::api::{Api, Operation};
 use crate::operation::params::ParamIn;
+use crate::schema::violation::Location;
 use crate::world::state::SESSION_HEADER;
 
 /// One story: steps against one document of the engine.
@@ -166,14 +171,14 @@ impl Run<'_, '_> {
             };
             self.begin(&format!("story {}", plan.name));
             let failed_before = self.failed;
-            let end = self.story(api, plan, &format!("check-story-{}", n + 1));
+            let end = self.story(engine, api, plan, &format!("check-story-{}", n + 1));
             self.ops_done += 1;
             let failed = self.failed - failed_before;
             self.progress(&format!("story {}", plan.name), &end.note(failed));
         }
     }
 
-    fn story(&mut self, api: &Api, plan: &StoryPlan, session: &str) -> End {
+    fn story(&mut self, engine: &Engine, api: &Api, plan: &StoryPlan, session: &str) -> End {
         let mut runner = runner_for(self.config.seed, &plan.name, Kind::Story);
         let mut done: Vec<Option<Done>> = Vec::with_capacity(plan.steps.len());
         let mut trail: Vec<RequestSummary> = Vec::new();
@@ -200,7 +205,13 @@ impl Run<'_, '_> {
                 let Ok(tree) = strategy.new_tree(&mut runner) else {
                     return End::Stopped(n, "no request could be generated".to_owned());
                 };
-                let pages = self.read(tree.current(), step.pages.as_ref(), session);
+                let req = tree.current();
+                if attempt == 1
+                    && let Some(why) = unfit(engine, op, step, &resolved.pins, &req)
+                {
+                    return End::Stopped(n, why);
+                }
+                let pages = self.read(req, step.pages.as_ref(), session);
                 let answers: Vec<Option<&MockResponse>> =
                     pages.iter().map(|s| s.resp.as_ref()).collect();
                 let result = decide(&resolved.expect, &answers);
@@ -389,6 +400,75 @@ fn resolve(
         Expect::Lacks(m) => Expect::Lacks(matched(m)?),
     };
     Ok(Resolved { pins, expect })
+}
+
+/// Why a step's request would test nothing: a value it took from an earlier answer makes a
+/// request the document refuses, so the server's 4xx would be right whatever the story is
+/// about. An empty path segment (an item created with the id `""`), a path that leads to
+/// another operation, or a value the parameter's schema refuses (vpc-lattice makes ids
+/// `servicenetwork-…` and reads them at paths that take `sn-…`: no id is both). `None`: the
+/// request may be sent. The request is read as the server reads it ([`inspect_request`]).
+fn unfit(
+    engine: &Engine,
+    op: &Operation,
+    step: &Step,
+    pins: &Pins,
+    req: &GeneratedRequest,
+) -> Option<String> {
+    let taken: Vec<(ParamIn, &str, String)> = step
+        .pins
+        .iter()
+        .filter_map(|(at, name, bind)| {
+            let from = match bind {
+                Bind::Const(_) => return None,
+                Bind::Expr { step, .. } | Bind::Created { step } => step + 1,
+            };
+            let (_, _, value) = pins.params.iter().find(|(a, n, _)| a == at && n == name)?;
+            let said = format!(
+                "{} parameter {name} = `{}` (taken from step {from})",
+                at.as_str(),
+                text(value)
+            );
+            Some((*at, name.as_str(), said))
+        })
+        .collect();
+    if taken.is_empty() {
+        return None;
+    }
+    let mock = fuzz::to_mock_request(req);
+    let (raw_params, routed) = match engine.route_request(&mock) {
+        Routed::Operation {
+            op: o, raw_params, ..
+        } => (raw_params, Some(o)),
+        _ => (Vec::new(), None),
+    };
+    if routed.is_none_or(|o| o.id != op.id) {
+        let said: Vec<&str> = taken.iter().map(|(_, _, s)| s.as_str()).collect();
+        return Some(format!(
+            "{} {} is no path of {}: {}",
+            mock.method,
+            mock.path,
+            op.id,
+            said.join(", ")
+        ));
+    }
+    inspect_request(op, &mock, &raw_params)
+        .violations
+        .iter()
+        .find_map(|v| {
+            let (at, name) = match &v.location {
+                Location::Path(n, _) => (ParamIn::Path, n),
+                Location::Query(n, _) => (ParamIn::Query, n),
+                Location::Header(n, _) => (ParamIn::Header, n),
+                Location::Cookie(n, _) => (ParamIn::Cookie, n),
+                Location::Body(_) | Location::Request => return None,
+            };
+            let (_, _, said) = taken.iter().find(|(a, n, _)| *a == at && n == name)?;
+            Some(format!(
+                "{said} is no value the document takes there: {}",
+                v.message
+            ))
+        })
 }
 
 /// Query text as the `fuzz` requests carry it: percent-encoded.

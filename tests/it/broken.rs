@@ -50,6 +50,9 @@ pub enum Fault {
     /// `POST`, `PUT` and `PATCH` are answered from a fresh throwaway session, so later reads
     /// do not see what they made or changed.
     ForgetCreates,
+    /// A create's answer names what it made with an empty id: its `id` member is `""`, and
+    /// it has no `Location`.
+    EmptyIds,
 }
 
 /// The engine behind the double, with what the stateful faults need.
@@ -219,6 +222,15 @@ fn spoil(engine: &Engine, req: &MockRequest, fault: Fault) -> MockResponse {
             resp.headers.retain(|(n, _)| n.as_str() != "content-type");
         }
         Fault::UndeclaredStatus if ok => resp.status = 418,
+        Fault::EmptyIds if ok && req.method == Method::POST => {
+            resp.headers.retain(|(n, _)| n.as_str() != "location");
+            if let Ok(serde_json::Value::Object(mut body)) = serde_json::from_slice(&resp.body)
+                && body.contains_key("id")
+            {
+                body.insert("id".to_owned(), serde_json::Value::String(String::new()));
+                resp.body = Bytes::from(serde_json::Value::Object(body).to_string());
+            }
+        }
         Fault::IgnoreRequiredHeader if (400..500).contains(&resp.status) => {
             if let Some(filled) = with_required_headers(engine, req) {
                 resp = engine.handle(&filled).response;

@@ -1,5 +1,7 @@
 //! `understudy check` on what real documents and real use brought up (the APIs.guru self-check
-//! of issue 18): CRUD stories under parents that are not resources (Gitea's hooks), a `--url`
+//! of issue 18): CRUD stories under parents that are not resources (Gitea's hooks), reading
+//! what a create made wherever the document names its id (`tests/docs/crud-ids-*.yaml`), and
+//! stopping where no read can name it (an empty id, an id the item path refuses), a `--url`
 //! that already holds the document's mount, `--max-time` against a generation slower than the
 //! time given, a body over the server's limit, and an `https://` URL.
 
@@ -145,6 +147,87 @@ fn crud_stories_read_change_and_delete_under_the_parents_they_created_under() {
     assert!(
         comments[1..].iter().all(|p| p.starts_with(&issue)),
         "{comments:?}"
+    );
+}
+
+/// The stories of a document the mock serves, each with its last step: the mock passes every
+/// check, and each story got there.
+fn assert_stories_end(doc: &str, stories: &[(&str, usize)]) -> Outcome {
+    let server = Server::docs(&[doc]);
+    let outcome = check(&[doc], format!("http://{}", server.addr), &[]);
+    assert!(outcome.report.passed(), "{doc}: {}", outcome.report.text());
+    for (story, last) in stories {
+        let paths = story_paths(&outcome, story);
+        assert_eq!(paths.len(), *last, "{doc}: {story}: {paths:?}");
+    }
+    outcome
+}
+
+#[test]
+fn crud_stories_read_what_a_create_made_wherever_its_id_is_named() {
+    // Create, read, delete, read: the channel's id sent as `id` and answered as `Id`, the
+    // group's named by the create's body, read under a wrapper.
+    assert_stories_end(
+        "crud-ids-named.yaml",
+        &[
+            ("crud-createChannel", 4),
+            ("crud-createGroup", 4),
+            ("crud-createSchedule", 2),
+        ],
+    );
+    // Images answered with an operation's status, conversations with `{id, href}`.
+    assert_stories_end(
+        "crud-ids-answers.yaml",
+        &[("crud-insertImage", 4), ("crud-createConversation", 2)],
+    );
+    // Ids the item path takes: IPv6 addresses, integers.
+    assert_stories_end(
+        "crud-ids-path.yaml",
+        &[("crud-postRange", 4), ("crud-createStrategy", 2)],
+    );
+}
+
+#[test]
+fn crud_stories_never_send_an_empty_path_segment_for_an_empty_id() {
+    // Every create sends `"id": ""`: the server makes the ids, which the reads and the
+    // audience's parent take (not `/webproperties/` nor `/webproperties//audiences`).
+    let outcome = assert_stories_end(
+        "crud-ids-empty.yaml",
+        &[("crud-insertWebproperty", 2), ("crud-insertAudience", 5)],
+    );
+    let paths = story_paths(&outcome, "crud-insertAudience");
+    assert!(
+        paths.iter().all(|p| !p.contains("//") && !p.ends_with('/')),
+        "{paths:?}"
+    );
+}
+
+#[test]
+fn a_crud_story_stops_before_a_read_whose_id_the_item_path_refuses() {
+    // VPC Lattice: no id a service network has is one its path takes. The create is sent,
+    // the read never is: the server's 400 for it would be right.
+    let doc = "crud-ids-disjoint.yaml";
+    let server = Server::docs(&[doc]);
+    let outcome = check(&[doc], format!("http://{}", server.addr), &[]);
+    assert!(outcome.report.passed(), "{}", outcome.report.text());
+    let paths = story_paths(&outcome, "crud-createServiceNetwork");
+    assert_eq!(paths, ["/servicenetworks"]);
+    // The run says why.
+    let out = bin()
+        .args(["check", "--url", &format!("http://{}", server.addr)])
+        .arg("--spec")
+        .arg(doc_path(doc))
+        .args(["--cases", "1", "--max-time", "60"])
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "story crud-createServiceNetwork: stopped at step 2: path parameter \
+             serviceNetworkIdentifier = `servicenetwork-"
+        ) && stderr.contains("(taken from step 1) is no value the document takes there"),
+        "{stderr}"
     );
 }
 

@@ -261,6 +261,19 @@ fn a_story_failure_names_the_curl_command_of_every_step_before_it() {
 }
 
 #[test]
+fn a_server_that_names_an_empty_id_is_never_sent_an_empty_path_segment() {
+    // The link's `$response.body#/id` and the CRUD story's id are `""`: no read can name
+    // the thing, so neither story sends one (`/api/things/` is no path of the document).
+    let addr = broken::serve_docs(&["links.yaml"], Fault::EmptyIds);
+    let outcome = check(&["links.yaml"], format!("http://{addr}"), &STORY_CHECKS);
+    assert!(outcome.report.passed(), "{}", outcome.report.text());
+    for story in ["links-createThing", "crud-createThing"] {
+        let steps = steps_of(&outcome, story);
+        assert_eq!(steps, [format!("story {story} step 1")], "{story}");
+    }
+}
+
+#[test]
 fn the_binary_exits_1_when_a_story_fails() {
     let addr = broken::serve_docs(&["links.yaml"], Fault::DeleteIsNoop);
     let out = Command::new(env!("CARGO_BIN_EXE_understudy"))

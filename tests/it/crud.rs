@@ -1,7 +1,9 @@
 //! CRUD inferred from the paths of documents without a bundled behaviour: the classic pet store
 //! (`tests/docs/petstore.yaml`: `/v1/pets`, int64 ids, `Error` = `{code, message}`) and owners
 //! with their pets (`tests/docs/crud-nested.yaml`: uuid ids, a nested collection, wrapped and
-//! paged lists, problem details). Every answer is checked against the spec by the server.
+//! paged lists, problem details), and where real documents name ids (`tests/docs/crud-ids-*`:
+//! in another case, only in the create, in answers of another schema, in paths that take fewer
+//! ids than items hold). Every answer is checked against the spec by the server.
 
 use crate::harness::*;
 
@@ -553,4 +555,142 @@ fn a_cursor_this_server_did_not_give_starts_the_list_from_the_beginning() {
     // A cursor it could have given still pages.
     let rest = s.get("/teams?after=1").send().expect(200).json();
     assert_eq!(names(&rest), ["\"B\"", "\"C\""]);
+}
+
+// --- where ids are named, and which ids a path takes ----------------------------------------
+
+/// The id `item`'s member `name` holds, as text.
+fn id_text(item: &Value, name: &str) -> String {
+    match &item[name] {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => panic!("no id under {name}: {other} in {item}"),
+    }
+}
+
+#[test]
+fn a_client_id_in_another_case_than_the_items_names_the_item() {
+    // MediaPackage: `{"id": ...}` creates the channel answered as `{"Id": ...}`.
+    let s = Server::docs(&["crud-ids-named.yaml"]);
+    let made = s
+        .post("/channels")
+        .json(json!({"id": "news", "description": "The news"}))
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(made["Id"], json!("news"), "{made}");
+    assert!(made.get("id").is_none(), "one id member: {made}");
+    let read = s.get("/channels/news").send().expect(200).json();
+    assert_eq!(read, made);
+    s.delete("/channels/news").send().expect(202);
+    s.get("/channels/news").send().expect(404);
+}
+
+#[test]
+fn an_id_only_the_creates_body_or_answer_names_names_the_item() {
+    let s = Server::docs(&["crud-ids-named.yaml"]);
+    // QuickSight's groups: the body's `GroupName`, read at /groups/{GroupName}.
+    s.post("/groups")
+        .json(json!({"GroupName": "ops", "Description": "Operations"}))
+        .send()
+        .expect(200);
+    let read = s.get("/groups/ops").send().expect(200).json();
+    assert_eq!(read["GroupName"], json!("ops"), "{read}");
+    s.get("/groups/dev").send().expect(404);
+    // Its refresh schedules: the answer's `ScheduleId`, made from its schema.
+    let made = s
+        .post("/schedules")
+        .json(json!({"Schedule": {"Frequency": "DAILY"}}))
+        .send()
+        .expect(200)
+        .json();
+    let id = id_text(&made, "ScheduleId");
+    assert!(id.starts_with("sch-"), "{made}");
+    s.get(&format!("/schedules/{id}")).send().expect(200);
+}
+
+#[test]
+fn an_empty_client_id_is_no_id_and_the_server_makes_one() {
+    let s = Server::docs(&["crud-ids-empty.yaml"]);
+    let made = s
+        .post("/webproperties")
+        .json(json!({"id": "", "name": "Shop"}))
+        .send()
+        .expect(200)
+        .json();
+    let id = id_text(&made, "id");
+    assert!(!id.is_empty(), "{made}");
+    let read = s
+        .get(&format!("/webproperties/{id}"))
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(read, made);
+    s.post(&format!("/webproperties/{id}/audiences"))
+        .json(json!({"id": ""}))
+        .send()
+        .expect(200);
+}
+
+#[test]
+fn a_create_answered_in_another_schema_holds_the_new_items_id_where_a_client_looks() {
+    let s = Server::docs(&["crud-ids-answers.yaml"]);
+    // Compute: an operation, which can hold none of an image's `kind`, still names the image.
+    let op = s
+        .post("/images")
+        .json(json!({"kind": "compute#image", "name": "disk-1"}))
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(op["kind"], json!("compute#operation"), "{op}");
+    let image = s
+        .get(&format!("/images/{}", id_text(&op, "id")))
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(image["id"], op["id"], "{image}");
+    assert_eq!(image["name"], json!("disk-1"), "{image}");
+    // Vonage: the answer's `id` is the conversation's `uuid`.
+    let made = s
+        .post("/conversations")
+        .json(json!({"name": "support"}))
+        .send()
+        .expect(200)
+        .json();
+    let read = s
+        .get(&format!("/conversations/{}", id_text(&made, "id")))
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(read["uuid"], made["id"], "{read}");
+}
+
+#[test]
+fn new_ids_are_ones_the_item_path_takes() {
+    let s = Server::docs(&["crud-ids-path.yaml"]);
+    // Linode: a range's path takes an IPv6 address, so that is what a range is given.
+    let made = s
+        .post("/ranges")
+        .json(json!({"prefix_length": 64}))
+        .send()
+        .expect(200)
+        .json();
+    let range = id_text(&made, "range");
+    assert!(range.parse::<std::net::Ipv6Addr>().is_ok(), "{made}");
+    let path = format!("/ranges/{}", range.replace(':', "%3A"));
+    s.get(&path).send().expect(200);
+    s.delete(&path).send().expect(200);
+    s.get(&path).send().expect(404);
+    // Tradematic: a strategy's path takes an integer, and its create answers one.
+    let made = s
+        .post("/strategies")
+        .json(json!({"name": "trend"}))
+        .send()
+        .expect(200)
+        .json();
+    let n = made["strategyid"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("an integer: {made}"));
+    let read = s.get(&format!("/strategies/{n}")).send().expect(200).json();
+    assert_eq!(read["strategyid"], json!(n.to_string()), "{read}");
 }

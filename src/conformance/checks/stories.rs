@@ -5,7 +5,7 @@
 //! Things are known by their path, percent-decoded, per session (`X-Understudy-Session`). A
 //! create is a 2xx to `POST /things` where the document also declares `GET /things/{id}`; the
 //! new thing's path is the answer's `Location`, else the collection path plus the body's
-//! member named like that path parameter, else its `id`.
+//! member named like that path parameter, else its `id` (either in another case if need be).
 
 use std::collections::HashMap;
 
@@ -135,17 +135,28 @@ fn location_path(resp: &MockResponse) -> Option<&str> {
     path.split(['?', '#']).next()
 }
 
-/// The body's member named like the item's path parameter, else its `id`.
+/// The body's member named like the item's path parameter, else its `id`; each by its name,
+/// else in another case (AWS's `{id}` answers `Id`). Never empty: no path names that.
 fn body_id(item: &Operation, resp: &MockResponse) -> Option<String> {
     let param = item.template.rsplit('{').next()?.trim_end_matches('}');
     let body: Value = serde_json::from_slice(&resp.body).ok()?;
-    [param, "id"]
-        .iter()
-        .find_map(|name| match body.get(*name)? {
+    let members = body.as_object()?;
+    let named = |name: &str| {
+        members.get(name).or_else(|| {
+            members
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
+    };
+    let id = [param, "id"]
+        .into_iter()
+        .find_map(|name| match named(name)? {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             _ => None,
-        })
+        })?;
+    (!id.is_empty()).then_some(id)
 }
 
 fn decoded(path: &str) -> String {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::infer::{Model, closed, located, success, success_schema};
+use super::infer::{Model, closed, located, named_like, success, success_schema};
 use super::render;
 use super::schema::{self, Facts};
 use crate::operation::api::{Api, Operation};
@@ -29,6 +29,10 @@ pub struct Target {
     pub template: Map<String, Value>,
     /// The declared members, when the answer's schema allows no others.
     pub closed: Option<Vec<String>>,
+    /// Where an answer of another schema (neither the item nor a wrapper of it) names the
+    /// item: the item's id member where it declares it, else its member named like the item
+    /// path's parameter, else its `id` (where a client, and the contract check, look).
+    pub id_member: Option<String>,
 }
 
 /// How a list answer is shaped.
@@ -150,6 +154,18 @@ pub fn target_of(api: &Api, op: &Operation, model: &Model) -> Option<Target> {
         (Some(_), Some(s), Some(f)) => required_members(api, s, f),
         _ => Map::new(),
     };
+    let id_member = facts
+        .as_ref()
+        .filter(|_| !same_as_item && wrap.is_none())
+        .and_then(|f| {
+            model
+                .id
+                .as_deref()
+                .filter(|id| f.declares(id))
+                .or_else(|| named_like(f, &model.path.as_ref()?.plan.name))
+                .or_else(|| f.declares("id").then_some("id"))
+                .map(str::to_owned)
+        });
     Some(Target {
         status: spec.status.concrete(),
         content: !spec.media.is_empty(),
@@ -158,6 +174,7 @@ pub fn target_of(api: &Api, op: &Operation, model: &Model) -> Option<Target> {
         same_as_item,
         wrap,
         template,
+        id_member,
     })
 }
 

@@ -15,9 +15,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use http::Method;
-use serde_json::Value;
 
 use super::answers::{self, ListShape, Paging, Target};
+use super::ids::{IdKind, PathId, id_kind};
 use super::schema::Facts;
 use crate::document::refs::{Located, Resources};
 use crate::operation::api::{Api, Operation, template_params};
@@ -54,26 +54,17 @@ pub struct Resource {
 pub struct Model {
     /// The item schema (response view): every stored item satisfies it.
     pub schema: Option<Arc<CompiledSchema>>,
-    /// The id property, when the item schema has one.
+    /// The id property: the item schema's, or the create's body's or answer's (see `model`).
     pub id: Option<String>,
     pub id_kind: IdKind,
+    /// The item path's parameter, which names an item by its id.
+    pub path: Option<PathId>,
     /// Top-level members the server owns (ignored in request bodies) or never shows.
     pub read_only: Vec<String>,
     pub write_only: Vec<String>,
     pub required: Vec<String>,
     /// The declared members, when the schema allows no others.
     pub closed: Option<Vec<String>>,
-}
-
-/// How new ids are made.
-#[derive(Debug, Clone)]
-pub enum IdKind {
-    /// The next number of the collection's counter, from `first`.
-    Integer { first: i64 },
-    /// A UUID (version 4 layout) derived from the call's seed and the counter.
-    Uuid,
-    /// A string generated from the id's own schema (base URI, schema).
-    Text { base: String, schema: Value },
 }
 
 /// How one handled operation maps onto a resource.
@@ -304,49 +295,90 @@ fn model(api: &Api, ops: &[(Role, usize)]) -> Model {
         .into_iter()
         .find_map(by_role);
     let id_param = item_op.and_then(|op| template_params(&op.template).pop());
-    let facts = schema
-        .as_deref()
-        .and_then(|s| located(resources, s))
-        .map(|l| Facts::of(resources, l))
-        .unwrap_or_default();
+    let path = item_op.zip(id_param.as_deref()).and_then(|(op, name)| {
+        op.params
+            .iter()
+            .find(|p| p.plan.location == ParamIn::Path && p.plan.name == name)
+            .map(|p| PathId {
+                plan: p.plan.clone(),
+                schema: p.validator.clone(),
+            })
+    });
+    let of = |s: Option<&Arc<CompiledSchema>>| {
+        s.and_then(|s| located(resources, s))
+            .map(|l| Facts::of(resources, l))
+            .unwrap_or_default()
+    };
+    let facts = of(schema.as_ref());
+    let create = by_role(Role::Create);
+    let body = of(create.and_then(body_schema).as_ref());
+    let made = of(create.and_then(success_schema).as_ref());
+    // The id: the member named like the item path's parameter, in any case (AWS's `{id}` is
+    // the item's `Id`), of the item; else of the create's body (a client names what it
+    // creates: Amazon's `{"GroupName": ...}` for `/groups/{GroupName}`, whose answers hold the
+    // group under a wrapper) or of the create's answer (`{"ScheduleId": ...}`), where the item
+    // may hold it: where the contract check looks for what a create made. Else `id`, else the
+    // first member named like an id.
     // An id is written in a path: a member whose type is no string nor number (Meshery's
     // `UUID`, an array of bytes) cannot be one, whatever its name.
-    let can_be_id = |name: &str| {
-        facts.property(resources, name).is_some_and(|p| {
+    let can_be_id = |f: &Facts<'_>, name: &str| {
+        f.property(resources, name).is_some_and(|p| {
             p.types
                 .is_none_or(|t| t.intersects(TypeSet::STRING | TypeSet::INTEGER | TypeSet::NUMBER))
         })
     };
-    let id = id_param
-        .as_deref()
-        .filter(|p| can_be_id(p))
-        .map(str::to_owned)
-        .or_else(|| can_be_id("id").then(|| "id".to_owned()))
-        .or_else(|| {
-            facts
-                .properties
-                .iter()
-                .map(|(n, _)| n)
-                .filter(|n| n.ends_with("id") || n.ends_with("Id") || n.ends_with("ID"))
-                .find(|n| can_be_id(n))
-                .cloned()
-        });
-    let id_facts = id.as_deref().and_then(|n| facts.property(resources, n));
-    let param_schema = item_op.zip(id_param.as_deref()).and_then(|(op, name)| {
-        op.params
-            .iter()
-            .find(|p| p.plan.location == ParamIn::Path && p.plan.name == name)
-            .and_then(|p| p.validator.clone())
+    let by_param = |f: &Facts<'_>| {
+        id_param
+            .as_deref()
+            .and_then(|p| named_like(f, p))
+            .filter(|name| can_be_id(f, name))
+            .map(str::to_owned)
+    };
+    // Each with the view that judges its values, and whether the item can hold its member.
+    let owners = [
+        (&facts, &api.matchers.response, true),
+        (&body, &api.matchers.request, !facts.closed),
+        (&made, &api.matchers.response, !facts.closed),
+    ];
+    let found = owners
+        .into_iter()
+        .filter(|(_, _, held)| *held)
+        .find_map(|(f, view, _)| Some((by_param(f)?, f, view)));
+    let (id, owner, view) = match found {
+        Some((name, owner, view)) => (Some(name), owner, view),
+        None => {
+            let name = (facts.declares("id") && can_be_id(&facts, "id"))
+                .then(|| "id".to_owned())
+                .or_else(|| {
+                    facts
+                        .properties
+                        .iter()
+                        .map(|(n, _)| n)
+                        .filter(|n| n.ends_with("id") || n.ends_with("Id") || n.ends_with("ID"))
+                        .find(|n| can_be_id(&facts, n))
+                        .cloned()
+                });
+            (name, &facts, &api.matchers.response)
+        }
+    };
+    let id_schema = id.as_deref().and_then(|name| {
+        let (_, schemas) = owner.properties.iter().find(|(n, _)| n == name)?;
+        schemas.first().copied()
     });
-    let id_kind = match (&id_facts, &id) {
-        (Some(f), Some(name)) => id_kind(f, || {
-            let (_, schemas) = facts.properties.iter().find(|(n, _)| n == name)?;
-            schemas.first().copied()
-        }),
-        _ => match param_schema.as_deref().and_then(|s| located(resources, s)) {
-            Some(l) => id_kind(&Facts::of(resources, l), || Some(l)),
-            None => IdKind::Integer { first: 1 },
-        },
+    let id_facts = id.as_deref().and_then(|n| owner.property(resources, n));
+    let param_schema = path
+        .as_ref()
+        .and_then(|p| p.schema.as_deref())
+        .and_then(|s| located(resources, s));
+    let id_kind = match (&id_facts, param_schema) {
+        (Some(f), _) => id_kind(f, id_schema, path.as_ref(), (&api.matchers, view)),
+        (None, Some(l)) => id_kind(
+            &Facts::of(resources, l),
+            Some(l),
+            None,
+            (&api.matchers, view),
+        ),
+        (None, None) => IdKind::Integer { first: 1 },
     };
     let mut read_only = Vec::new();
     let mut write_only = Vec::new();
@@ -366,32 +398,34 @@ fn model(api: &Api, ops: &[(Role, usize)]) -> Model {
         schema,
         id,
         id_kind,
+        path,
         read_only,
         write_only,
     }
+}
+
+/// The member of `facts` named `name`, else one named so in another case (`Id` for `id`).
+pub fn named_like<'f>(facts: &'f Facts<'_>, name: &str) -> Option<&'f str> {
+    let names = || facts.properties.iter().map(|(n, _)| n.as_str());
+    names()
+        .find(|n| *n == name)
+        .or_else(|| names().find(|n| n.eq_ignore_ascii_case(name)))
+}
+
+/// The schema of an operation's request body: a JSON one first.
+fn body_schema(op: &Operation) -> Option<Arc<CompiledSchema>> {
+    let body = op.body.as_ref()?;
+    body.media
+        .iter()
+        .filter(|m| negotiate::is_json(&m.media_type))
+        .chain(body.media.iter())
+        .find_map(|m| m.validator.clone())
 }
 
 pub fn closed(facts: &Facts<'_>) -> Option<Vec<String>> {
     facts
         .closed
         .then(|| facts.properties.iter().map(|(n, _)| n.clone()).collect())
-}
-
-fn id_kind<'a>(facts: &Facts<'a>, schema: impl FnOnce() -> Option<Located<'a>>) -> IdKind {
-    if facts.has_type("integer") || facts.has_type("number") {
-        let first = facts.minimum.map_or(1, |m| (m.ceil() as i64).max(1));
-        return IdKind::Integer { first };
-    }
-    if facts.format.as_deref() == Some("uuid") {
-        return IdKind::Uuid;
-    }
-    match schema() {
-        Some(l) if facts.has_type("string") => IdKind::Text {
-            base: l.base.to_owned(),
-            schema: l.value.clone(),
-        },
-        _ => IdKind::Integer { first: 1 },
-    }
 }
 
 fn op_plan(

@@ -3,13 +3,17 @@
 //! parameters), `GET|PUT|PATCH|DELETE /things/{id}` read, replace, merge-patch and remove;
 //! a missing id is the spec's 404. See `infer` for what counts as a resource.
 //!
-//! - **Ids.** The id property is the item path's parameter name when the item schema has it
-//!   (`petId`), else `id`, else the first property whose name ends in `id`/`Id`/`ID`, each
-//!   only where its type can be written in a path (a string or a number, not an array). A
-//!   client's id is kept unless the schema marks it `readOnly`; otherwise it is made in the
-//!   id's own format: integers count up per collection (past any id a client chose), `uuid`
-//!   strings come from the call's seed and the counter, other strings are generated from the
-//!   id's schema. Ids in paths are matched as text, so `/pets/1` finds the pet with id `1`.
+//! - **Ids.** The id property is the member named like the item path's parameter (`petId`,
+//!   or `Id` for `{id}`) of the item schema, else of the create's body or answer where the
+//!   item may hold it (`GroupName`, `ScheduleId`), else `id`, else the first property whose
+//!   name ends in `id`/`Id`/`ID`; each only where its type can be written in a path (a
+//!   string or a number: Meshery's array `UUID` is passed over). A client's id (its body's
+//!   member of that name, in any case) is kept unless the schema marks it `readOnly` or it is empty (no path could name it);
+//!   otherwise it is made in the id's own format: integers count up per collection (past any
+//!   id a client chose), `uuid` strings come from the call's seed and the counter, other
+//!   strings are generated as text the item path takes, from the id's schema or, where that
+//!   makes none, the path parameter's. Ids in paths are matched as text, so `/pets/1` finds
+//!   the pet with id `1`.
 //! - **Items.** A new item is the client's members (`readOnly` ones ignored, undeclared ones
 //!   dropped when the item schema allows no others) plus generated values for whatever the
 //!   item schema requires that the client did not send. PUT keeps the id and the server-owned
@@ -22,7 +26,9 @@
 //!   or 400): the item would be found by it. A client id already taken is 409.
 //! - **Answers.** Each operation answers its lowest declared 2xx with the item (or page) in
 //!   the shape of its own response schema: the item itself, the item under a wrapper member,
-//!   or the item's members over a generated value of another schema. `writeOnly` members are
+//!   or, for another schema, the item's id where a client looks for it (the member named like
+//!   the id, or the path parameter, or `id`; as text or a number) and as many of its members
+//!   as that schema holds, over a generated value of it. `writeOnly` members are
 //!   never shown. Lists are a bare array or an object around one, with counts, `has_more`
 //!   flags, echoed paging values and the next cursor filled in. A cursor this server did not
 //!   give (`starting_after=a`) starts the list from the beginning, unless the operation
@@ -32,11 +38,13 @@
 //! - **Tokens.** Any bearer token is accepted: such documents have no fixtures naming users.
 //!
 //! Implementation rationale: everything about the document is worked out once, at install
-//! (`infer`); a call only looks its operation up, then works on the session's world: one
-//! store per resource holding one `List` per parent (see `list` for the paging structure).
+//! (`infer`, and `ids` for how ids are made); a call only looks its operation up, then works
+//! on the session's world: one store per resource holding one `List` per parent (see `list`
+//! for the paging structure).
 
 mod answers;
 mod error;
+mod ids;
 pub(crate) mod infer;
 mod list;
 mod render;
@@ -48,6 +56,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::document::refs::Located;
 use crate::operation::api::Api;
 use crate::operation::respond::bodiless;
 use crate::world::behaviour::{
@@ -55,15 +64,13 @@ use crate::world::behaviour::{
 };
 
 pub use error::CrudError;
-use infer::{IdKind, Inferred, OpPlan, Resource, Role};
+use ids::IdKind;
+use infer::{Inferred, OpPlan, Resource, Role};
 use list::List;
 use render::{PageFacts, key_of, mix};
 
 /// Page size for page-number paging when the document gives no size of its own.
 const DEFAULT_PAGE_SIZE: usize = 20;
-
-/// How many generated string ids are tried before giving up on a unique one.
-const ID_ATTEMPTS: u64 = 16;
 
 /// The CRUD behaviour for `api`, or `None` when no path fits a collection/item pattern.
 pub fn install(api: &Api) -> Option<Arc<dyn Installed>> {
@@ -237,12 +244,16 @@ impl Crud {
             |store: &Store, key: &str| store.lists.get(&parents).is_some_and(|l| l.contains(key));
         let n = store.created + 1;
         let seed = mix(call.seed(), n);
-        let chosen = model
+        // The client's id: the body's member for it, in any case (AWS's `{"id": ...}` is the
+        // item's `Id`). An empty one is none: no path could name the item by it.
+        let client_key = model
             .id
             .as_ref()
             .filter(|id| !model.read_only.contains(id))
-            .and_then(|id| body.get(id))
-            .filter(|v| !v.is_null())
+            .and_then(|id| member_like(&body, id));
+        let chosen = client_key
+            .and_then(|k| body.get(k))
+            .filter(|v| !v.is_null() && !key_of(v).is_empty())
             .cloned();
         let id = match chosen {
             Some(id) => {
@@ -272,8 +283,13 @@ impl Crud {
                     }
                     Value::String(id)
                 }
-                IdKind::Text { base, schema } => {
-                    let Some(id) = self.text_id(call, base, schema, seed, |k| taken(store, k))
+                IdKind::Text { base, schema, fit } => {
+                    let located = Located {
+                        base,
+                        value: schema,
+                    };
+                    let Some(id) =
+                        ids::text_id(call, located, fit.as_ref(), seed, |k| taken(store, k))
                     else {
                         let error = CrudError::NoUniqueId {
                             collection: call.path.to_owned(),
@@ -284,11 +300,14 @@ impl Crud {
                 }
             },
         };
-        let mut members = Map::new();
+        // The client's members, its id member (whatever its case) given as the item's.
+        let mut members = render::client_members(model, &body);
+        if let Some(key) = client_key {
+            members.remove(key);
+        }
         if let Some(name) = &model.id {
             members.insert(name.clone(), id.clone());
         }
-        members.extend(render::client_members(model, &body));
         let (item, violations) = render::compose(&call.api.matchers, model, members, seed);
         let item = match render::settle(&call.api.matchers, plan, model, item, violations, seed) {
             Ok(item) => item,
@@ -304,32 +323,6 @@ impl Crud {
             .map(|r| r.with_created(key.clone()));
         store.lists.entry(parents).or_default().push(key, item);
         reply
-    }
-
-    /// A string id generated from the id's schema that no item of the list has.
-    fn text_id(
-        &self,
-        call: &Call<'_>,
-        base: &str,
-        schema: &Value,
-        seed: u64,
-        taken: impl Fn(&str) -> bool,
-    ) -> Option<Value> {
-        let located = crate::document::refs::Located {
-            base,
-            value: schema,
-        };
-        (0..ID_ATTEMPTS).find_map(|i| {
-            let opts = crate::schema::generate::GenOptions {
-                seed: mix(seed, i),
-                direction: crate::schema::generate::Direction::Request,
-                use_examples: false,
-                ..Default::default()
-            };
-            crate::schema::generate::generate(&call.api.matchers, located, &opts)
-                .ok()
-                .filter(|v| !v.is_null() && !taken(&key_of(v)))
-        })
     }
 
     /// PUT (replace) and PATCH (merge patch).
@@ -497,6 +490,13 @@ impl Crud {
         let body = render::page_answer(&plan.target, shape, model, facts)?;
         Some(Reply::ok(plan.target.status, body))
     }
+}
+
+/// The key of `body`'s member named `name`, else of one named so in another case.
+fn member_like<'b>(body: &'b Map<String, Value>, name: &str) -> Option<&'b String> {
+    body.get_key_value(name)
+        .map(|(k, _)| k)
+        .or_else(|| body.keys().find(|k| k.eq_ignore_ascii_case(name)))
 }
 
 /// The parents' ids from the path, outermost first.

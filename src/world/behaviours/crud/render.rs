@@ -309,25 +309,85 @@ pub fn item_answer(
             return Some(wrapped);
         }
     }
+    // Another schema (a summary, an operation's status, a different type): the item's id
+    // where a client looks for it, and as many of the item's members as it holds.
+    let id = model.id.as_ref().and_then(|n| item.get(n)).cloned();
     if schema.is_valid(&item) {
-        return Some(item);
+        let mut answer = item;
+        name_item(schema, target, id.as_ref(), &mut answer);
+        return Some(answer);
     }
-    // Another schema (a summary, a different type): the item's members it can hold, over a
-    // generated value.
-    let mut base = generated(matchers, schema, seed)?;
-    if let (Value::Object(b), Value::Object(i)) = (&mut base, &item) {
-        let mut over = b.clone();
-        for (k, v) in i {
-            if target.closed.as_ref().is_none_or(|c| c.contains(k)) {
-                over.insert(k.clone(), v.clone());
-            }
-        }
-        let over = Value::Object(over);
-        if schema.is_valid(&over) {
-            return Some(over);
+    let base = generated(matchers, schema, seed)?;
+    let Value::Object(members) = &item else {
+        return Some(base);
+    };
+    let held = |k: &String| target.closed.as_ref().is_none_or(|c| c.contains(k));
+    // All at once, where it holds them all: else one by one, the id first.
+    let mut all = base.clone();
+    if let Value::Object(over) = &mut all {
+        over.extend(
+            members
+                .iter()
+                .filter(|(k, _)| held(k))
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+    }
+    if schema.is_valid(&all) {
+        name_item(schema, target, id.as_ref(), &mut all);
+        return Some(all);
+    }
+    let mut answer = base;
+    name_item(schema, target, id.as_ref(), &mut answer);
+    for (k, v) in members {
+        if held(k) && Some(k) != target.id_member.as_ref() {
+            put(schema, &mut answer, k, v.clone());
         }
     }
-    Some(base)
+    Some(answer)
+}
+
+/// Puts the item's id under the answer's member for it (`Target::id_member`), as text or as a
+/// number, whichever the answer's schema takes; where it takes neither, the answer is left as
+/// it was.
+fn name_item(schema: &CompiledSchema, target: &Target, id: Option<&Value>, answer: &mut Value) {
+    let (Some(name), Some(id)) = (&target.id_member, id) else {
+        return;
+    };
+    if answer.get(name) == Some(id) {
+        return;
+    }
+    let other = match id {
+        Value::String(s) => s
+            .parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| s.parse::<u64>().map(Value::from))
+            .ok(),
+        number => Some(Value::String(key_of(number))),
+    };
+    for form in std::iter::once(id.clone()).chain(other) {
+        if put(schema, answer, name, form) {
+            return;
+        }
+    }
+}
+
+/// Puts `value` under `name` in an object answer when the answer's schema still takes it;
+/// else the answer stays as it was. Whether it was put.
+fn put(schema: &CompiledSchema, answer: &mut Value, name: &str, value: Value) -> bool {
+    let Some(map) = answer.as_object_mut() else {
+        return false;
+    };
+    let before = map.insert(name.to_owned(), value);
+    if schema.is_valid(answer) {
+        return true;
+    }
+    if let Some(map) = answer.as_object_mut() {
+        match before {
+            Some(b) => map.insert(name.to_owned(), b),
+            None => map.remove(name),
+        };
+    }
+    false
 }
 
 /// One page of a list answer.
