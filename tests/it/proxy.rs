@@ -1,6 +1,6 @@
 //! `understudy proxy` in front of real upstreams on 127.0.0.1: understudy's own `serve` (the
 //! pet store), the deliberately broken double of `broken`, and raw doubles that echo the
-//! request, hang, close without answering, answer garbage or 501.
+//! request, hang, close without answering, reset, answer garbage or 501.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -92,6 +92,8 @@ enum Raw {
     Hang,
     /// Closes the connection without answering.
     Close,
+    /// Resets the connection: closed with the request unread, so the kernel sends an RST.
+    Reset,
     /// Writes bytes that are not HTTP.
     Garbage,
     /// 501 Not Implemented.
@@ -114,6 +116,12 @@ fn answer_raw(stream: &mut TcpStream, behaviour: Raw) {
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
     let mut seen = Vec::new();
     let mut buf = [0u8; 4096];
+    if matches!(behaviour, Raw::Reset) {
+        // One byte read once the request is here; the rest left unread makes the close an RST.
+        let _ = stream.read(&mut buf[..1]);
+        std::thread::sleep(Duration::from_millis(50));
+        return;
+    }
     // The head, and the body its Content-Length announces.
     loop {
         match stream.read(&mut buf) {
@@ -146,7 +154,7 @@ fn answer_raw(stream: &mut TcpStream, behaviour: Raw) {
             let _ = stream.read(&mut buf);
             return;
         }
-        Raw::Close => return,
+        Raw::Close | Raw::Reset => return,
         Raw::Garbage => b"this is not HTTP at all\r\n\r\n".to_vec(),
         Raw::NotImplemented => {
             b"HTTP/1.1 501 Not Implemented\r\ncontent-length: 0\r\n\r\n".to_vec()
@@ -325,8 +333,8 @@ fn an_upstream_that_hangs_is_a_504() {
 }
 
 #[test]
-fn an_upstream_that_closes_without_answering_or_answers_garbage_is_a_502() {
-    for behaviour in [Raw::Close, Raw::Garbage] {
+fn an_upstream_that_closes_resets_or_answers_garbage_is_a_502() {
+    for behaviour in [Raw::Close, Raw::Reset, Raw::Garbage] {
         let upstream = raw(behaviour);
         let (server, _) = proxy(&url(upstream), |c| c.fallback_to_mock = true);
         let reply = server.get(PETS).send();
