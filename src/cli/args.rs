@@ -129,6 +129,11 @@ pub struct ServeArgs {
     /// the place of the session idle the longest, whose world is dropped.
     #[arg(long, value_name = "N", default_value_t = crate::world::state::MAX_SESSIONS)]
     pub max_sessions: usize,
+    /// Hold back every answer of the served APIs (never the control API's) by MS
+    /// milliseconds, or by a time drawn uniformly from MIN-MAX (from --seed); at most 60000.
+    /// `Prefer: delay=MS` on a request overrides it.
+    #[arg(long, value_name = "MS|MIN-MAX")]
+    pub delay: Option<crate::mock::delay::Delay>,
     #[command(flatten)]
     pub access: AccessArgs,
     #[command(flatten)]

@@ -26,6 +26,7 @@ pub(super) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             None => FixtureSource::Bundled,
         },
         max_sessions: args.max_sessions,
+        delay: args.delay,
         access: args.access.config(args.host)?,
         // `SpecArgs::engine` sets `refs` from --allow-ref-dir.
         ..EngineConfig::default()

@@ -1,6 +1,6 @@
 //! The control API under `/__admin/`, which no document may use: reset a session's world to
-//! the fixtures, read it whole, read and clear its journal (each takes the
-//! `X-Understudy-Session` header like any other request), and list or drop sessions. Answers
+//! the fixtures, read it whole, read (filtered, or counted) and clear its journal (each takes
+//! the `X-Understudy-Session` header like any other request), and list or drop sessions. Answers
 //! are JSON; errors are RFC 9457 problem details. Who may call it at all is `access`'s.
 
 use bytes::Bytes;
@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 
 use crate::mock::access::Denied;
 use crate::mock::engine::Engine;
+use crate::mock::journal::JournalFilter;
 use crate::mock::message::{MockRequest, MockResponse, Outcome, push_header, render_error};
 use crate::operation::errors::{ErrorCatalog, reason};
 use crate::schema::violation::ErrorFacts;
@@ -19,6 +20,7 @@ const ENDPOINTS: &[(&str, &[Method])] = &[
     ("/__admin/reset", &[Method::POST]),
     ("/__admin/state", &[Method::GET]),
     ("/__admin/requests", &[Method::GET, Method::DELETE]),
+    ("/__admin/requests/count", &[Method::GET]),
     ("/__admin/sessions", &[Method::GET, Method::DELETE]),
     ("/__admin/sessions/{name}", &[Method::DELETE]),
 ];
@@ -84,8 +86,28 @@ pub fn handle(engine: &Engine, req: &MockRequest) -> Outcome {
             }
             json_answer(json!({"session": session.name, "apis": apis}))
         }
-        (Method::GET, "/__admin/requests") => {
-            json_answer(json!({"session": session.name, "requests": session.journal()}))
+        (Method::GET, "/__admin/requests" | "/__admin/requests/count") => {
+            let filter = match JournalFilter::parse(req.query.as_deref(), engine.apis()) {
+                Ok(filter) => filter,
+                Err(detail) => return problem(400, detail),
+            };
+            let keep = |e: &_| filter.matches(e);
+            if path.ends_with("/count") {
+                json_answer(json!({"session": session.name, "count": session.count_where(keep)}))
+            } else {
+                json_answer(
+                    json!({"session": session.name, "requests": session.journal_where(keep)}),
+                )
+            }
+        }
+        (Method::DELETE, "/__admin/requests")
+            if req.query.as_deref().is_some_and(|q| !q.is_empty()) =>
+        {
+            problem(
+                400,
+                "DELETE /__admin/requests clears the whole journal; it takes no filters."
+                    .to_owned(),
+            )
         }
         (Method::DELETE, "/__admin/requests") => {
             session.clear_journal();

@@ -9,6 +9,7 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, Method, header};
@@ -17,13 +18,15 @@ use crate::document::load::{RefPolicy, Source};
 use crate::document::problems::{LoadError, Problem, Problems};
 use crate::mock::access::AccessConfig;
 use crate::mock::admin;
-use crate::mock::exchange::Exchange;
+pub use crate::mock::delay::Delay;
+use crate::mock::exchange::{Exchange, PREFER};
 use crate::mock::message::{ErrorScope, push_header, refuse};
 pub use crate::mock::message::{MockRequest, MockResponse, Outcome, RESPONSE_VIOLATIONS};
 use crate::mock::rejection::RequestError;
 use crate::mock::router::{RouteMatch, RouteSpec, Router, common_prefix};
 use crate::operation::api::{Api, Operation};
 use crate::operation::errors::ErrorCatalog;
+use crate::operation::respond::Prefer;
 use crate::world::behaviour::Installed;
 use crate::world::fixtures::{self, FixtureSource};
 use crate::world::persist::{self, Loaded, StateFileError};
@@ -67,6 +70,9 @@ pub struct EngineConfig {
     pub access: AccessConfig,
     /// Which files the documents' `$ref`s may read (see `ref_policy`).
     pub refs: RefPolicy,
+    /// How long every answer of the served APIs waits (`--delay`); `Prefer: delay=` on a
+    /// request overrides it.
+    pub delay: Option<Delay>,
 }
 
 impl Default for EngineConfig {
@@ -78,6 +84,7 @@ impl Default for EngineConfig {
             max_sessions: MAX_SESSIONS,
             access: AccessConfig::default(),
             refs: RefPolicy::default(),
+            delay: None,
         }
     }
 }
@@ -91,6 +98,8 @@ pub struct Engine {
     fixture_texts: Vec<Option<String>>,
     /// Varies `Prefer: dynamic=true` answers from one request to the next.
     dynamic: AtomicU64,
+    /// Counts the answers `--delay` delays, so a range draws a new delay each time.
+    delayed: AtomicU64,
 }
 
 impl Engine {
@@ -190,6 +199,7 @@ impl Engine {
             config,
             fixture_texts,
             dynamic: AtomicU64::new(0),
+            delayed: AtomicU64::new(0),
         })
     }
 
@@ -238,6 +248,27 @@ impl Engine {
 
     pub(crate) fn next_dynamic(&self) -> u64 {
         self.dynamic.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// How long the answer to `req` waits: `Prefer: delay=` if it asks (`0`: not at all),
+    /// else `--delay`; never for the control API.
+    pub fn delay_of(&self, req: &MockRequest) -> Option<Duration> {
+        if req.path == "/__admin" || req.path.starts_with("/__admin/") {
+            return None;
+        }
+        let asked = req
+            .headers
+            .get(&PREFER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| Prefer::parse(Some(v)).delay);
+        match asked {
+            Some(ms) => Some(Duration::from_millis(u64::from(ms))),
+            None => {
+                let delay = self.config.delay?;
+                let n = self.delayed.fetch_add(1, Ordering::Relaxed);
+                Some(delay.pick(self.config.seed, n))
+            }
+        }
     }
 
     /// Where a request leads among the served operations, without answering it: the contract

@@ -158,7 +158,11 @@ impl Proxy {
             self.keep(req, judged);
             self.recorded(req, Ok(&outcome.response), wall, started);
             mark(&mut outcome.response, failures.len());
-            return Handled { outcome, failures };
+            return Handled {
+                outcome,
+                failures,
+                delayed: None,
+            };
         }
         let violations: Arc<[Violation]> = findings
             .as_ref()
@@ -182,7 +186,11 @@ impl Proxy {
                 let entry = tell::journal(Came::Failed(&why), None);
                 let outcome = self.outcome(response, operation, violations);
                 self.record(req, &outcome, entry, started);
-                return Handled { outcome, failures };
+                return Handled {
+                    outcome,
+                    failures,
+                    delayed: None,
+                };
             }
             Ok(answer) => answer,
         };
@@ -208,7 +216,11 @@ impl Proxy {
         mark(&mut response, failures.len());
         let outcome = self.outcome(response, operation, violations);
         self.record(req, &outcome, entry, started);
-        Handled { outcome, failures }
+        Handled {
+            outcome,
+            failures,
+            delayed: None,
+        }
     }
 
     /// The mock's answer in the upstream's place, saying so; judged as an upstream's would be.
@@ -230,7 +242,11 @@ impl Proxy {
         self.recorded(req, Ok(&outcome.response), wall, started);
         push_header(&mut outcome.response, FALLBACK.clone(), "mock");
         mark(&mut outcome.response, failures.len());
-        Handled { outcome, failures }
+        Handled {
+            outcome,
+            failures,
+            delayed: None,
+        }
     }
 
     /// The exchange in the recording, when one is written.

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::time::Duration;
 
 use crate::mock::engine::Engine;
 use crate::mock::message::{MockRequest, Outcome};
@@ -14,6 +15,8 @@ pub struct Handled {
     pub outcome: Outcome,
     /// Each failed check in words (`check: expected ..., got ...`); empty for the mock.
     pub failures: Vec<String>,
+    /// How long the answer was held back on purpose (`Prefer: delay=`, `--delay`).
+    pub delayed: Option<Duration>,
 }
 
 impl From<Outcome> for Handled {
@@ -21,6 +24,7 @@ impl From<Outcome> for Handled {
         Handled {
             outcome,
             failures: Vec::new(),
+            delayed: None,
         }
     }
 }
@@ -36,8 +40,19 @@ pub trait Handler: Send + Sync + 'static {
 }
 
 impl Handler for Engine {
+    /// The engine's answer, after the delay it asks for: a sleep on the runtime's timer, so
+    /// the thread serves other requests meanwhile. The world changes (and the journal records
+    /// the request) when the delay is over, as if the server had been slow.
     fn handle<'a>(&'a self, req: &'a MockRequest) -> impl Future<Output = Handled> + Send + 'a {
-        std::future::ready(Handled::from(answer_safely(self, req)))
+        let delayed = self.delay_of(req);
+        async move {
+            if let Some(delay) = delayed.filter(|d| !d.is_zero()) {
+                tokio::time::sleep(delay).await;
+            }
+            let mut handled = Handled::from(answer_safely(self, req));
+            handled.delayed = delayed;
+            handled
+        }
     }
 
     fn reject(&self, req: &MockRequest, status: u16, detail: String) -> Outcome {

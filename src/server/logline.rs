@@ -33,6 +33,8 @@ pub(crate) struct RequestLine<'a> {
     pub operation: &'a str,
     pub micros: u64,
     pub violations: usize,
+    /// How long the answer was held back on purpose; the field is left out when it was not.
+    pub delayed_ms: Option<u64>,
 }
 
 /// Where request lines go without `tracing`'s machinery, when the text layout is in use.
@@ -46,7 +48,7 @@ pub(crate) fn direct_to(sink: &'static Sink) {
 
 /// Logs the request line, unless the log filter leaves INFO out for `line.target`: the very
 /// line `tracing::info!(method = %.., path = %.., status, operation, micros, violations,
-/// "request")` makes in the text layout, written without `tracing`'s dispatch. `false` when
+/// delayed_ms, "request")` makes in the text layout, written without `tracing`'s dispatch. `false` when
 /// no direct sink is set (the JSON layout, or no subscriber of ours): the caller logs through
 /// `tracing`.
 ///
@@ -91,6 +93,10 @@ fn write_request(out: &mut String, now: SystemTime, line: &RequestLine<'_>) -> f
     push_number(out, line.micros);
     out.push_str(" violations=");
     push_number(out, line.violations as u64);
+    if let Some(ms) = line.delayed_ms {
+        out.push_str(" delayed_ms=");
+        push_number(out, ms);
+    }
     out.push('\n');
     Ok(())
 }
@@ -307,12 +313,12 @@ mod tests {
     #[test]
     fn the_direct_request_line_is_the_line_tracing_makes() {
         let path = "/v2/spaces/U3BhY2U6MTIzNDU%3D/users?a=1&b=%22";
-        for (operation, status, micros, violations) in [
-            ("listUserPermissionsInSpace", 200u16, 0u64, 0usize),
-            ("add \"user\"", 400, 12, 2),
-            ("back\\slash", 404, u64::MAX, usize::MAX),
-            ("naïve\tline\nbreak", 500, 1_000_000, 1),
-            ("-", 415, 7, 0),
+        for (operation, status, micros, violations, delayed_ms) in [
+            ("listUserPermissionsInSpace", 200u16, 0u64, 0usize, None),
+            ("add \"user\"", 400, 12, 2, Some(200u64)),
+            ("back\\slash", 404, u64::MAX, usize::MAX, Some(0)),
+            ("naïve\tline\nbreak", 500, 1_000_000, 1, None),
+            ("-", 415, 7, 0, Some(60_000)),
         ] {
             // The default formatter's line: the layout both of ours follow.
             let theirs = lines(false, || {
@@ -323,6 +329,7 @@ mod tests {
                     operation,
                     micros,
                     violations,
+                    delayed_ms,
                     "request"
                 );
             });
@@ -335,6 +342,7 @@ mod tests {
                 operation,
                 micros,
                 violations,
+                delayed_ms,
             };
             write_request(&mut ours, SystemTime::now(), &line).expect("a String takes any text");
             assert_eq!(without_time(&ours), without_time(&theirs));

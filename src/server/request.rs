@@ -265,6 +265,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
     let outcome = &handled.outcome;
     let micros = started.elapsed().as_micros() as u64;
     let operation = outcome.operation.as_deref().unwrap_or("-");
+    let delayed_ms = handled.delayed.map(|d| d.as_millis() as u64);
     let line = crate::server::logline::RequestLine {
         target: module_path!(),
         method: req.method.as_str(),
@@ -273,6 +274,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
         operation,
         micros,
         violations: outcome.violations.len(),
+        delayed_ms,
     };
     if !crate::server::logline::request(&line, tracing::enabled!(tracing::Level::INFO)) {
         tracing::info!(
@@ -282,6 +284,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
             operation,
             micros,
             violations = outcome.violations.len(),
+            delayed_ms,
             "request"
         );
     }

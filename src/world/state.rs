@@ -120,8 +120,24 @@ impl Session {
     }
 
     pub fn journal(&self) -> Vec<Value> {
+        self.journal_where(|_| true)
+    }
+
+    /// The entries `keep` keeps, oldest first.
+    pub fn journal_where(&self, keep: impl Fn(&JournalEntry) -> bool) -> Vec<Value> {
         let journal = self.journal.lock().unwrap_or_else(|p| p.into_inner());
-        journal.entries.iter().map(JournalEntry::to_json).collect()
+        journal
+            .entries
+            .iter()
+            .filter(|e| keep(e))
+            .map(JournalEntry::to_json)
+            .collect()
+    }
+
+    /// How many entries `keep` keeps.
+    pub fn count_where(&self, keep: impl Fn(&JournalEntry) -> bool) -> usize {
+        let journal = self.journal.lock().unwrap_or_else(|p| p.into_inner());
+        journal.entries.iter().filter(|e| keep(e)).count()
     }
 
     pub fn clear_journal(&self) {

@@ -26,7 +26,7 @@ use request::RequestReader;
 pub use request::{RequestFindings, inspect_request};
 
 /// `Prefer` (RFC 7240), made once rather than parsed from text on every lookup.
-static PREFER: HeaderName = HeaderName::from_static("prefer");
+pub(crate) static PREFER: HeaderName = HeaderName::from_static("prefer");
 
 /// Parameter values, decoded and typed, by location and name.
 #[derive(Debug, Default)]

@@ -174,17 +174,24 @@ pub struct HeaderCheck {
     pub validator: Option<Arc<CompiledSchema>>,
 }
 
-/// What a `Prefer` header asks for (Prism's vocabulary).
+/// The longest delay an answer may be given, in milliseconds (`Prefer: delay=`, `--delay`).
+pub const MAX_DELAY_MS: u32 = 60_000;
+
+/// What a `Prefer` header asks for (Prism's vocabulary, and `delay` as in Prism's and
+/// WireMock's fixed delays).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Prefer {
     pub code: Option<u16>,
     pub example: Option<String>,
     pub dynamic: bool,
+    /// Milliseconds to wait before answering, at most [`MAX_DELAY_MS`].
+    pub delay: Option<u32>,
 }
 
 impl Prefer {
-    /// Reads `code=404, example=name, dynamic=true`; unknown preferences are ignored, as
-    /// RFC 7240 says.
+    /// Reads `code=404, example=name, dynamic=true, delay=200`; unknown preferences are
+    /// ignored, as RFC 7240 says, and so are values that cannot be read (a `delay` over
+    /// [`MAX_DELAY_MS`] among them).
     pub fn parse(header: Option<&str>) -> Prefer {
         let mut out = Prefer::default();
         let Some(header) = header else { return out };
@@ -197,6 +204,7 @@ impl Prefer {
                 "code" => out.code = v.parse().ok(),
                 "example" => out.example = Some(v.to_owned()),
                 "dynamic" => out.dynamic = v.eq_ignore_ascii_case("true"),
+                "delay" => out.delay = v.parse().ok().filter(|ms| *ms <= MAX_DELAY_MS),
                 _ => {}
             }
         }
@@ -320,6 +328,18 @@ mod tests {
         assert_eq!(p.example.as_deref(), Some("notFound"));
         assert!(p.dynamic);
         assert_eq!(Prefer::parse(Some("respond-async")), Prefer::default());
+        assert_eq!(Prefer::parse(Some("delay=200")).delay, Some(200));
+        assert_eq!(Prefer::parse(Some("code=201; delay=\"0\"")).delay, Some(0));
+        assert_eq!(Prefer::parse(Some("delay=60000")).delay, Some(60_000));
+        for ignored in [
+            "delay=60001",
+            "delay=-5",
+            "delay=1.5",
+            "delay=soon",
+            "delay=",
+        ] {
+            assert_eq!(Prefer::parse(Some(ignored)).delay, None, "{ignored}");
+        }
         assert_eq!(Prefer::parse(None), Prefer::default());
     }
 }
