@@ -131,9 +131,11 @@ pub struct ServeArgs {
     pub max_sessions: usize,
     /// Hold back every answer of the served APIs (never the control API's) by MS
     /// milliseconds, or by a time drawn uniformly from MIN-MAX (from --seed); at most 60000.
-    /// `Prefer: delay=MS` on a request overrides it.
-    #[arg(long, value_name = "MS|MIN-MAX")]
-    pub delay: Option<crate::mock::delay::Delay>,
+    /// OPERATIONID=MS or OPERATIONID=MIN-MAX holds back one operation's answers (repeatable;
+    /// an operationId no document declares stops startup). `Prefer: delay=MS` on a request
+    /// overrides both.
+    #[arg(long, value_name = "[OPERATIONID=]MS|MIN-MAX")]
+    pub delay: Vec<crate::mock::delay::DelayFlag>,
     #[command(flatten)]
     pub access: AccessArgs,
     #[command(flatten)]

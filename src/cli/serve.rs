@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
+use crate::mock::delay::DelayFlag;
 use crate::mock::engine::{Engine, EngineConfig};
 use crate::world::fixtures::FixtureSource;
 use crate::world::persist::Loaded;
@@ -18,6 +19,18 @@ pub(super) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.max_sessions == 0 {
         bail!("--max-sessions must be more than 0");
     }
+    let mut delay = None;
+    let mut operation_delays = Vec::new();
+    for flag in &args.delay {
+        match flag {
+            DelayFlag::All(_) if delay.is_some() => bail!(
+                "--delay for every answer is given twice: give it once (OPERATIONID=MS delays \
+                 one operation)"
+            ),
+            DelayFlag::All(d) => delay = Some(*d),
+            DelayFlag::Operation(id, d) => operation_delays.push((id.clone(), *d)),
+        }
+    }
     let config = EngineConfig {
         seed: args.seed,
         check_responses: args.check_responses,
@@ -26,7 +39,8 @@ pub(super) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             None => FixtureSource::Bundled,
         },
         max_sessions: args.max_sessions,
-        delay: args.delay,
+        delay,
+        operation_delays,
         access: args.access.config(args.host)?,
         // `SpecArgs::engine` sets `refs` from --allow-ref-dir.
         ..EngineConfig::default()

@@ -1,13 +1,17 @@
 //! How long an answer of the served APIs waits before it goes out: `Prefer: delay=MS` on one
-//! request, or `serve --delay MS` / `--delay MIN-MAX` on every one (a range is drawn from
-//! uniformly, from `--seed`). The control API is never delayed.
+//! request, `serve --delay OPERATIONID=MS` on one operation's, or `serve --delay MS` /
+//! `--delay MIN-MAX` on every one (a range is drawn from uniformly, from `--seed`). The
+//! control API is never delayed.
 //!
 //! Implementation rationale: the mock only says how long; the server's request task sleeps
 //! (`server::handler`), on the runtime's timer, so a delayed answer holds no thread and
 //! other requests go on meanwhile.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::document::problems::Problems;
+use crate::operation::api::Api;
 use crate::operation::respond::MAX_DELAY_MS;
 use crate::seed::Rng;
 
@@ -62,12 +66,66 @@ impl Delay {
     }
 }
 
+/// One `--delay` flag: for every answer (`MS`, `MIN-MAX`) or for one operation's
+/// (`OPERATIONID=MS`, `OPERATIONID=MIN-MAX`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DelayFlag {
+    All(Delay),
+    Operation(String, Delay),
+}
+
+impl std::str::FromStr for DelayFlag {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<DelayFlag, String> {
+        match text.split_once('=') {
+            Some((id, delay)) if !id.trim().is_empty() => Ok(DelayFlag::Operation(
+                id.trim().to_owned(),
+                Delay::parse(delay)?,
+            )),
+            Some(_) => Err(format!(
+                "`{text}` names no operation: give OPERATIONID=MS or OPERATIONID=MIN-MAX"
+            )),
+            None => Delay::parse(text).map(DelayFlag::All),
+        }
+    }
+}
+
 impl std::str::FromStr for Delay {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Delay, String> {
         Delay::parse(text)
     }
+}
+
+/// `--delay OPERATIONID=` by (API, operation) index: an operationId no document declares is
+/// a problem (a typo would otherwise delay nothing, silently).
+pub(crate) fn by_operation(
+    apis: &[Api],
+    asked: &[(String, Delay)],
+    problems: &mut Problems,
+) -> HashMap<(usize, usize), Delay> {
+    let mut out = HashMap::new();
+    for (id, delay) in asked {
+        let mut found = false;
+        for (ai, api) in apis.iter().enumerate() {
+            for (oi, op) in api.operations.iter().enumerate() {
+                if &*op.id == id.as_str() {
+                    out.insert((ai, oi), *delay);
+                    found = true;
+                }
+            }
+        }
+        if !found {
+            problems.error(
+                "--delay",
+                "",
+                format!("no served operation has the operationId `{id}`"),
+            );
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -114,5 +172,26 @@ mod tests {
                 max_ms: 60_000
             }
         );
+    }
+
+    #[test]
+    fn a_delay_flag_is_for_every_answer_or_for_one_operation() {
+        let flag = |t: &str| t.parse::<DelayFlag>();
+        assert_eq!(
+            flag("200"),
+            Ok(DelayFlag::All(Delay::parse("200").unwrap()))
+        );
+        assert_eq!(
+            flag("listPets=100-300"),
+            Ok(DelayFlag::Operation(
+                "listPets".to_owned(),
+                Delay {
+                    min_ms: 100,
+                    max_ms: 300
+                }
+            ))
+        );
+        assert!(flag("=200").unwrap_err().contains("names no operation"));
+        assert!(flag("listPets=soon").unwrap_err().contains("not a delay"));
     }
 }

@@ -26,7 +26,7 @@ use crate::mock::rejection::RequestError;
 use crate::mock::router::{RouteMatch, RouteSpec, Router, common_prefix};
 use crate::operation::api::{Api, Operation};
 use crate::operation::errors::ErrorCatalog;
-use crate::operation::respond::Prefer;
+use crate::operation::respond::{Fault, Prefer};
 use crate::world::behaviour::Installed;
 use crate::world::fixtures::{self, FixtureSource};
 use crate::world::persist::{self, Loaded, StateFileError};
@@ -73,6 +73,9 @@ pub struct EngineConfig {
     /// How long every answer of the served APIs waits (`--delay`); `Prefer: delay=` on a
     /// request overrides it.
     pub delay: Option<Delay>,
+    /// How long the answers of one operation wait (`--delay OPERATIONID=MS`), by
+    /// operationId; before `delay`, after `Prefer: delay=`.
+    pub operation_delays: Vec<(String, Delay)>,
 }
 
 impl Default for EngineConfig {
@@ -85,6 +88,7 @@ impl Default for EngineConfig {
             access: AccessConfig::default(),
             refs: RefPolicy::default(),
             delay: None,
+            operation_delays: Vec::new(),
         }
     }
 }
@@ -100,6 +104,8 @@ pub struct Engine {
     dynamic: AtomicU64,
     /// Counts the answers `--delay` delays, so a range draws a new delay each time.
     delayed: AtomicU64,
+    /// `operation_delays` by (API, operation) index.
+    operation_delays: std::collections::HashMap<(usize, usize), Delay>,
 }
 
 impl Engine {
@@ -171,6 +177,8 @@ impl Engine {
             })
             .collect();
         let router = Router::build(routes, homes, &mut problems);
+        let operation_delays =
+            crate::mock::delay::by_operation(&apis, &config.operation_delays, &mut problems);
         let mut behaviours = Vec::with_capacity(apis.len());
         let mut fixture_texts = Vec::with_capacity(apis.len());
         for api in &apis {
@@ -200,6 +208,7 @@ impl Engine {
             fixture_texts,
             dynamic: AtomicU64::new(0),
             delayed: AtomicU64::new(0),
+            operation_delays,
         })
     }
 
@@ -250,25 +259,42 @@ impl Engine {
         self.dynamic.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// How long the answer to `req` waits: `Prefer: delay=` if it asks (`0`: not at all),
-    /// else `--delay`; never for the control API.
-    pub fn delay_of(&self, req: &MockRequest) -> Option<Duration> {
-        if req.path == "/__admin" || req.path.starts_with("/__admin/") {
+    /// What the request's `Prefer` header asks for; `None` without one, and for the
+    /// control API, which is never delayed nor broken.
+    fn prefer(&self, req: &MockRequest) -> Option<Prefer> {
+        if is_control(&req.path) {
             return None;
         }
-        let asked = req
-            .headers
-            .get(&PREFER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| Prefer::parse(Some(v)).delay);
-        match asked {
-            Some(ms) => Some(Duration::from_millis(u64::from(ms))),
-            None => {
-                let delay = self.config.delay?;
-                let n = self.delayed.fetch_add(1, Ordering::Relaxed);
-                Some(delay.pick(self.config.seed, n))
-            }
+        let header = req.headers.get(&PREFER)?.to_str().ok()?;
+        Some(Prefer::parse(Some(header)))
+    }
+
+    /// How long the answer to `req` waits: `Prefer: delay=` if it asks (`0`: not at all),
+    /// else its operation's `--delay OPERATIONID=`, else `--delay`; never for the control
+    /// API.
+    pub fn delay_of(&self, req: &MockRequest) -> Option<Duration> {
+        if is_control(&req.path) {
+            return None;
         }
+        if let Some(ms) = self.prefer(req).and_then(|p| p.delay) {
+            return Some(Duration::from_millis(u64::from(ms)));
+        }
+        let of_operation = if self.operation_delays.is_empty() {
+            None
+        } else if let RouteMatch::Found { op, .. } = self.find(req) {
+            self.operation_delays.get(&op).copied()
+        } else {
+            None
+        };
+        let delay = of_operation.or(self.config.delay)?;
+        let n = self.delayed.fetch_add(1, Ordering::Relaxed);
+        Some(delay.pick(self.config.seed, n))
+    }
+
+    /// How the delivery of the answer to `req` breaks (`Prefer: fault=`); never for the
+    /// control API.
+    pub fn fault_of(&self, req: &MockRequest) -> Option<Fault> {
+        self.prefer(req).and_then(|p| p.fault)
     }
 
     /// Where a request leads among the served operations, without answering it: the contract
@@ -302,7 +328,7 @@ impl Engine {
     /// is answered in its session's world and recorded in its journal.
     pub fn handle(&self, req: &MockRequest) -> Outcome {
         let started = std::time::Instant::now();
-        if req.path == "/__admin" || req.path.starts_with("/__admin/") {
+        if is_control(&req.path) {
             // For the local user only: never CORS headers, and never a web page's request.
             return match self.config.access.control(&req.headers) {
                 Ok(()) => admin::handle(self, req),
@@ -339,6 +365,7 @@ impl Engine {
             violations: Arc::clone(&outcome.violations),
             micros: started.elapsed().as_micros() as u64,
             proxied: None,
+            fault: self.fault_of(req),
         });
         outcome
     }
@@ -464,6 +491,11 @@ impl Engine {
     pub(crate) fn static_seed(&self, api: &Api, op: &Operation, status: u16, media: &str) -> u64 {
         crate::seed::static_seed(self.config.seed, &api.name, &op.id, status, media)
     }
+}
+
+/// Whether `path` is the control API's.
+fn is_control(path: &str) -> bool {
+    path == "/__admin" || path.starts_with("/__admin/")
 }
 
 /// `OPTIONS` on a known path: a CORS preflight answer (when `cors` lets the request's origin

@@ -182,6 +182,7 @@ mod tests {
             violations: Arc::default(),
             micros: 0,
             proxied: None,
+            fault: None,
         }
     }
 

@@ -162,6 +162,7 @@ impl Proxy {
                 outcome,
                 failures,
                 delayed: None,
+                fault: None,
             };
         }
         let violations: Arc<[Violation]> = findings
@@ -190,6 +191,7 @@ impl Proxy {
                     outcome,
                     failures,
                     delayed: None,
+                    fault: None,
                 };
             }
             Ok(answer) => answer,
@@ -220,6 +222,7 @@ impl Proxy {
             outcome,
             failures,
             delayed: None,
+            fault: None,
         }
     }
 
@@ -246,6 +249,7 @@ impl Proxy {
             outcome,
             failures,
             delayed: None,
+            fault: None,
         }
     }
 
@@ -317,6 +321,7 @@ impl Proxy {
             violations: Arc::clone(&outcome.violations),
             micros: started.elapsed().as_micros() as u64,
             proxied: Some(Box::new(proxied)),
+            fault: None,
         });
     }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::mock::engine::Engine;
 use crate::mock::message::{MockRequest, Outcome};
+use crate::operation::respond::Fault;
 
 /// An answer, and the failed checks the log line names besides the outcome's violations.
 #[derive(Debug, Clone)]
@@ -17,6 +18,8 @@ pub struct Handled {
     pub failures: Vec<String>,
     /// How long the answer was held back on purpose (`Prefer: delay=`, `--delay`).
     pub delayed: Option<Duration>,
+    /// How the answer's delivery breaks on purpose (`Prefer: fault=`): the edge applies it.
+    pub fault: Option<Fault>,
 }
 
 impl From<Outcome> for Handled {
@@ -25,6 +28,7 @@ impl From<Outcome> for Handled {
             outcome,
             failures: Vec::new(),
             delayed: None,
+            fault: None,
         }
     }
 }
@@ -51,6 +55,7 @@ impl Handler for Engine {
             }
             let mut handled = Handled::from(answer_safely(self, req));
             handled.delayed = delayed;
+            handled.fault = self.fault_of(req);
             handled
         }
     }

@@ -6,6 +6,7 @@
 //! - `request`: one request: limits checked, body read, the handler asked, the answer logged.
 //! - `handler`: what answers a request read whole ([`Handler`]; the engine is one).
 //! - `deadline`: the idle and header timeouts of a connection's reads.
+//! - `fault`: answers broken on purpose (`Prefer: fault=`): reset, empty, truncated, malformed.
 //!
 //! Implementation rationale: every connection is a task in one `JoinSet`, so shutdown can wait
 //! for all of them (bounded by the grace period) and then abort the rest and wait for the
@@ -19,15 +20,16 @@
 
 mod config;
 mod deadline;
+mod fault;
 mod handler;
 pub(crate) mod logline;
 pub(crate) mod logsink;
 mod request;
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use hyper::server::conn::http1;
@@ -76,7 +78,8 @@ pub async fn run<H: Handler>(
                         // Whether asked to stop or the sender is gone, it is time to stop.
                         let _ = stopping.wait_for(|stop| *stop).await;
                     };
-                    let ended = connection(stream, handler, config, stop).await;
+                    let ended =
+                        connection(stream, handler, config, stop, fault::reset_tcp).await;
                     if let Err(e) = ended {
                         tracing::debug!(error = %e, %peer, "connection ended with an error");
                     }
@@ -139,16 +142,18 @@ pub async fn serve_connection<I, H: Handler>(
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    connection(io, handler, config, std::future::pending()).await
+    // An in-memory stream has no reset: `fault=reset` closes it.
+    connection(io, handler, config, std::future::pending(), |_| {}).await
 }
 
 /// One connection until it ends, or until `stop` completes and its request in flight (if any)
-/// is answered.
+/// is answered. `on_reset` makes `io`'s close a reset (`Prefer: fault=reset`).
 async fn connection<I, H: Handler>(
     io: I,
     handler: Arc<H>,
     config: ServerConfig,
     stop: impl Future<Output = ()>,
+    on_reset: fn(&I),
 ) -> Result<(), hyper::Error>
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -159,15 +164,21 @@ where
         header: config.header_timeout,
         write: config.write_timeout,
     };
+    let reset = Arc::new(AtomicBool::new(false));
+    let io = fault::Faulty::new(io, reset.clone(), on_reset);
     let io = Deadlines::new(io, activity.clone(), timeouts);
     let service = service_fn(move |req| {
         let handler = handler.clone();
         let activity = activity.clone();
+        let reset = reset.clone();
         async move {
             activity.start();
             let response = request::serve(&*handler, &config, req).await;
             activity.finish();
-            Ok::<_, Infallible>(response)
+            if let Err(dropped) = &response {
+                reset.store(dropped.reset, Ordering::Release);
+            }
+            response
         }
     });
     let mut builder = http1::Builder::new();

@@ -9,13 +9,15 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::header::{CONNECTION, HOST, HeaderValue};
 use http::{HeaderMap, Uri};
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::{Body, Incoming};
 use hyper::{Request, Response};
 
 use super::config::{ServerConfig, show_size};
+use super::fault::{self, AnswerBody, Dropped};
 use super::handler::{Handled, Handler};
 use crate::mock::message::{MockRequest, MockResponse};
+use crate::operation::respond::Fault;
 
 /// Why a request is answered at the edge instead of by the engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,7 +96,7 @@ pub(super) async fn serve<H: Handler>(
     handler: &H,
     config: &ServerConfig,
     req: Request<Incoming>,
-) -> Response<Full<Bytes>> {
+) -> Result<Response<AnswerBody>, Dropped> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let mut headers = parts.headers;
@@ -126,7 +128,7 @@ pub(super) async fn serve<H: Handler>(
         }
     };
     log(&mock_request, &handled, started);
-    to_hyper(handled.outcome.response)
+    to_hyper(handled.outcome.response, handled.fault)
 }
 
 /// The request's `Host`, as RFC 9112 section 3.2 has it: exactly one in HTTP/1.1 (none is
@@ -311,15 +313,23 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
     }
 }
 
-fn to_hyper(response: MockResponse) -> Response<Full<Bytes>> {
-    let mut out = Response::new(Full::new(response.body));
+/// The hyper answer, broken as `fault` asks (see `fault`).
+fn to_hyper(response: MockResponse, fault: Option<Fault>) -> Result<Response<AnswerBody>, Dropped> {
+    let body = match fault {
+        None => AnswerBody::whole(response.body),
+        Some(Fault::Reset) => return Err(Dropped { reset: true }),
+        Some(Fault::Empty) => return Err(Dropped { reset: false }),
+        Some(Fault::Truncated) => AnswerBody::truncated(response.body),
+        Some(Fault::Malformed) => AnswerBody::whole(fault::malformed(&response.body)),
+    };
+    let mut out = Response::new(body);
     *out.status_mut() = http::StatusCode::from_u16(response.status)
         .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     let headers = out.headers_mut();
     for (name, value) in response.headers {
         headers.append(name, value);
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -337,6 +337,8 @@ pub struct JournalEntry {
     /// What the proxy saw of an exchange it forwarded (the upstream's answer, the checks'
     /// verdicts), as the journal shows it; `None` for the mock's own answers.
     pub proxied: Option<Box<Value>>,
+    /// The broken delivery the client asked for (`Prefer: fault=`), if any.
+    pub fault: Option<crate::operation::respond::Fault>,
 }
 
 impl JournalEntry {
@@ -357,6 +359,9 @@ impl JournalEntry {
         });
         if let (Some(proxied), Some(map)) = (&self.proxied, out.as_object_mut()) {
             map.insert("proxy".to_owned(), (**proxied).clone());
+        }
+        if let (Some(fault), Some(map)) = (self.fault, out.as_object_mut()) {
+            map.insert("fault".to_owned(), Value::from(fault.as_str()));
         }
         out
     }
@@ -399,6 +404,7 @@ mod tests {
             violations: Arc::default(),
             micros: 0,
             proxied: None,
+            fault: None,
         }
     }
 

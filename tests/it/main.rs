@@ -3,7 +3,8 @@
 //! - `alumio`, `gitbook`, `arize`: every operation of each bundled document, valid and invalid;
 //!   `*_story`: their stateful behaviour end to end; `crud`: CRUD inferred for other documents.
 //! - `admin`: the `/__admin/` control API and sessions; `journal`: the journal's filters and
-//!   count; `delay`: answers held back (`Prefer: delay=`, `--delay`) without holding up others.
+//!   count; `delay`: answers held back (`Prefer: delay=`, `--delay`) without holding up others;
+//!   `faults`: answers broken on purpose (`Prefer: fault=`) and delays per operation.
 //! - `state_file`: `--state-file`, worlds saved and loaded losslessly; bad files refused.
 //! - `check`: `understudy check` against the mock and against `broken`, a server that breaks
 //!   one rule at a time, so each check is shown to bite; `check_stories`: its stateful
@@ -47,6 +48,7 @@ mod corpus;
 mod crud;
 mod delay;
 mod documents;
+mod faults;
 mod fuzz;
 mod gitbook;
 mod gitbook_story;

@@ -186,10 +186,50 @@ pub struct Prefer {
     pub dynamic: bool,
     /// Milliseconds to wait before answering, at most [`MAX_DELAY_MS`].
     pub delay: Option<u32>,
+    /// How the answer's delivery should break (`fault=reset`, `empty`, `truncated`,
+    /// `malformed`).
+    pub fault: Option<Fault>,
+}
+
+/// A broken delivery a client asks for with `Prefer: fault=`: the request is handled as
+/// usual, and the server's edge breaks the answer on its way out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The connection is reset (RST), with no answer.
+    Reset,
+    /// The connection is closed with no byte of answer.
+    Empty,
+    /// The head announces the whole body; half of it comes, then the connection closes.
+    Truncated,
+    /// A whole answer whose body is no JSON (cut at half, with a stray `{`).
+    Malformed,
+}
+
+impl Fault {
+    /// Reads `reset`, `empty`, `truncated` or `malformed` (any case).
+    pub fn parse(text: &str) -> Option<Fault> {
+        [
+            Fault::Reset,
+            Fault::Empty,
+            Fault::Truncated,
+            Fault::Malformed,
+        ]
+        .into_iter()
+        .find(|f| f.as_str().eq_ignore_ascii_case(text))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fault::Reset => "reset",
+            Fault::Empty => "empty",
+            Fault::Truncated => "truncated",
+            Fault::Malformed => "malformed",
+        }
+    }
 }
 
 impl Prefer {
-    /// Reads `code=404, example=name, dynamic=true, delay=200`; unknown preferences are
+    /// Reads `code=404, example=name, dynamic=true, delay=200, fault=reset`; unknown preferences are
     /// ignored, as RFC 7240 says, and so are values that cannot be read (a `delay` over
     /// [`MAX_DELAY_MS`] among them).
     pub fn parse(header: Option<&str>) -> Prefer {
@@ -205,6 +245,7 @@ impl Prefer {
                 "example" => out.example = Some(v.to_owned()),
                 "dynamic" => out.dynamic = v.eq_ignore_ascii_case("true"),
                 "delay" => out.delay = v.parse().ok().filter(|ms| *ms <= MAX_DELAY_MS),
+                "fault" => out.fault = Fault::parse(v),
                 _ => {}
             }
         }
@@ -341,5 +382,17 @@ mod tests {
             assert_eq!(Prefer::parse(Some(ignored)).delay, None, "{ignored}");
         }
         assert_eq!(Prefer::parse(None), Prefer::default());
+    }
+
+    #[test]
+    fn a_fault_is_one_of_four_words_and_anything_else_is_ignored() {
+        let fault = |h: &str| Prefer::parse(Some(h)).fault;
+        assert_eq!(fault("fault=reset"), Some(Fault::Reset));
+        assert_eq!(fault("code=201, fault=\"EMPTY\""), Some(Fault::Empty));
+        assert_eq!(fault("delay=5; fault=truncated"), Some(Fault::Truncated));
+        assert_eq!(fault("fault=malformed"), Some(Fault::Malformed));
+        for ignored in ["fault=explode", "fault=", "fault", "faults=reset"] {
+            assert_eq!(fault(ignored), None, "{ignored}");
+        }
     }
 }
