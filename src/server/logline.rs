@@ -35,6 +35,8 @@ pub(crate) struct RequestLine<'a> {
     pub violations: usize,
     /// How long the answer was held back on purpose; the field is left out when it was not.
     pub delayed_ms: Option<u64>,
+    /// The fault the answer was broken with on purpose (`reset`, ...); left out when none.
+    pub fault: Option<&'static str>,
 }
 
 /// Where request lines go without `tracing`'s machinery, when the text layout is in use.
@@ -48,7 +50,7 @@ pub(crate) fn direct_to(sink: &'static Sink) {
 
 /// Logs the request line, unless the log filter leaves INFO out for `line.target`: the very
 /// line `tracing::info!(method = %.., path = %.., status, operation, micros, violations,
-/// delayed_ms, "request")` makes in the text layout, written without `tracing`'s dispatch. `false` when
+/// delayed_ms, fault, "request")` makes in the text layout, written without `tracing`'s dispatch. `false` when
 /// no direct sink is set (the JSON layout, or no subscriber of ours): the caller logs through
 /// `tracing`.
 ///
@@ -96,6 +98,10 @@ fn write_request(out: &mut String, now: SystemTime, line: &RequestLine<'_>) -> f
     if let Some(ms) = line.delayed_ms {
         out.push_str(" delayed_ms=");
         push_number(out, ms);
+    }
+    if let Some(fault) = line.fault {
+        out.push_str(" fault=");
+        out.push_str(fault);
     }
     out.push('\n');
     Ok(())
@@ -313,12 +319,26 @@ mod tests {
     #[test]
     fn the_direct_request_line_is_the_line_tracing_makes() {
         let path = "/v2/spaces/U3BhY2U6MTIzNDU%3D/users?a=1&b=%22";
-        for (operation, status, micros, violations, delayed_ms) in [
-            ("listUserPermissionsInSpace", 200u16, 0u64, 0usize, None),
-            ("add \"user\"", 400, 12, 2, Some(200u64)),
-            ("back\\slash", 404, u64::MAX, usize::MAX, Some(0)),
-            ("naïve\tline\nbreak", 500, 1_000_000, 1, None),
-            ("-", 415, 7, 0, Some(60_000)),
+        for (operation, status, micros, violations, delayed_ms, fault) in [
+            (
+                "listUserPermissionsInSpace",
+                200u16,
+                0u64,
+                0usize,
+                None,
+                None,
+            ),
+            ("add \"user\"", 400, 12, 2, Some(200u64), Some("reset")),
+            ("back\\slash", 404, u64::MAX, usize::MAX, Some(0), None),
+            (
+                "naïve\tline\nbreak",
+                500,
+                1_000_000,
+                1,
+                None,
+                Some("malformed"),
+            ),
+            ("-", 415, 7, 0, Some(60_000), None),
         ] {
             // The default formatter's line: the layout both of ours follow.
             let theirs = lines(false, || {
@@ -330,6 +350,7 @@ mod tests {
                     micros,
                     violations,
                     delayed_ms,
+                    fault = fault.map(tracing::field::display),
                     "request"
                 );
             });
@@ -343,6 +364,7 @@ mod tests {
                 micros,
                 violations,
                 delayed_ms,
+                fault,
             };
             write_request(&mut ours, SystemTime::now(), &line).expect("a String takes any text");
             assert_eq!(without_time(&ours), without_time(&theirs));

@@ -268,6 +268,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
     let micros = started.elapsed().as_micros() as u64;
     let operation = outcome.operation.as_deref().unwrap_or("-");
     let delayed_ms = handled.delayed.map(|d| d.as_millis() as u64);
+    let fault = handled.fault.map(Fault::as_str);
     let line = crate::server::logline::RequestLine {
         target: module_path!(),
         method: req.method.as_str(),
@@ -277,6 +278,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
         micros,
         violations: outcome.violations.len(),
         delayed_ms,
+        fault,
     };
     if !crate::server::logline::request(&line, tracing::enabled!(tracing::Level::INFO)) {
         tracing::info!(
@@ -287,6 +289,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
             micros,
             violations = outcome.violations.len(),
             delayed_ms,
+            fault = fault.map(tracing::field::display),
             "request"
         );
     }
