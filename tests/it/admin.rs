@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use crate::harness::*;
+use crate::running::Running;
 
 /// Jane's token in the bundled GitBook fixtures.
 const GITBOOK_TOKEN: &str = "gb_api_jAnEdOe0aDm1nAcMe0t0kEn";
@@ -481,50 +482,18 @@ fn raw_get(addr: &str, path: &str, headers: &str) -> Reply {
 
 #[test]
 fn the_binary_takes_the_admin_token_from_the_environment_and_max_sessions_from_its_flag() {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_understudy"))
-        .args(["serve", "--port", "0", "--max-sessions", "2"])
-        .env("UNDERSTUDY_ADMIN_TOKEN", "fr0m-the-env")
-        .env("UNDERSTUDY_LOG", "info")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let addr = loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        let line = lines.recv_timeout(left).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("the binary did not say where it listens")
-        });
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-        }
-    };
+    let running = Running::start(
+        &["serve", "--port", "0", "--max-sessions", "2"],
+        &[("UNDERSTUDY_ADMIN_TOKEN", "fr0m-the-env")],
+    );
+    let addr = running.addr.clone();
     let without = raw_get(&addr, "/__admin/sessions", "");
     let with = raw_get(
         &addr,
         "/__admin/sessions",
         "Authorization: Bearer fr0m-the-env\r\n",
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(running);
     without.expect(401);
     with.expect(200);
     assert_eq!(with.json()["maxSessions"], json!(2));

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::harness::*;
+use crate::running::Running;
 
 /// Jane's token in the bundled GitBook fixtures.
 const TOKEN: &str = "gb_api_jAnEdOe0aDm1nAcMe0t0kEn";
@@ -125,55 +126,18 @@ fn a_server_delay_range_waits_at_least_its_lower_bound() {
 
 #[test]
 fn the_binary_takes_delay_and_its_log_line_says_how_long_an_answer_was_held() {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_understudy"))
-        .args(["serve", "--port", "0", "--delay", "120-180", "--seed", "3"])
-        .env("UNDERSTUDY_LOG", "info")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let next = |what: &str| {
-        let left = deadline.saturating_duration_since(Instant::now());
-        lines
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("the binary's log has no {what}"))
-    };
-    let addr = loop {
-        let line = next("address");
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-        }
-    };
-    let addr: std::net::SocketAddr = addr.parse().expect("an address");
+    let mut running = Running::start(
+        &["serve", "--port", "0", "--delay", "120-180", "--seed", "3"],
+        &[],
+    );
+    let addr: std::net::SocketAddr = running.addr.parse().expect("an address");
     let started = Instant::now();
     let (status, answered) = get_users(addr, None);
     let waited = answered - started;
-    let request_line = loop {
-        let line = next("request line");
-        if line.contains(" request ") && line.contains(USERS) {
-            break line;
-        }
-    };
-    let _ = child.kill();
-    let _ = child.wait();
+    let request_line = running.line("the request", |l| {
+        l.contains(" request ") && l.contains(USERS)
+    });
+    drop(running);
     assert_eq!(status, 200);
     assert!(waited >= Duration::from_millis(120), "{waited:?}");
     let ms: u64 = request_line

@@ -64,6 +64,7 @@ mod proxy_binary;
 mod raw_fuzz;
 mod real_world;
 mod routing;
+mod running;
 mod soak;
 mod state_file;
 mod validate;

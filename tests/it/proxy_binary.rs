@@ -1,52 +1,17 @@
 //! `understudy proxy` as a user runs it: the binary in front of the broken double, stopped by
 //! SIGTERM, leaves its report, its JUnit file and its recording behind.
 
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::broken::{self, Fault};
 use crate::harness::{Reply, doc_path};
-
-/// Starts the binary with `args`; the child and the address it listens on.
-fn start(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_understudy"))
-        .args(args)
-        .env("UNDERSTUDY_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let Ok(line) = lines.recv_timeout(left) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the binary did not say where it listens");
-        };
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            let addr = rest.split([' ', ',']).next().unwrap_or_default().to_owned();
-            return (child, addr);
-        }
-    }
-}
+use crate::running::Running;
 
 /// One request on its own connection, read to its close.
 fn send(addr: &str, method: &str, path: &str, body: &str) -> Reply {
@@ -100,24 +65,28 @@ fn at_sigterm_the_binary_writes_its_report_junit_and_recording_and_exits_1_for_a
         broken::serve_docs(&["petstore.yaml"], Fault::AcceptAll)
     );
     let spec = doc_path("petstore.yaml");
-    let (child, addr) = start(&[
-        "proxy",
-        "--port",
-        "0",
-        "--upstream",
-        &upstream,
-        "--spec",
-        spec.to_str().expect("a UTF-8 path"),
-        "--report",
-        report.to_str().expect("a UTF-8 path"),
-        "--junit",
-        junit.to_str().expect("a UTF-8 path"),
-        "--record",
-        har.to_str().expect("a UTF-8 path"),
-    ]);
+    let running = Running::start(
+        &[
+            "proxy",
+            "--port",
+            "0",
+            "--upstream",
+            &upstream,
+            "--spec",
+            spec.to_str().expect("a UTF-8 path"),
+            "--report",
+            report.to_str().expect("a UTF-8 path"),
+            "--junit",
+            junit.to_str().expect("a UTF-8 path"),
+            "--record",
+            har.to_str().expect("a UTF-8 path"),
+        ],
+        &[],
+    );
+    let addr = running.addr.clone();
     let passing = send(&addr, "GET", "/v1/pets", "");
     let failing = send(&addr, "POST", "/v1/pets", r#"{"tag": 7}"#);
-    let code = terminate(child);
+    let code = terminate(running.into_child());
     passing.expect(200);
     failing.expect(200);
     assert_eq!(code, Some(1), "a check failed");
