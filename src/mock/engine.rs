@@ -357,15 +357,8 @@ impl Engine {
             push_header(&mut outcome.response, RESPONSE_VIOLATIONS.clone(), &note);
         }
         session.record(JournalEntry {
-            method: req.method.clone(),
-            path: req.path.clone(),
-            query: req.query.clone(),
-            operation: outcome.operation.clone(),
-            status: outcome.response.status,
-            violations: Arc::clone(&outcome.violations),
-            micros: started.elapsed().as_micros() as u64,
-            proxied: None,
             fault: self.fault_of(req),
+            ..outcome.journal_entry(req, started)
         });
         outcome
     }

@@ -5,6 +5,7 @@
 //! goes through (`--check-responses`).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
@@ -15,6 +16,7 @@ use crate::operation::api::{Api, Operation};
 use crate::operation::errors::{ErrorCatalog, ErrorRenderer};
 use crate::operation::respond::{self, ResponseSpec, Sent};
 use crate::schema::violation::{ErrorFacts, Location, Violation};
+use crate::world::state::JournalEntry;
 
 /// Set on an answer that breaks its own spec, when answers are checked.
 pub static RESPONSE_VIOLATIONS: HeaderName =
@@ -60,6 +62,24 @@ pub struct Outcome {
     /// Why the mock could not answer as the spec says (its own failure): for the log, never
     /// sent to the client.
     pub cause: Option<Box<str>>,
+}
+
+impl Outcome {
+    /// The journal's entry for `req` answered so, `started` when it arrived: neither proxied
+    /// nor broken on purpose (their owners say so).
+    pub(crate) fn journal_entry(&self, req: &MockRequest, started: Instant) -> JournalEntry {
+        JournalEntry {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            query: req.query.clone(),
+            operation: self.operation.clone(),
+            status: self.response.status,
+            violations: Arc::clone(&self.violations),
+            micros: started.elapsed().as_micros() as u64,
+            proxied: None,
+            fault: None,
+        }
+    }
 }
 
 /// What an error answer is rendered with and judged by.

@@ -313,15 +313,8 @@ impl Proxy {
             .filter(|n| valid_session_name(n))
             .unwrap_or_default();
         self.engine.sessions().get(name).record(JournalEntry {
-            method: req.method.clone(),
-            path: req.path.clone(),
-            query: req.query.clone(),
-            operation: outcome.operation.clone(),
-            status: outcome.response.status,
-            violations: Arc::clone(&outcome.violations),
-            micros: started.elapsed().as_micros() as u64,
             proxied: Some(Box::new(proxied)),
-            fault: None,
+            ..outcome.journal_entry(req, started)
         });
     }
 
