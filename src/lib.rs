@@ -20,6 +20,7 @@
 //!   reports.
 //! - `contract`: `understudy check`: requests sent to a live server, judged, shrunk; stories.
 //! - `proxy`: `understudy proxy`: requests forwarded to the real API, exchanges judged.
+//! - `embed`: [`MockServer`], the mock in a test's own process.
 //! - `cli`: the command line (`serve`, `routes`, `validate`, `check`, `proxy`).
 //!
 //! Below them all: `seed` (the hash and random source behind every generated value) and `text`
@@ -29,6 +30,7 @@ pub mod cli;
 pub mod conformance;
 pub mod contract;
 pub mod document;
+pub mod embed;
 pub mod error_format;
 pub mod mock;
 pub mod operation;
@@ -40,4 +42,7 @@ pub(crate) mod text;
 pub mod world;
 
 pub use document::load::Source;
+pub use embed::{
+    MockServer, MockServerBuilder, Received, ReceivedViolation, SessionHandle, Spec, StartError,
+};
 pub use mock::engine::{Engine, EngineConfig, MockRequest, MockResponse, Outcome};

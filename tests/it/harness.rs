@@ -108,14 +108,7 @@ impl Server {
     }
 
     pub fn request(&self, method: &str, path: &str) -> Req<'_> {
-        Req {
-            server: self,
-            method: method.to_owned(),
-            path: path.to_owned(),
-            host: self.addr.to_string(),
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
+        request_to(self.addr, method, path)
     }
 
     pub fn get(&self, path: &str) -> Req<'_> {
@@ -149,9 +142,23 @@ pub fn doc_path(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
+/// A request to any server at `addr` (one the test started otherwise).
+pub fn request_to(addr: SocketAddr, method: &str, path: &str) -> Req<'static> {
+    Req {
+        addr,
+        _server: std::marker::PhantomData,
+        method: method.to_owned(),
+        path: path.to_owned(),
+        host: addr.to_string(),
+        headers: Vec::new(),
+        body: Vec::new(),
+    }
+}
+
 /// A request being built.
 pub struct Req<'s> {
-    server: &'s Server,
+    addr: SocketAddr,
+    _server: std::marker::PhantomData<&'s Server>,
     method: String,
     path: String,
     /// The `Host` header: the server's address unless a test says otherwise.
@@ -201,7 +208,7 @@ impl Req<'_> {
     }
 
     pub fn send_unchecked(self) -> Reply {
-        let mut stream = TcpStream::connect(self.server.addr).expect("connect to the test server");
+        let mut stream = TcpStream::connect(self.addr).expect("connect to the test server");
         stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
         stream.set_write_timeout(Some(Duration::from_secs(10))).ok();
         let mut head = format!(

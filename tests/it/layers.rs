@@ -21,6 +21,7 @@ const LAYERS: &[&str] = &[
     "conformance",
     "contract",
     "proxy",
+    "embed",
     "cli",
     "lib",
     "main",

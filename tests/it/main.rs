@@ -48,6 +48,7 @@ mod corpus;
 mod crud;
 mod delay;
 mod documents;
+mod embed;
 mod faults;
 mod fuzz;
 mod gitbook;

@@ -338,8 +338,11 @@ fn judge_with(
                     &inspected
                 }
             };
-            let mut verdicts = judge_operation(op, req, resp, findings);
-            verdicts.extend(stories(api, op));
+            let mut verdicts = judge_operation(op, req, resp, findings, selected);
+            let stories_wanted = [Check::UseAfterFree, Check::EnsureResourceAvailability];
+            if stories_wanted.iter().any(|c| selected.contains(c)) {
+                verdicts.extend(stories(api, op));
+            }
             Judged {
                 operation: Some(op.id.to_string()),
                 verdicts,

@@ -57,6 +57,7 @@ pub(super) fn judge_operation(
     req: &MockRequest,
     resp: &MockResponse,
     findings: &RequestFindings,
+    selected: &[Check],
 ) -> Vec<Verdict> {
     let status = resp.status;
     let declared = declared_response(op, status);
@@ -130,7 +131,7 @@ pub(super) fn judge_operation(
     }
 
     if let Some(spec) = declared {
-        out.extend(response_checks(spec, req, resp));
+        out.extend(response_checks(spec, req, resp, selected));
     }
     out
 }
