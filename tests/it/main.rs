@@ -47,6 +47,7 @@ mod conformance;
 mod corpus;
 mod crud;
 mod delay;
+mod doc_links;
 mod documents;
 mod embed;
 mod faults;
