@@ -13,7 +13,10 @@
 //!
 //! `last_used` (milliseconds since the Unix epoch; files of earlier builds lack it) keeps the
 //! order in which sessions are dropped when the bound (`--max-sessions`) is reached; a file
-//! with more named sessions than the bound loads the most recently used of them.
+//! with more named sessions than the bound loads the most recently used of them. `stubs` (left
+//! out when a session has none, and by earlier builds) holds the session's stubs, each with
+//! its `remaining` and `matched` counts, and its scenario states: each stub is checked again
+//! as it loads, as if posted.
 //!
 //! A fingerprint covers the API's name, its document (every file, as loaded) and its fixture
 //! text: a file saved for other documents or fixtures is *foreign* and refused, because its
@@ -36,6 +39,7 @@ use serde_json::Value;
 use crate::operation::api::Api;
 use crate::seed::Fnv;
 use crate::world::state::{Session, Sessions, valid_session_name};
+use crate::world::stubs::{RestoreStub, SavedBook};
 
 /// The member that marks a state file; its value is the format version.
 pub const FORMAT_MARKER: &str = "understudy_state";
@@ -126,6 +130,10 @@ struct SavedSession {
     last_used: u64,
     /// One per served API, in the served order; `null` for an API without a behaviour.
     worlds: Vec<SavedWorld>,
+    /// The session's stubs and scenario states; left out when it has none (files of
+    /// earlier builds never have them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stubs: Option<SavedBook>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -141,6 +149,9 @@ pub struct Served<'a> {
     pub apis: &'a [Api],
     pub fixture_texts: &'a [Option<String>],
     pub sessions: &'a Sessions,
+    /// Compiles a saved stub's definition again, with every check it had when it was made
+    /// (the mock's: this layer cannot).
+    pub restore_stub: Box<RestoreStub<'a>>,
 }
 
 impl Served<'_> {
@@ -206,10 +217,12 @@ pub fn save(served: &Served<'_>, path: &Path) -> Result<usize, StateFileError> {
                 world,
             });
         }
+        let stubs = session.with_stub_book(|b| b.save());
         sessions.push(SavedSession {
             name: session.name.clone(),
             last_used: session.last_used(),
             worlds,
+            stubs: (!stubs.is_empty()).then_some(stubs),
         });
     }
     let count = sessions.len();
@@ -326,7 +339,14 @@ fn parse(served: &Served<'_>, path: &Path, bytes: &[u8]) -> Result<Vec<Session>,
             };
             parts.push(part);
         }
-        sessions.push(Session::restored(&name, parts, saved.last_used));
+        let mut session = Session::restored(&name, parts, saved.last_used);
+        if let Some(book) = saved.stubs {
+            let book = book
+                .restore(&*served.restore_stub)
+                .map_err(|e| corrupt(format!("session {name:?}, a stub: {e}")))?;
+            session = session.with_stubs(book);
+        }
+        sessions.push(session);
     }
     Ok(sessions)
 }

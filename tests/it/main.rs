@@ -67,4 +67,6 @@ mod routing;
 mod running;
 mod soak;
 mod state_file;
+mod stub_timing;
+mod stubs;
 mod validate;
