@@ -16,7 +16,8 @@
 //! with more named sessions than the bound loads the most recently used of them. `stubs` (left
 //! out when a session has none, and by earlier builds) holds the session's stubs, each with
 //! its `remaining` and `matched` counts, and its scenario states: each stub is checked again
-//! as it loads, as if posted.
+//! as it loads, as if posted; a session saved without the member starts with the stubs of
+//! `--stubs DIR`, as a new session does.
 //!
 //! A fingerprint covers the API's name, its document (every file, as loaded) and its fixture
 //! text: a file saved for other documents or fixtures is *foreign* and refused, because its
@@ -200,6 +201,7 @@ fn prints(served: &Served<'_>) -> Vec<ApiPrint> {
 /// Saves every session of `served` to `path`, atomically; how many sessions were saved.
 pub fn save(served: &Served<'_>, path: &Path) -> Result<usize, StateFileError> {
     let behaviours = served.sessions.behaviours();
+    let has_defaults = !served.sessions.default_stubs().is_empty();
     let mut sessions = Vec::new();
     for session in served.sessions.all() {
         let mut worlds = Vec::with_capacity(served.apis.len());
@@ -222,7 +224,9 @@ pub fn save(served: &Served<'_>, path: &Path) -> Result<usize, StateFileError> {
             name: session.name.clone(),
             last_used: session.last_used(),
             worlds,
-            stubs: (!stubs.is_empty()).then_some(stubs),
+            // Written when there is something to say: stubs, states, or no stubs where
+            // `--stubs DIR` gives every session some (a session without the key gets those).
+            stubs: (!stubs.is_empty() || has_defaults).then_some(stubs),
         });
     }
     let count = sessions.len();
@@ -339,14 +343,14 @@ fn parse(served: &Served<'_>, path: &Path, bytes: &[u8]) -> Result<Vec<Session>,
             };
             parts.push(part);
         }
-        let mut session = Session::restored(&name, parts, saved.last_used);
-        if let Some(book) = saved.stubs {
-            let book = book
+        let book = match saved.stubs {
+            Some(book) => book
                 .restore(&*served.restore_stub)
-                .map_err(|e| corrupt(format!("session {name:?}, a stub: {e}")))?;
-            session = session.with_stubs(book);
-        }
-        sessions.push(session);
+                .map_err(|e| corrupt(format!("session {name:?}, a stub: {e}")))?,
+            // Saved with no word on stubs (an earlier build): the stubs every session starts with.
+            None => served.sessions.default_stubs(),
+        };
+        sessions.push(Session::restored(&name, parts, saved.last_used).with_stubs(book));
     }
     Ok(sessions)
 }

@@ -242,14 +242,17 @@ impl Sessions {
             .unwrap_or_else(|p| p.into_inner()) = stubs;
     }
 
-    /// A new session named `name`, with the fixtures' worlds and the default stubs.
-    fn fresh(&self, name: &str) -> Session {
-        let stubs = self
-            .default_stubs
+    /// The stubs every new session starts with (`--stubs DIR`).
+    pub fn default_stubs(&self) -> StubBook {
+        self.default_stubs
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        Session::new(name, &self.behaviours, stubs)
+            .clone()
+    }
+
+    /// A new session named `name`, with the fixtures' worlds and the default stubs.
+    fn fresh(&self, name: &str) -> Session {
+        Session::new(name, &self.behaviours, self.default_stubs())
     }
 
     pub fn behaviours(&self) -> &Behaviours {

@@ -439,6 +439,37 @@ fn stubs_their_counts_and_scenario_states_come_back_after_a_state_file_restart()
         session.as_object_mut().unwrap().remove("stubs");
     }
     std::fs::write(&file, old.to_string()).unwrap();
-    engine().load_state(&file).expect("an older file loads");
+    // Its sessions start with the stubs of `--stubs DIR`, as new sessions do.
+    let third = engine();
+    let folder = dir.join("stubs");
+    std::fs::create_dir_all(&folder).unwrap();
+    let default =
+        json!({"id": "from-folder", "match": {"operationId": "listUserPermissionsInSpace"}});
+    std::fs::write(folder.join("one.json"), default.to_string()).unwrap();
+    assert_eq!(third.load_stubs(&folder).expect("the folder's stubs"), 1);
+    third.load_state(&file).expect("an older file loads");
+    let listed = third.handle(&request(Method::GET, "/__admin/stubs", None));
+    let listed: Value = serde_json::from_slice(&listed.response.body).unwrap();
+    assert_eq!(listed["stubs"][0]["id"], "from-folder", "{listed}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_key_with_a_discriminator_names_its_operation_as_the_document_writes_it() {
+    // Found on AWS documents of the APIs.guru directory: `/#X-Amz-Target=…` has no `{`, and
+    // was routed as a literal path, which no request has.
+    let s = Server::docs(&["routing-discriminators.yaml"]);
+    add(
+        &s,
+        json!({"match": {"method": "POST", "path": "/#X-Amz-Target=Store_2012.PutItem"},
+               "answer": {"status": 400}}),
+    );
+    let put = |target: &str| {
+        s.post("/aws/")
+            .header("X-Amz-Target", target)
+            .json(json!({"Key": "k", "Item": {}}))
+            .send()
+    };
+    put("Store_2012.PutItem").expect(400);
+    put("Store_2012.GetItem").expect(200);
 }

@@ -209,26 +209,33 @@ fn target(engine: &Engine, m: &MatchSpec, allow: bool) -> Result<Target, StubErr
             format!("`{path}` does not start with `/`"),
         ));
     }
-    if path.contains('{') {
-        let found: Vec<_> = ops()
-            .filter(|(_, _, op)| op.method == method && (op.path() == path || op.template == *path))
-            .map(|(at, _, _)| at)
-            .collect();
-        return match found.as_slice() {
-            [one] => Ok(Target {
+    // A key of the document (a template, or a path with a discriminator, `/#X-Amz-Target=…`,
+    // `/{Bucket}?acl`), with or without the mount: every request routed to its operation.
+    let found: Vec<_> = ops()
+        .filter(|(_, _, op)| op.method == method && (op.route == *path || op.template == *path))
+        .map(|(at, _, _)| at)
+        .collect();
+    match found.as_slice() {
+        [one] => {
+            return Ok(Target {
                 op: Some(*one),
                 method: Some(method),
                 exact: None,
-            }),
-            [] => Err(StubError::NoOperation(format!(
+            });
+        }
+        [] if path.contains('{') => {
+            return Err(StubError::NoOperation(format!(
                 "No served document has the operation {method} {path} (a template is matched \
                  as the document writes it, with or without its mount)."
-            ))),
-            _ => Err(StubError::NoOperation(format!(
+            )));
+        }
+        [] => {}
+        _ => {
+            return Err(StubError::NoOperation(format!(
                 "Several served documents have {method} {path}: give it with the document's \
                  mount, or `match.operationId`."
-            ))),
-        };
+            )));
+        }
     }
     let decoded = percent_encoding::percent_decode_str(path)
         .decode_utf8_lossy()
@@ -383,13 +390,23 @@ fn prepare(
             .unwrap_or_else(|| "application/json".to_owned())
     });
     let media = declared.and_then(|d| {
-        negotiate::match_content_type(&content_type, &d.offered).and_then(|m| d.media_for(m))
+        d.media_for(&content_type).or_else(|| {
+            negotiate::match_content_type(&content_type, &d.offered).and_then(|m| d.media_for(m))
+        })
     });
     let no_media = |what: &str| {
+        let none = if offered.is_empty() {
+            format!("no body for {status}")
+        } else {
+            format!(
+                "no {content_type} body for {status} (it declares {})",
+                offered.join(", ")
+            )
+        };
         StubError::field(
             "answer",
             format!(
-                "`{what}` takes the spec's body, and {} declares none for {status} in {content_type}",
+                "`{what}` takes the spec's body, and {} declares {none}",
                 op.id
             ),
         )
