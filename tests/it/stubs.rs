@@ -473,3 +473,23 @@ fn a_key_with_a_discriminator_names_its_operation_as_the_document_writes_it() {
     put("Store_2012.PutItem").expect(400);
     put("Store_2012.GetItem").expect(200);
 }
+
+#[test]
+fn the_library_adds_a_stub_as_the_control_api_does() {
+    let e = engine();
+    let stub = json!({"match": {"method": "GET", "path": USERS}, "answer": {"status": 404}});
+    let made = e.add_stub("ci", &stub).expect("a stub");
+    assert_eq!(made["id"], "stub-1");
+    assert_eq!(
+        e.handle(&request(Method::GET, USERS, None)).response.status,
+        404
+    );
+    let broken = json!({"match": {"method": "GET", "path": USERS}, "answer": {"status": 503}});
+    let refused = e
+        .add_stub("ci", &broken)
+        .expect_err("a 503 GitBook does not declare");
+    assert!(
+        matches!(&refused, understudy::mock::stubs::StubError::Breaks { violations, .. } if violations.len() == 1),
+        "{refused}"
+    );
+}

@@ -94,35 +94,46 @@ fn create(engine: &Engine, req: &MockRequest, session: &Session) -> Outcome {
         Ok(v) => v,
         Err(e) => return problem(400, format!("The body is not a JSON stub: {e}.")),
     };
-    let made = spec::parse(&value).and_then(|spec| {
-        let asked = spec.id.clone();
-        let fresh = session.with_stub_book(|b| b.fresh_id());
-        let mut stub = super::compile(engine, spec, &fresh)?;
-        session
-            .with_stub_book(|b| {
-                // Another request of the session took the fresh id meanwhile: take the next.
-                if asked.is_none() && b.get(&stub.id).is_some() {
-                    let id = b.fresh_id();
-                    if let Some(map) =
-                        std::sync::Arc::make_mut(&mut stub.definition).as_object_mut()
-                    {
-                        map.insert("id".to_owned(), Value::from(id.as_str()));
-                    }
-                    stub.id = id.into();
-                }
-                let listed = stub.to_json();
-                b.add(stub).then_some(listed)
-            })
-            .ok_or_else(|| StubError::TakenId(asked.unwrap_or(fresh)))
-    });
-    match made {
+    match add(engine, session, &value) {
         Ok(stub) => {
-            tracing::info!(session = %session.name, stub = %stub["id"], "added a stub");
             let mut outcome = json_answer(stub);
             outcome.response.status = 201;
             outcome
         }
         Err(error) => refusal(&error),
+    }
+}
+
+/// Adds the stub `value` to `session`: the stub as listed, or why it is refused.
+fn add(engine: &Engine, session: &Session, value: &Value) -> Result<Value, StubError> {
+    let spec = spec::parse(value)?;
+    let asked = spec.id.clone();
+    let fresh = session.with_stub_book(|b| b.fresh_id());
+    let mut stub = super::compile(engine, spec, &fresh)?;
+    let listed = session
+        .with_stub_book(|b| {
+            // Another request of the session took the fresh id meanwhile: take the next.
+            if asked.is_none() && b.get(&stub.id).is_some() {
+                let id = b.fresh_id();
+                if let Some(map) = std::sync::Arc::make_mut(&mut stub.definition).as_object_mut() {
+                    map.insert("id".to_owned(), Value::from(id.as_str()));
+                }
+                stub.id = id.into();
+            }
+            let listed = stub.to_json();
+            b.add(stub).then_some(listed)
+        })
+        .ok_or_else(|| StubError::TakenId(asked.unwrap_or(fresh)))?;
+    tracing::info!(session = %session.name, stub = %listed["id"], "added a stub");
+    Ok(listed)
+}
+
+impl Engine {
+    /// `POST /__admin/stubs` without HTTP: adds the stub `stub` (the same JSON) to the session
+    /// `session` (`""`: the default one); the stub as listed, with its `id`, or why it is
+    /// refused (a [`StubError::Breaks`] carries the violations).
+    pub fn add_stub(&self, session: &str, stub: &Value) -> Result<Value, StubError> {
+        add(self, &self.sessions().get(session), stub)
     }
 }
 
