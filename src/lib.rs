@@ -11,10 +11,10 @@
 //! - `operation`: a document compiled into operations: parameters, responses, security,
 //!   error formats, content negotiation.
 //! - `world`: sessions and journals, behaviours (the bundled APIs' own, CRUD for any other),
-//!   fixtures, the state file.
+//!   fixtures, the state file, each session's stubs and scenarios as data.
 //! - `mock`: access rules, the route tree, dispatch, requests and answers (`message`), what
-//!   can go wrong with a request (`rejection`), the pipeline for one request, the control API
-//!   (`/__admin/`).
+//!   can go wrong with a request (`rejection`), the pipeline for one request, stubs and
+//!   `--fault`, the control API (`/__admin/`).
 //! - `server`: the hyper edge and the request log.
 //! - `conformance`: the named contract checks, whole generated requests, recorded traffic,
 //!   reports.

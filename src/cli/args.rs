@@ -136,6 +136,21 @@ pub struct ServeArgs {
     /// overrides both.
     #[arg(long, value_name = "[OPERATIONID=]MS|MIN-MAX")]
     pub delay: Vec<crate::mock::delay::DelayFlag>,
+    /// Break answers of the served APIs on purpose (never the control API's): KIND is reset,
+    /// empty, truncated or malformed; PERCENT (1-100, default 100) the share of answers
+    /// broken, drawn from --seed. OPERATIONID=KIND[:PERCENT] breaks one operation's
+    /// (repeatable). `Prefer: fault=` on a request and a stub's fault come first.
+    #[arg(long, value_name = "[OPERATIONID=]KIND[:PERCENT]")]
+    pub fault: Vec<crate::mock::faults::FaultFlag>,
+    /// A folder of stubs (`*.json`, `*.yaml`, `*.yml`; one stub or an array per file, in the
+    /// format `POST /__admin/stubs` takes) every session starts with. A refused stub stops
+    /// startup.
+    #[arg(long, value_name = "DIR")]
+    pub stubs: Option<PathBuf>,
+    /// Take stubs whose answers break the spec, or whose paths no document has (for the rare
+    /// test that needs a broken server).
+    #[arg(long)]
+    pub allow_off_spec_stubs: bool,
     #[command(flatten)]
     pub access: AccessArgs,
     #[command(flatten)]

@@ -41,6 +41,8 @@ pub(super) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_sessions: args.max_sessions,
         delay,
         operation_delays,
+        faults: args.fault.clone(),
+        allow_off_spec_stubs: args.allow_off_spec_stubs,
         access: args.access.config(args.host)?,
         // `SpecArgs::engine` sets `refs` from --allow-ref-dir.
         ..EngineConfig::default()
@@ -49,6 +51,10 @@ pub(super) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!(host = %args.host, "{warning}");
     }
     let engine = Arc::new(args.specs.engine(config)?);
+    if let Some(dir) = &args.stubs {
+        let count = engine.load_stubs(dir)?;
+        tracing::info!(dir = %dir.display(), stubs = count, "loaded {count} stub(s) every session starts with");
+    }
     let state_file = args.state_file.clone();
     if let Some(path) = &state_file {
         load_state(&engine, path)?;

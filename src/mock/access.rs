@@ -24,7 +24,9 @@
 
 use std::net::IpAddr;
 
-use http::{HeaderMap, HeaderName, HeaderValue, header};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
+
+use crate::mock::message::{MockRequest, MockResponse, Outcome, push_header};
 
 /// How the server is reached: see the module's notes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,6 +313,49 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `OPTIONS` on a known path: a CORS preflight answer (when `cors` lets the request's origin
+/// read the API), or the list of methods.
+pub(crate) fn preflight(req: &MockRequest, allowed: &[Method], cors: bool) -> Outcome {
+    let allow = allowed
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut response = MockResponse {
+        status: 204,
+        headers: Vec::new(),
+        body: bytes::Bytes::new(),
+    };
+    push_header(&mut response, header::ALLOW, &allow);
+    if cors
+        && req
+            .headers
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        push_header(&mut response, header::ACCESS_CONTROL_ALLOW_METHODS, &allow);
+        let requested = req
+            .headers
+            .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("*")
+            .to_owned();
+        push_header(
+            &mut response,
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            &requested,
+        );
+        push_header(&mut response, header::ACCESS_CONTROL_MAX_AGE, "86400");
+    }
+    Outcome {
+        response,
+        operation: None,
+        violations: std::sync::Arc::default(),
+        response_violations: Vec::new(),
+        cause: None,
+        staged: Default::default(),
+    }
 }
 
 #[cfg(test)]

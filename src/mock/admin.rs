@@ -1,7 +1,8 @@
 //! The control API under `/__admin/`, which no document may use: reset a session's world to
-//! the fixtures, read it whole, read (filtered, or counted) and clear its journal (each takes
-//! the `X-Understudy-Session` header like any other request), and list or drop sessions. Answers
-//! are JSON; errors are RFC 9457 problem details. Who may call it at all is `access`'s.
+//! the fixtures (and its scenarios to `started`, keeping its stubs), read it whole, read
+//! (filtered, or counted) and clear its journal, its stubs and scenarios (`stubs::admin`; each
+//! takes the `X-Understudy-Session` header like any other request), and list or drop sessions.
+//! Answers are JSON; errors are RFC 9457 problem details. Who may call it at all is `access`'s.
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, header};
@@ -11,8 +12,9 @@ use crate::mock::access::Denied;
 use crate::mock::engine::Engine;
 use crate::mock::journal::JournalFilter;
 use crate::mock::message::{MockRequest, MockResponse, Outcome, push_header, render_error};
+use crate::mock::stubs;
 use crate::operation::errors::{ErrorCatalog, reason};
-use crate::schema::violation::ErrorFacts;
+use crate::schema::violation::{ErrorFacts, Violation};
 use crate::world::state::{now_millis, valid_session_name};
 
 /// The endpoints, for `Allow` and 404 messages.
@@ -23,6 +25,14 @@ const ENDPOINTS: &[(&str, &[Method])] = &[
     ("/__admin/requests/count", &[Method::GET]),
     ("/__admin/sessions", &[Method::GET, Method::DELETE]),
     ("/__admin/sessions/{name}", &[Method::DELETE]),
+    (
+        "/__admin/stubs",
+        &[Method::GET, Method::POST, Method::DELETE],
+    ),
+    ("/__admin/stubs/{id}", &[Method::GET, Method::DELETE]),
+    ("/__admin/scenarios", &[Method::GET]),
+    ("/__admin/scenarios/reset", &[Method::POST]),
+    ("/__admin/scenarios/{name}", &[Method::PUT]),
 ];
 
 /// Where the endpoint of one named session starts.
@@ -42,6 +52,12 @@ pub fn handle(engine: &Engine, req: &MockRequest) -> Outcome {
         return one_session(engine, req, name.trim_end_matches('/'));
     }
     let path = req.path.trim_end_matches('/');
+    if stubs::admin::owns(path) {
+        return match engine.session_of(req, std::time::Instant::now()) {
+            Ok(session) => stubs::admin::handle(engine, req, &session, path),
+            Err(outcome) => *outcome,
+        };
+    }
     let Some((_, methods)) = ENDPOINTS.iter().find(|(p, _)| *p == path) else {
         let known: Vec<&str> = ENDPOINTS.iter().map(|(p, _)| *p).collect();
         return problem(
@@ -73,6 +89,9 @@ pub fn handle(engine: &Engine, req: &MockRequest) -> Outcome {
     match (req.method.clone(), path) {
         (Method::POST, "/__admin/reset") => {
             session.reset(engine.sessions().behaviours());
+            // WireMock's reset drops the stubs too; here a test resets the world between
+            // cases and keeps its setup (`DELETE /__admin/stubs` drops them).
+            session.with_stub_book(|b| b.reset_scenarios());
             empty(204)
         }
         (Method::GET, "/__admin/state") => {
@@ -178,12 +197,18 @@ fn one_session(engine: &Engine, req: &MockRequest, raw: &str) -> Outcome {
     }
 }
 
-fn problem(status: u16, detail: String) -> Outcome {
-    let facts = ErrorFacts::new(status, reason(status), detail);
+pub(crate) fn problem(status: u16, detail: String) -> Outcome {
+    problem_with(status, detail, Vec::new())
+}
+
+/// A problem listing `violations`, each worded as the rest of the product words it.
+pub(crate) fn problem_with(status: u16, detail: String, violations: Vec<Violation>) -> Outcome {
+    let mut facts = ErrorFacts::new(status, reason(status), detail);
+    facts.violations = violations;
     render_error(&ErrorCatalog::default(), &facts, false)
 }
 
-fn empty(status: u16) -> Outcome {
+pub(crate) fn empty(status: u16) -> Outcome {
     outcome(MockResponse {
         status,
         headers: Vec::new(),
@@ -191,7 +216,7 @@ fn empty(status: u16) -> Outcome {
     })
 }
 
-fn json_answer(body: Value) -> Outcome {
+pub(crate) fn json_answer(body: Value) -> Outcome {
     outcome(MockResponse {
         status: 200,
         headers: vec![(
@@ -209,5 +234,6 @@ fn outcome(response: MockResponse) -> Outcome {
         violations: std::sync::Arc::default(),
         response_violations: Vec::new(),
         cause: None,
+        staged: Default::default(),
     }
 }

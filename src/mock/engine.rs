@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, Method, header};
+use http::{HeaderMap, HeaderName, Method};
 
 use crate::document::load::{RefPolicy, Source};
 use crate::document::problems::{LoadError, Problem, Problems};
@@ -20,19 +20,19 @@ use crate::mock::access::AccessConfig;
 use crate::mock::admin;
 pub use crate::mock::delay::Delay;
 use crate::mock::exchange::{Exchange, PREFER};
+use crate::mock::faults::{FaultFlag, Faults};
 use crate::mock::message::{ErrorScope, push_header, refuse};
 pub use crate::mock::message::{MockRequest, MockResponse, Outcome, RESPONSE_VIOLATIONS};
 use crate::mock::rejection::RequestError;
 use crate::mock::router::{RouteMatch, RouteSpec, Router, common_prefix};
+use crate::mock::stubs;
 use crate::operation::api::{Api, Operation};
 use crate::operation::errors::ErrorCatalog;
 use crate::operation::respond::{Fault, Prefer};
 use crate::world::behaviour::Installed;
 use crate::world::fixtures::{self, FixtureSource};
 use crate::world::persist::{self, Loaded, StateFileError};
-use crate::world::state::{
-    JournalEntry, MAX_SESSIONS, SESSION_HEADER, Session, Sessions, valid_session_name,
-};
+use crate::world::state::{MAX_SESSIONS, SESSION_HEADER, Session, Sessions, valid_session_name};
 
 /// [`SESSION_HEADER`] as a header name, made once.
 static SESSION: HeaderName = HeaderName::from_static(SESSION_HEADER);
@@ -76,6 +76,11 @@ pub struct EngineConfig {
     /// How long the answers of one operation wait (`--delay OPERATIONID=MS`), by
     /// operationId; before `delay`, after `Prefer: delay=`.
     pub operation_delays: Vec<(String, Delay)>,
+    /// Answers broken on purpose, of every operation or of one (`--fault`).
+    pub faults: Vec<FaultFlag>,
+    /// Take stubs whose answers break the spec, or whose paths no document has
+    /// (`--allow-off-spec-stubs`).
+    pub allow_off_spec_stubs: bool,
 }
 
 impl Default for EngineConfig {
@@ -89,6 +94,8 @@ impl Default for EngineConfig {
             refs: RefPolicy::default(),
             delay: None,
             operation_delays: Vec::new(),
+            faults: Vec::new(),
+            allow_off_spec_stubs: false,
         }
     }
 }
@@ -106,6 +113,8 @@ pub struct Engine {
     delayed: AtomicU64,
     /// `operation_delays` by (API, operation) index.
     operation_delays: std::collections::HashMap<(usize, usize), Delay>,
+    /// `faults`, resolved to operations.
+    faults: Faults,
 }
 
 impl Engine {
@@ -179,6 +188,7 @@ impl Engine {
         let router = Router::build(routes, homes, &mut problems);
         let operation_delays =
             crate::mock::delay::by_operation(&apis, &config.operation_delays, &mut problems);
+        let faults = Faults::new(&apis, &config.faults, &mut problems);
         let mut behaviours = Vec::with_capacity(apis.len());
         let mut fixture_texts = Vec::with_capacity(apis.len());
         for api in &apis {
@@ -209,6 +219,7 @@ impl Engine {
             dynamic: AtomicU64::new(0),
             delayed: AtomicU64::new(0),
             operation_delays,
+            faults,
         })
     }
 
@@ -230,6 +241,7 @@ impl Engine {
             apis: &self.apis,
             fixture_texts: &self.fixture_texts,
             sessions: &self.sessions,
+            restore_stub: Box::new(|definition| stubs::restore(self, definition)),
         }
     }
 
@@ -287,14 +299,35 @@ impl Engine {
             None
         };
         let delay = of_operation.or(self.config.delay)?;
-        let n = self.delayed.fetch_add(1, Ordering::Relaxed);
-        Some(delay.pick(self.config.seed, n))
+        Some(self.draw_delay(delay))
     }
 
-    /// How the delivery of the answer to `req` breaks (`Prefer: fault=`); never for the
-    /// control API.
+    /// The next draw of `delay` (a range draws anew each time, from `--seed`).
+    pub(crate) fn draw_delay(&self, delay: Delay) -> Duration {
+        let n = self.delayed.fetch_add(1, Ordering::Relaxed);
+        delay.pick(self.config.seed, n)
+    }
+
+    /// How the delivery of the answer to `req` breaks when the request asks
+    /// (`Prefer: fault=`); never for the control API. A stub's fault and `--fault` are the
+    /// answer's: [`Outcome::staged`].
     pub fn fault_of(&self, req: &MockRequest) -> Option<Fault> {
         self.prefer(req).and_then(|p| p.fault)
+    }
+
+    /// The fault of the answer to `req`: the request's `Prefer: fault=`, else the stub's
+    /// that answered, else `--fault`'s draw.
+    fn final_fault(&self, req: &MockRequest, staged: Option<Fault>) -> Option<Fault> {
+        self.fault_of(req).or(staged).or_else(|| {
+            if self.faults.is_empty() {
+                return None;
+            }
+            let op = match self.find(req) {
+                RouteMatch::Found { op, .. } => Some(op),
+                _ => None,
+            };
+            self.faults.draw(self.config.seed, op)
+        })
     }
 
     /// Where a request leads among the served operations, without answering it: the contract
@@ -356,10 +389,8 @@ impl Engine {
             let note = format!("{}; first: {first}", outcome.response_violations.len());
             push_header(&mut outcome.response, RESPONSE_VIOLATIONS.clone(), &note);
         }
-        session.record(JournalEntry {
-            fault: self.fault_of(req),
-            ..outcome.journal_entry(req, started)
-        });
+        outcome.staged.fault = self.final_fault(req, outcome.staged.fault);
+        session.record(outcome.journal_entry(req, started));
         outcome
     }
 
@@ -425,13 +456,22 @@ impl Engine {
     }
 
     fn route(&self, req: &MockRequest, session: &Session) -> Outcome {
-        match self.find(req) {
+        let found = self.find(req);
+        // A path no document serves may still be stubbed (`--allow-off-spec-stubs`).
+        if self.config.allow_off_spec_stubs
+            && !matches!(found, RouteMatch::Found { .. })
+            && let Some(stubbed) = stubs::answer(self, session, None, req, None)
+        {
+            return stubbed;
+        }
+        match found {
             RouteMatch::Found { op, values, .. } => {
                 let api = &self.apis[op.0];
                 let operation = &api.operations[op.1];
                 let mut outcome = Exchange {
                     engine: self,
                     api_index: op.0,
+                    op_index: op.1,
                     api,
                     op: operation,
                     req,
@@ -445,7 +485,7 @@ impl Engine {
             RouteMatch::MethodNotAllowed { allowed, api } => {
                 if req.method == Method::OPTIONS {
                     let cors = self.config.access.cors_allows(&req.headers);
-                    return preflight(req, &allowed, cors);
+                    return crate::mock::access::preflight(req, &allowed, cors);
                 }
                 let allow = allowed
                     .iter()
@@ -489,46 +529,4 @@ impl Engine {
 /// Whether `path` is the control API's.
 fn is_control(path: &str) -> bool {
     path == "/__admin" || path.starts_with("/__admin/")
-}
-
-/// `OPTIONS` on a known path: a CORS preflight answer (when `cors` lets the request's origin
-/// read the API), or the list of methods.
-fn preflight(req: &MockRequest, allowed: &[Method], cors: bool) -> Outcome {
-    let allow = allowed
-        .iter()
-        .map(Method::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut response = MockResponse {
-        status: 204,
-        headers: Vec::new(),
-        body: Bytes::new(),
-    };
-    push_header(&mut response, header::ALLOW, &allow);
-    if cors
-        && req
-            .headers
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
-    {
-        push_header(&mut response, header::ACCESS_CONTROL_ALLOW_METHODS, &allow);
-        let requested = req
-            .headers
-            .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("*")
-            .to_owned();
-        push_header(
-            &mut response,
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            &requested,
-        );
-        push_header(&mut response, header::ACCESS_CONTROL_MAX_AGE, "86400");
-    }
-    Outcome {
-        response,
-        operation: None,
-        violations: Arc::default(),
-        response_violations: Vec::new(),
-        cause: None,
-    }
 }

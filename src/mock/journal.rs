@@ -183,6 +183,7 @@ mod tests {
             micros: 0,
             proxied: None,
             fault: None,
+            stub: None,
         }
     }
 

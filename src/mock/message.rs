@@ -62,11 +62,26 @@ pub struct Outcome {
     /// Why the mock could not answer as the spec says (its own failure): for the log, never
     /// sent to the client.
     pub cause: Option<Box<str>>,
+    /// What was done to the answer on purpose: the stub that gave it, its delay, its fault.
+    pub staged: Staged,
+}
+
+/// What an answer was given on purpose, beyond the spec: the stub that gave it, how much
+/// longer than the server's own delay it waits (a stub's `delay_ms`), and how its delivery
+/// breaks (`Prefer: fault=`, a stub's `fault`, `--fault`). The server's edge applies the
+/// delay and the fault; the journal and the log line name them.
+#[derive(Debug, Clone, Default)]
+pub struct Staged {
+    pub stub: Option<Arc<str>>,
+    /// How long the answer takes in all (the stub's delay): what `--delay` already waited
+    /// counts toward it.
+    pub delay: Option<std::time::Duration>,
+    pub fault: Option<crate::operation::respond::Fault>,
 }
 
 impl Outcome {
-    /// The journal's entry for `req` answered so, `started` when it arrived: neither proxied
-    /// nor broken on purpose (their owners say so).
+    /// The journal's entry for `req` answered so, `started` when it arrived: not proxied (the
+    /// proxy says so), with the stub and the fault the answer was given.
     pub(crate) fn journal_entry(&self, req: &MockRequest, started: Instant) -> JournalEntry {
         JournalEntry {
             method: req.method.clone(),
@@ -77,7 +92,8 @@ impl Outcome {
             violations: Arc::clone(&self.violations),
             micros: started.elapsed().as_micros() as u64,
             proxied: None,
-            fault: None,
+            fault: self.staged.fault,
+            stub: self.staged.stub.clone(),
         }
     }
 }
@@ -220,6 +236,7 @@ fn rendered(renderer: &ErrorRenderer, facts: &ErrorFacts) -> Outcome {
         violations: Arc::default(),
         response_violations: Vec::new(),
         cause: None,
+        staged: Staged::default(),
     }
 }
 

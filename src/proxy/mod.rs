@@ -295,6 +295,7 @@ impl Proxy {
             violations,
             response_violations: Vec::new(),
             cause: None,
+            staged: Default::default(),
         }
     }
 

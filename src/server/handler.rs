@@ -16,9 +16,11 @@ pub struct Handled {
     pub outcome: Outcome,
     /// Each failed check in words (`check: expected ..., got ...`); empty for the mock.
     pub failures: Vec<String>,
-    /// How long the answer was held back on purpose (`Prefer: delay=`, `--delay`).
+    /// How long the answer was held back on purpose (`Prefer: delay=`, `--delay`, a stub's
+    /// `delay_ms`).
     pub delayed: Option<Duration>,
-    /// How the answer's delivery breaks on purpose (`Prefer: fault=`): the edge applies it.
+    /// How the answer's delivery breaks on purpose (`Prefer: fault=`, a stub's `fault`,
+    /// `--fault`): the edge applies it.
     pub fault: Option<Fault>,
 }
 
@@ -53,9 +55,20 @@ impl Handler for Engine {
             if let Some(delay) = delayed.filter(|d| !d.is_zero()) {
                 tokio::time::sleep(delay).await;
             }
-            let mut handled = Handled::from(answer_safely(self, req));
+            let outcome = answer_safely(self, req);
+            // A stub's delay is how long its answer takes in all: what was waited counts.
+            let mut delayed = delayed;
+            if let Some(total) = outcome.staged.delay {
+                let waited = delayed.unwrap_or_default();
+                if total > waited {
+                    tokio::time::sleep(total - waited).await;
+                    delayed = Some(total);
+                }
+            }
+            let fault = outcome.staged.fault;
+            let mut handled = Handled::from(outcome);
             handled.delayed = delayed;
-            handled.fault = self.fault_of(req);
+            handled.fault = fault;
             handled
         }
     }

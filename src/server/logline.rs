@@ -37,6 +37,8 @@ pub(crate) struct RequestLine<'a> {
     pub delayed_ms: Option<u64>,
     /// The fault the answer was broken with on purpose (`reset`, ...); left out when none.
     pub fault: Option<&'static str>,
+    /// The stub that gave the answer (its id: letters, digits, `-_.`); left out when none.
+    pub stub: Option<&'a str>,
 }
 
 /// Where request lines go without `tracing`'s machinery, when the text layout is in use.
@@ -50,7 +52,7 @@ pub(crate) fn direct_to(sink: &'static Sink) {
 
 /// Logs the request line, unless the log filter leaves INFO out for `line.target`: the very
 /// line `tracing::info!(method = %.., path = %.., status, operation, micros, violations,
-/// delayed_ms, fault, "request")` makes in the text layout, written without `tracing`'s dispatch. `false` when
+/// delayed_ms, fault, stub, "request")` makes in the text layout, written without `tracing`'s dispatch. `false` when
 /// no direct sink is set (the JSON layout, or no subscriber of ours): the caller logs through
 /// `tracing`.
 ///
@@ -102,6 +104,10 @@ fn write_request(out: &mut String, now: SystemTime, line: &RequestLine<'_>) -> f
     if let Some(fault) = line.fault {
         out.push_str(" fault=");
         out.push_str(fault);
+    }
+    if let Some(stub) = line.stub {
+        out.push_str(" stub=");
+        out.push_str(stub);
     }
     out.push('\n');
     Ok(())
@@ -340,6 +346,8 @@ mod tests {
             ),
             ("-", 415, 7, 0, Some(60_000), None),
         ] {
+            // A stub's id where there is a fault: both fields present and absent alike.
+            let stub = fault.map(|_| "stub-12");
             // The default formatter's line: the layout both of ours follow.
             let theirs = lines(false, || {
                 tracing::info!(
@@ -351,6 +359,7 @@ mod tests {
                     violations,
                     delayed_ms,
                     fault = fault.map(tracing::field::display),
+                    stub = stub.map(tracing::field::display),
                     "request"
                 );
             });
@@ -365,6 +374,7 @@ mod tests {
                 violations,
                 delayed_ms,
                 fault,
+                stub,
             };
             write_request(&mut ours, SystemTime::now(), &line).expect("a String takes any text");
             assert_eq!(without_time(&ours), without_time(&theirs));

@@ -269,6 +269,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
     let operation = outcome.operation.as_deref().unwrap_or("-");
     let delayed_ms = handled.delayed.map(|d| d.as_millis() as u64);
     let fault = handled.fault.map(Fault::as_str);
+    let stub = outcome.staged.stub.as_deref();
     let line = crate::server::logline::RequestLine {
         target: module_path!(),
         method: req.method.as_str(),
@@ -279,6 +280,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
         violations: outcome.violations.len(),
         delayed_ms,
         fault,
+        stub,
     };
     if !crate::server::logline::request(&line, tracing::enabled!(tracing::Level::INFO)) {
         tracing::info!(
@@ -290,6 +292,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
             violations = outcome.violations.len(),
             delayed_ms,
             fault = fault.map(tracing::field::display),
+            stub = stub.map(tracing::field::display),
             "request"
         );
     }

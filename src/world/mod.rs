@@ -1,8 +1,10 @@
 //! The world: sessions and their journals (`state`), what operations do to a world
-//! (`behaviour`, `behaviours`), where worlds start (`fixtures`), and the state file (`persist`).
+//! (`behaviour`, `behaviours`), where worlds start (`fixtures`), the state file (`persist`), and
+//! each session's stubs and scenarios as data (`stubs`).
 
 pub mod behaviour;
 pub mod behaviours;
 pub mod fixtures;
 pub mod persist;
 pub mod state;
+pub mod stubs;

@@ -13,7 +13,11 @@
 //!
 //! `last_used` (milliseconds since the Unix epoch; files of earlier builds lack it) keeps the
 //! order in which sessions are dropped when the bound (`--max-sessions`) is reached; a file
-//! with more named sessions than the bound loads the most recently used of them.
+//! with more named sessions than the bound loads the most recently used of them. `stubs` (left
+//! out when a session has none, and by earlier builds) holds the session's stubs, each with
+//! its `remaining` and `matched` counts, and its scenario states: each stub is checked again
+//! as it loads, as if posted; a session saved without the member starts with the stubs of
+//! `--stubs DIR`, as a new session does.
 //!
 //! A fingerprint covers the API's name, its document (every file, as loaded) and its fixture
 //! text: a file saved for other documents or fixtures is *foreign* and refused, because its
@@ -36,6 +40,7 @@ use serde_json::Value;
 use crate::operation::api::Api;
 use crate::seed::Fnv;
 use crate::world::state::{Session, Sessions, valid_session_name};
+use crate::world::stubs::{RestoreStub, SavedBook};
 
 /// The member that marks a state file; its value is the format version.
 pub const FORMAT_MARKER: &str = "understudy_state";
@@ -126,6 +131,10 @@ struct SavedSession {
     last_used: u64,
     /// One per served API, in the served order; `null` for an API without a behaviour.
     worlds: Vec<SavedWorld>,
+    /// The session's stubs and scenario states; left out when it has none (files of
+    /// earlier builds never have them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stubs: Option<SavedBook>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -141,6 +150,9 @@ pub struct Served<'a> {
     pub apis: &'a [Api],
     pub fixture_texts: &'a [Option<String>],
     pub sessions: &'a Sessions,
+    /// Compiles a saved stub's definition again, with every check it had when it was made
+    /// (the mock's: this layer cannot).
+    pub restore_stub: Box<RestoreStub<'a>>,
 }
 
 impl Served<'_> {
@@ -189,6 +201,7 @@ fn prints(served: &Served<'_>) -> Vec<ApiPrint> {
 /// Saves every session of `served` to `path`, atomically; how many sessions were saved.
 pub fn save(served: &Served<'_>, path: &Path) -> Result<usize, StateFileError> {
     let behaviours = served.sessions.behaviours();
+    let has_defaults = !served.sessions.default_stubs().is_empty();
     let mut sessions = Vec::new();
     for session in served.sessions.all() {
         let mut worlds = Vec::with_capacity(served.apis.len());
@@ -206,10 +219,14 @@ pub fn save(served: &Served<'_>, path: &Path) -> Result<usize, StateFileError> {
                 world,
             });
         }
+        let stubs = session.with_stub_book(|b| b.save());
         sessions.push(SavedSession {
             name: session.name.clone(),
             last_used: session.last_used(),
             worlds,
+            // Written when there is something to say: stubs, states, or no stubs where
+            // `--stubs DIR` gives every session some (a session without the key gets those).
+            stubs: (!stubs.is_empty() || has_defaults).then_some(stubs),
         });
     }
     let count = sessions.len();
@@ -326,7 +343,14 @@ fn parse(served: &Served<'_>, path: &Path, bytes: &[u8]) -> Result<Vec<Session>,
             };
             parts.push(part);
         }
-        sessions.push(Session::restored(&name, parts, saved.last_used));
+        let book = match saved.stubs {
+            Some(book) => book
+                .restore(&*served.restore_stub)
+                .map_err(|e| corrupt(format!("session {name:?}, a stub: {e}")))?,
+            // Saved with no word on stubs (an earlier build): the stubs every session starts with.
+            None => served.sessions.default_stubs(),
+        };
+        sessions.push(Session::restored(&name, parts, saved.last_used).with_stubs(book));
     }
     Ok(sessions)
 }

@@ -13,7 +13,7 @@
 //! Each API's world has an `RwLock`: reads share it, writes are in-memory and short.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 
 use crate::schema::violation::Violation;
 use crate::world::behaviour::{AnyWorld, Installed};
+use crate::world::stubs::StubBook;
 
 /// The header that names a session.
 pub const SESSION_HEADER: &str = "x-understudy-session";
@@ -45,10 +46,14 @@ pub struct Session {
     journal: Mutex<Journal>,
     /// When a request last named this session, in milliseconds since the Unix epoch.
     last_used: AtomicU64,
+    /// Its stubs and scenarios (`world::stubs`).
+    stubs: Mutex<StubBook>,
+    /// Whether it has any stub: a session without one never takes the stubs' lock.
+    has_stubs: AtomicBool,
 }
 
 impl Session {
-    fn new(name: &str, behaviours: &Behaviours) -> Session {
+    fn new(name: &str, behaviours: &Behaviours, stubs: StubBook) -> Session {
         Session {
             name: name.to_owned(),
             parts: behaviours
@@ -57,6 +62,8 @@ impl Session {
                 .collect(),
             journal: Mutex::new(Journal::default()),
             last_used: AtomicU64::new(now_millis()),
+            has_stubs: AtomicBool::new(!stubs.is_empty()),
+            stubs: Mutex::new(stubs),
         }
     }
 
@@ -69,7 +76,30 @@ impl Session {
             parts: parts.into_iter().map(|p| p.map(RwLock::new)).collect(),
             journal: Mutex::new(Journal::default()),
             last_used: AtomicU64::new(last_used),
+            stubs: Mutex::new(StubBook::default()),
+            has_stubs: AtomicBool::new(false),
         }
+    }
+
+    /// The session with `stubs` as its stubs and scenarios (the state file's).
+    pub fn with_stubs(self, stubs: StubBook) -> Session {
+        self.has_stubs.store(!stubs.is_empty(), Ordering::Relaxed);
+        *self.stubs.lock().unwrap_or_else(|p| p.into_inner()) = stubs;
+        self
+    }
+
+    /// Whether the session has any stub (exhausted ones count): cheap, no lock.
+    pub fn has_stubs(&self) -> bool {
+        self.has_stubs.load(Ordering::Relaxed)
+    }
+
+    /// Reads or changes the session's stubs and scenarios under their lock (held for `f`
+    /// only: never across an `.await`).
+    pub fn with_stub_book<R>(&self, f: impl FnOnce(&mut StubBook) -> R) -> R {
+        let mut book = self.stubs.lock().unwrap_or_else(|p| p.into_inner());
+        let out = f(&mut book);
+        self.has_stubs.store(!book.is_empty(), Ordering::Relaxed);
+        out
     }
 
     /// When a request last named this session, in milliseconds since the Unix epoch.
@@ -159,6 +189,8 @@ pub struct Sessions {
     /// Most named sessions kept at once.
     max_named: usize,
     clock: Clock,
+    /// The stubs every new session starts with (`--stubs DIR`).
+    default_stubs: RwLock<StubBook>,
 }
 
 /// Wall-clock milliseconds from a monotonic instant: the request's own `Instant` (read
@@ -187,14 +219,40 @@ impl Sessions {
     /// Sessions of worlds made by `behaviours`, keeping at most `max_named` named sessions
     /// (at least one) besides the default one.
     pub fn new(behaviours: Behaviours, max_named: usize) -> Sessions {
-        let default = Arc::new(Session::new("", &behaviours));
+        let default = Arc::new(Session::new("", &behaviours, StubBook::default()));
         Sessions {
             behaviours,
             default: RwLock::new(default),
             named: RwLock::new(HashMap::default()),
             max_named: max_named.max(1),
             clock: Clock::new(),
+            default_stubs: RwLock::new(StubBook::default()),
         }
+    }
+
+    /// Makes `stubs` the stubs every new session starts with, and gives them to every
+    /// session there is (at startup, before any request: the default session).
+    pub fn set_default_stubs(&self, stubs: StubBook) {
+        for session in self.all() {
+            session.with_stub_book(|book| *book = stubs.clone());
+        }
+        *self
+            .default_stubs
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = stubs;
+    }
+
+    /// The stubs every new session starts with (`--stubs DIR`).
+    pub fn default_stubs(&self) -> StubBook {
+        self.default_stubs
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// A new session named `name`, with the fixtures' worlds and the default stubs.
+    fn fresh(&self, name: &str) -> Session {
+        Session::new(name, &self.behaviours, self.default_stubs())
     }
 
     pub fn behaviours(&self) -> &Behaviours {
@@ -244,10 +302,7 @@ impl Sessions {
             .into_iter()
             .map(|s| (s.name.clone(), Arc::new(s)))
             .collect();
-        let default = default
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Session::new("", &self.behaviours));
+        let default = default.into_iter().next().unwrap_or_else(|| self.fresh(""));
         *self.default.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(default);
         *self.named.write().unwrap_or_else(|p| p.into_inner()) = fresh;
         dropped
@@ -295,7 +350,7 @@ impl Sessions {
                 );
             }
         }
-        let session = Arc::new(Session::new(name, &self.behaviours));
+        let session = Arc::new(self.fresh(name));
         session.touch(now);
         map.insert(name.to_owned(), session.clone());
         session
@@ -339,6 +394,8 @@ pub struct JournalEntry {
     pub proxied: Option<Box<Value>>,
     /// The broken delivery the client asked for (`Prefer: fault=`), if any.
     pub fault: Option<crate::operation::respond::Fault>,
+    /// The stub that answered, if one did.
+    pub stub: Option<Arc<str>>,
 }
 
 impl JournalEntry {
@@ -362,6 +419,9 @@ impl JournalEntry {
         }
         if let (Some(fault), Some(map)) = (self.fault, out.as_object_mut()) {
             map.insert("fault".to_owned(), Value::from(fault.as_str()));
+        }
+        if let (Some(stub), Some(map)) = (&self.stub, out.as_object_mut()) {
+            map.insert("stub".to_owned(), Value::from(&**stub));
         }
         out
     }
@@ -405,6 +465,7 @@ mod tests {
             micros: 0,
             proxied: None,
             fault: None,
+            stub: None,
         }
     }
 

@@ -6,6 +6,9 @@
 //!   count; `delay`: answers held back (`Prefer: delay=`, `--delay`) without holding up others;
 //!   `faults`: answers broken on purpose (`Prefer: fault=`) and delays per operation.
 //! - `state_file`: `--state-file`, worlds saved and loaded losslessly; bad files refused.
+//! - `stubs`: stubs and scenarios through the control API (matching, order, `times`, spec
+//!   checks at creation, sessions, the state file); `stub_timing`: delays and faults per stub,
+//!   `--fault` per operation and for the whole server, `--stubs DIR` in the binary.
 //! - `check`: `understudy check` against the mock and against `broken`, a server that breaks
 //!   one rule at a time, so each check is shown to bite; `check_stories`: its stateful
 //!   stories (bundled APIs, CRUD, OpenAPI links) against both; `check_real_world`: what the
@@ -69,4 +72,6 @@ mod routing;
 mod running;
 mod soak;
 mod state_file;
+mod stub_timing;
+mod stubs;
 mod validate;

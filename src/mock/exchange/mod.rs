@@ -1,6 +1,7 @@
 //! One routed request being answered: credentials (and, where the API's fixtures know its
 //! tokens, who the caller is), every parameter and the body (all violations together), then
-//! the operation's behaviour if its API has one, else the spec's static answer.
+//! the session's stubs, then the operation's behaviour if its API has one, else the spec's
+//! static answer.
 //!
 //! - `request`: the `RequestReader` that reads parameters and body for the server's answers
 //!   and for [`inspect_request`] alike, and the [`RequestFindings`] it reports.
@@ -16,6 +17,7 @@ use serde_json::Value;
 use crate::mock::engine::Engine;
 use crate::mock::message::{ErrorScope, MockRequest, Outcome, refuse};
 use crate::mock::rejection::RequestError;
+use crate::mock::stubs;
 use crate::operation::api::{Api, Operation};
 use crate::operation::respond::{self, Prefer};
 use crate::operation::security::{CredentialSources, SchemeKind};
@@ -41,6 +43,8 @@ pub(crate) struct Exchange<'e> {
     pub engine: &'e Engine,
     /// Index of `api` among the engine's APIs (and of its part of the world).
     pub api_index: usize,
+    /// Index of `op` among the API's operations.
+    pub op_index: usize,
     pub api: &'e Api,
     pub op: &'e Operation,
     pub req: &'e MockRequest,
@@ -83,6 +87,11 @@ impl Exchange<'_> {
         if !violations.is_empty() {
             let status = reader.rejection_status(&violations);
             return self.refuse(RequestError::Invalid { status, violations });
+        }
+        // A valid, authenticated request: the session's stubs come before the mock's answer.
+        let at = Some((self.api_index, self.op_index));
+        if let Some(stubbed) = stubs::answer(self.engine, self.session, at, req, body.as_ref()) {
+            return stubbed;
         }
         let prefer = Prefer::parse(req.headers.get(&PREFER).and_then(|v| v.to_str().ok()));
         // Prism's preferences ask for the spec's static answers: they bypass behaviours.

@@ -237,6 +237,7 @@ impl Exchange<'_> {
             violations: Arc::default(),
             response_violations: Vec::new(),
             cause: None,
+            staged: Default::default(),
         }
     }
 }
