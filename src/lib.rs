@@ -43,6 +43,7 @@ pub mod world;
 
 pub use document::load::Source;
 pub use embed::{
-    MockServer, MockServerBuilder, Received, ReceivedViolation, SessionHandle, Spec, StartError,
+    Fault, MockServer, MockServerBuilder, Received, ReceivedViolation, SessionHandle, Spec,
+    StartError, Stub, StubRefused,
 };
 pub use mock::engine::{Engine, EngineConfig, MockRequest, MockResponse, Outcome};

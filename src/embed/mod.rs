@@ -20,6 +20,7 @@
 //! test.
 
 mod received;
+mod stub;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -30,11 +31,13 @@ use tokio::sync::oneshot;
 
 use crate::document::load::Source;
 use crate::mock::engine::{Engine, EngineConfig};
+use crate::mock::stubs::StubError;
 use crate::server::ServerConfig;
 use crate::world::fixtures::FixtureSource;
 use crate::world::state::Session;
 
 pub use received::{Received, ReceivedViolation};
+pub use stub::{Fault, Stub, StubRefused};
 
 /// How long requests in flight may take to finish once the handle is dropped.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
@@ -317,9 +320,41 @@ impl MockServer {
         }
     }
 
-    /// Back to a clean start: the world to the fixtures, the journal emptied.
+    /// Back to a clean start, as wiremock's `reset` is: the world to the fixtures, the
+    /// journal emptied, every stub dropped and every scenario back to `started`.
     pub fn reset(&self) {
         self.default_session().reset();
+    }
+
+    /// Adds `stub` (checked against the operation it names, as `POST /__admin/stubs` checks
+    /// it); its id.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use understudy::{MockServer, Stub};
+    /// let server = MockServer::builder().start_blocking()?;
+    /// // GitBook's list declares 200 and 404: a 404 with GitBook's error body fits.
+    /// let id = server.stub(
+    ///     Stub::on("GET", "/v1/spaces/{spaceId}/permissions/users")
+    ///         .status(404)
+    ///         .body(serde_json::json!({"error": {"code": 404, "message": "Not found"}}))
+    ///         .times(1),
+    /// )?;
+    /// assert_eq!(server.stubs()[0]["id"], id.as_str());
+    /// // A 503 the operation does not declare is refused, with the reason.
+    /// let refused = server.stub(Stub::operation("listUserPermissionsInSpace").status(503));
+    /// assert_eq!(refused.unwrap_err().status, 400);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn stub(&self, stub: impl Into<Stub>) -> Result<String, StubRefused> {
+        self.default_session().stub(stub)
+    }
+
+    /// The stubs, in the order they are consulted, each as the control API lists it (with
+    /// `matched` and `remaining`).
+    pub fn stubs(&self) -> Vec<serde_json::Value> {
+        self.default_session().stubs()
     }
 
     /// The requests the server received, oldest first (the last 1,000).
@@ -357,11 +392,35 @@ impl SessionHandle<'_> {
         self.engine.sessions().get(&self.name)
     }
 
-    /// Back to a clean start: the world to the fixtures, the journal emptied.
+    /// Back to a clean start: the world to the fixtures, the journal emptied, every stub
+    /// dropped and every scenario back to `started`.
     pub fn reset(&self) {
         let session = self.get();
         session.reset(self.engine.sessions().behaviours());
         session.clear_journal();
+        // Stubs and scenario states go together.
+        session.with_stub_book(|book| book.clear());
+    }
+
+    /// [`MockServer::stub`], in this session.
+    pub fn stub(&self, stub: impl Into<Stub>) -> Result<String, StubRefused> {
+        let stub = stub.into();
+        match self.engine.add_stub(&self.name, stub.json()) {
+            Ok(listed) => Ok(listed["id"].as_str().unwrap_or_default().to_owned()),
+            Err(error) => Err(refused(&error)),
+        }
+    }
+
+    /// [`MockServer::stubs`], in this session.
+    pub fn stubs(&self) -> Vec<serde_json::Value> {
+        self.get()
+            .with_stub_book(|book| book.stubs().iter().map(|s| s.to_json()).collect())
+    }
+
+    /// The state of `scenario` (`started` until a stub moves it).
+    pub fn scenario(&self, scenario: &str) -> String {
+        self.get()
+            .with_stub_book(|book| book.state_of(scenario).to_owned())
     }
 
     /// The requests this session received, oldest first (the last 1,000).
@@ -371,5 +430,19 @@ impl SessionHandle<'_> {
             .into_iter()
             .filter_map(|entry| serde_json::from_value(entry).ok())
             .collect()
+    }
+}
+
+fn refused(error: &StubError) -> StubRefused {
+    let violations = match error {
+        StubError::Breaks { violations, .. } => {
+            violations.iter().map(ToString::to_string).collect()
+        }
+        _ => Vec::new(),
+    };
+    StubRefused {
+        status: error.status(),
+        message: error.to_string(),
+        violations,
     }
 }

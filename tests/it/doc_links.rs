@@ -95,7 +95,11 @@ fn broken_links() -> Vec<String> {
     let mut broken = Vec::new();
     for page in pages() {
         let text = fs::read_to_string(&page).expect("the page is readable");
-        let shown = page.strip_prefix(&root).unwrap_or(&page).display().to_string();
+        let shown = page
+            .strip_prefix(&root)
+            .unwrap_or(&page)
+            .display()
+            .to_string();
         for link in links(&text) {
             if link.starts_with("https://") {
                 continue;

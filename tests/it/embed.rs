@@ -4,7 +4,7 @@
 use std::net::TcpStream;
 
 use serde_json::json;
-use understudy::{MockServer, StartError};
+use understudy::{MockServer, StartError, Stub};
 
 use crate::harness::request_to;
 
@@ -137,4 +137,115 @@ fn dropping_the_handle_stops_the_server() {
         TcpStream::connect(addr).is_err(),
         "still listening on {addr} after the handle was dropped"
     );
+}
+
+const NOT_FOUND: &str = "Not found, as the stub says";
+
+fn not_found() -> serde_json::Value {
+    json!({"error": {"code": 404, "message": NOT_FOUND}})
+}
+
+#[test]
+fn a_stub_answers_its_times_then_the_mock_answers_again() {
+    let server = MockServer::builder().start_blocking().unwrap();
+    let id = server
+        .stub(
+            Stub::on("GET", "/v1/spaces/{spaceId}/permissions/users")
+                .status(404)
+                .body(not_found())
+                .times(2),
+        )
+        .unwrap();
+    for _ in 0..2 {
+        let reply = request_to(server.address(), "GET", USERS)
+            .bearer(TOKEN)
+            .send();
+        reply.expect(404);
+        assert_eq!(reply.json()["error"]["message"], NOT_FOUND);
+    }
+    assert_eq!(members(&server, None), 0, "the third is the mock's own 200");
+
+    let received = server.requests();
+    assert_eq!(received[0].stub.as_deref(), Some(id.as_str()));
+    assert_eq!(received[2].stub, None);
+    assert_eq!(server.stubs()[0]["matched"], 2);
+}
+
+#[test]
+fn a_stub_that_breaks_the_spec_is_refused_with_its_violations() {
+    let server = MockServer::builder().start_blocking().unwrap();
+    let refused = server
+        .stub(Stub::operation("listUserPermissionsInSpace").body(json!({"items": "nope"})))
+        .unwrap_err();
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.violations.iter().any(|v| v.contains("items")),
+        "{refused}"
+    );
+    assert!(server.stubs().is_empty());
+}
+
+#[test]
+fn a_scenario_fails_twice_then_succeeds() {
+    let server = MockServer::builder().start_blocking().unwrap();
+    let failing = |from: &str, to: &str| {
+        Stub::operation("listUserPermissionsInSpace")
+            .status(404)
+            .body(not_found())
+            .in_scenario("flaky", from, Some(to))
+    };
+    server.stub(failing("started", "failed-once")).unwrap();
+    server.stub(failing("failed-once", "recovered")).unwrap();
+
+    let statuses: Vec<u16> = (0..3)
+        .map(|_| {
+            request_to(server.address(), "GET", USERS)
+                .bearer(TOKEN)
+                .send()
+                .status
+        })
+        .collect();
+    assert_eq!(statuses, [404, 404, 200]);
+    assert_eq!(server.session("").scenario("flaky"), "recovered");
+}
+
+#[test]
+fn reset_drops_the_stubs_and_a_session_has_its_own() {
+    let server = MockServer::builder().start_blocking().unwrap();
+    let a = server.session("test-a");
+    a.stub(
+        Stub::operation("listUserPermissionsInSpace")
+            .status(404)
+            .body(not_found()),
+    )
+    .unwrap();
+    assert!(server.stubs().is_empty(), "the default session has none");
+    assert_eq!(members(&server, None), 0);
+    let reply = request_to(server.address(), "GET", USERS)
+        .bearer(TOKEN)
+        .header("X-Understudy-Session", "test-a")
+        .send();
+    reply.expect(404);
+
+    a.reset();
+    assert!(a.stubs().is_empty());
+    assert_eq!(
+        members(&server, Some("test-a")),
+        0,
+        "answered by the mock again"
+    );
+}
+
+#[test]
+fn a_stub_given_as_the_control_apis_json_is_the_same_stub() {
+    let server = MockServer::builder().start_blocking().unwrap();
+    let raw = json!({
+        "match": {"method": "GET", "path": USERS},
+        "answer": {"status": 404, "body": not_found()},
+        "priority": 1
+    });
+    server.stub(raw).unwrap();
+    let listed = &server.stubs()[0];
+    assert_eq!(listed["priority"], 1);
+    assert_eq!(listed["match"]["path"], USERS);
 }
