@@ -1,5 +1,22 @@
 //! understudy: a strict, stateful mock server generated from OpenAPI documents.
 //!
+//! As a library it is [`MockServer`]: the mock in a test's own process, in the style of
+//! `wiremock`, with stubs ([`Stub`]) checked against the document and a journal of what the
+//! client sent ([`Received`]).
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use understudy::{MockServer, Stub};
+//! let server = MockServer::builder()
+//!     .spec("openapi: 3.1.0\ninfo: {title: Pets, version: '1'}\npaths:\n  /pets:\n    get:\n      operationId: listPets\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: array}}}}\n        '503': {description: down}\n")
+//!     .start_blocking()?;
+//! server.stub(Stub::operation("listPets").status(503).times(1))?;
+//! // ... run the client under test against server.uri() ...
+//! assert!(server.requests().is_empty());
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! The code is laid out by layer; a folder imports only the folders above it in this list.
 //!
 //! - `document`: reads YAML/JSON documents and the files their `$ref`s reach, inside the
@@ -26,24 +43,39 @@
 //! Below them all: `seed` (the hash and random source behind every generated value) and `text`
 //! (numbers and dates written as text).
 
+// The modules are public for understudy's own binary, integration tests and benchmarks,
+// which reach into every layer; they are not a stable interface and are left out of the
+// documentation. What a user's code calls is re-exported below.
+#[doc(hidden)]
 pub mod cli;
+#[doc(hidden)]
 pub mod conformance;
+#[doc(hidden)]
 pub mod contract;
+#[doc(hidden)]
 pub mod document;
-pub mod embed;
-pub mod error_format;
+mod embed;
+pub(crate) mod error_format;
+#[doc(hidden)]
 pub mod mock;
+#[doc(hidden)]
 pub mod operation;
+#[doc(hidden)]
 pub mod proxy;
+#[doc(hidden)]
 pub mod schema;
 pub(crate) mod seed;
+#[doc(hidden)]
 pub mod server;
 pub(crate) mod text;
+#[doc(hidden)]
 pub mod world;
 
-pub use document::load::Source;
 pub use embed::{
     Fault, MockServer, MockServerBuilder, Received, ReceivedViolation, SessionHandle, Spec,
     StartError, Stub, StubRefused,
 };
+#[doc(hidden)]
+pub use document::load::Source;
+#[doc(hidden)]
 pub use mock::engine::{Engine, EngineConfig, MockRequest, MockResponse, Outcome};

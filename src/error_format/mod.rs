@@ -67,4 +67,3 @@ mod status;
 mod tests;
 
 pub use plan::uri_reference;
-pub use shape::{ErrorShape, plain_text, problem_json};
