@@ -76,6 +76,12 @@ pub struct EngineConfig {
     /// How long the answers of one operation wait (`--delay OPERATIONID=MS`), by
     /// operationId; before `delay`, after `Prefer: delay=`.
     pub operation_delays: Vec<(String, Delay)>,
+    /// Answer from data generated anew for every request even where the document has
+    /// examples, as `Prefer: dynamic=true` asks (`--dynamic`); `Prefer: example=` still wins.
+    pub dynamic: bool,
+    /// Replace an answer that breaks the document with a 500 naming what broke (`--errors`);
+    /// needs `check_responses` to see more than undeclared statuses.
+    pub errors: bool,
 }
 
 impl Default for EngineConfig {
@@ -89,6 +95,8 @@ impl Default for EngineConfig {
             refs: RefPolicy::default(),
             delay: None,
             operation_delays: Vec::new(),
+            dynamic: false,
+            errors: false,
         }
     }
 }

@@ -269,6 +269,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
     let operation = outcome.operation.as_deref().unwrap_or("-");
     let delayed_ms = handled.delayed.map(|d| d.as_millis() as u64);
     let fault = handled.fault.map(Fault::as_str);
+    let violated = crate::server::logline::violated(&outcome.violations);
     let line = crate::server::logline::RequestLine {
         target: module_path!(),
         method: req.method.as_str(),
@@ -277,6 +278,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
         operation,
         micros,
         violations: outcome.violations.len(),
+        violated: violated.as_deref(),
         delayed_ms,
         fault,
     };
@@ -288,6 +290,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
             operation,
             micros,
             violations = outcome.violations.len(),
+            violated = violated.as_deref(),
             delayed_ms,
             fault = fault.map(tracing::field::display),
             "request"
