@@ -165,6 +165,7 @@ pub struct ServeArgs {
     pub port: u16,
     /// Answer with data generated from the schemas, anew for every request, even where the
     /// document has examples (Prism's --dynamic); `Prefer: example=NAME` still picks one.
+    /// Stateful answers (the bundled APIs', CRUD's) stay as they are.
     #[arg(short, long)]
     pub dynamic: bool,
     /// Never send an answer that breaks the document: check every answer (as
@@ -172,8 +173,6 @@ pub struct ServeArgs {
     /// --errors). Invalid requests get the API's errors with or without it.
     #[arg(long)]
     pub errors: bool,
-    #[command(flatten)]
-    pub tls: TlsArgs,
     /// Seed of generated data: the same seed gives the same bodies on every run.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -201,6 +200,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "[OPERATIONID=]MS|MIN-MAX")]
     pub delay: Vec<crate::mock::delay::DelayFlag>,
     #[command(flatten)]
+    pub tls: TlsArgs,
+    #[command(flatten)]
     pub access: AccessArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -224,8 +225,6 @@ pub struct ProxyArgs {
     /// Port to listen on (0 picks a free one and prints it).
     #[arg(short, long, default_value_t = 4010)]
     pub port: u16,
-    #[command(flatten)]
-    pub tls: TlsArgs,
     /// Seconds the upstream may take from the request's first byte to its answer's last; a
     /// slower one gets 504.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
@@ -258,6 +257,8 @@ pub struct ProxyArgs {
     /// Seed of the mock's generated data (for --errors and --fallback answers).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    #[command(flatten)]
+    pub tls: TlsArgs,
     #[command(flatten)]
     pub access: AccessArgs,
     #[command(flatten)]

@@ -54,7 +54,7 @@ pub(crate) fn direct_to(sink: &'static Sink) {
 
 /// Logs the request line, unless the log filter leaves INFO out for `line.target`: the very
 /// line `tracing::info!(method = %.., path = %.., status, operation, micros, violations,
-/// delayed_ms, fault, "request")` makes in the text layout, written without `tracing`'s dispatch. `false` when
+/// violated, delayed_ms, fault, "request")` makes in the text layout, written without `tracing`'s dispatch. `false` when
 /// no direct sink is set (the JSON layout, or no subscriber of ours): the caller logs through
 /// `tracing`.
 ///

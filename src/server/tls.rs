@@ -74,31 +74,38 @@ pub fn self_signed(dir: Option<&Path>) -> Result<SelfSigned, TlsError> {
         Some(dir) => dir.to_owned(),
         None => std::env::temp_dir().join(format!("understudy-tls-{}", std::process::id())),
     };
-    let write = |path: PathBuf, text: &str| {
+    let write = |path: PathBuf, text: &str, private: bool| {
         std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(&path, text))
+            .and_then(|()| create(&path, private))
+            .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
             .map(|()| path.clone())
             .map_err(|source| TlsError::Write { path, source })
     };
-    let key_pem = made.key_pair.serialize_pem();
-    let key = write(dir.join("key.pem"), &key_pem)?;
-    restrict_to_owner(&key);
-    let cert = write(dir.join("cert.pem"), &made.cert.pem())?;
+    let key = write(dir.join("key.pem"), &made.key_pair.serialize_pem(), true)?;
+    let cert = write(dir.join("cert.pem"), &made.cert.pem(), false)?;
     let der = PrivateKeyDer::Pkcs8(made.key_pair.serialize_der().into());
     let config = server_config(vec![made.cert.der().clone()], der)?;
     Ok(SelfSigned { config, cert, key })
 }
 
-/// The key file readable by its owner only: a mock's key guards nothing of worth, but
-/// other users of the machine have no business reading it either.
-fn restrict_to_owner(path: &Path) {
+/// The file at `path`, emptied; a `private` one (the key) readable by its owner only from
+/// its creation: a mock's key guards nothing of worth, but other users of the machine have
+/// no business reading it either.
+fn create(path: &Path, private: bool) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    if private {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        // A key file left by an earlier run keeps its mode when reopened: set it again.
+        let file = options.open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        return Ok(file);
     }
     #[cfg(not(unix))]
-    let _ = path;
+    let _ = private;
+    options.open(path)
 }
 
 fn server_config(
@@ -124,11 +131,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_self_signed_certificate_is_written_where_asked_and_read_back_as_pem() {
+    fn a_self_signed_certificate_is_written_where_asked_its_key_private_and_read_back_as_pem() {
         let dir = std::env::temp_dir().join(format!("understudy-tls-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let made = self_signed(Some(&dir)).expect("a certificate");
         assert_eq!(made.cert, dir.join("cert.pem"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&made.key)
+                .expect("the key")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "the key is its owner's only");
+        }
         assert!(from_pem_files(&made.cert, &made.key).is_ok());
         let e = from_pem_files(&made.key, &made.key).expect_err("a key is no certificate");
         assert!(e.to_string().contains("key.pem"), "{e}");
