@@ -363,8 +363,25 @@ pub struct AccessArgs {
     pub allow_hosts: Vec<String>,
     /// Which web origins may read the APIs' answers: `any`, `off`, or origins separated by
     /// commas (http://localhost:3000,https://app.test). The control API never allows any.
-    #[arg(long, value_name = "any|off|ORIGIN,...", default_value = "any")]
+    /// `--cors` alone is `any`; Prism's `true` and `false` are `any` and `off`.
+    #[arg(
+        long,
+        value_name = "any|off|ORIGIN,...",
+        default_value = "any",
+        num_args = 0..=1,
+        default_missing_value = "any",
+        value_parser = parse_cors
+    )]
     pub cors: Cors,
+}
+
+/// `--cors`, with Prism's boolean spellings besides ours.
+fn parse_cors(text: &str) -> Result<Cors, String> {
+    match text.trim() {
+        "true" => Ok(Cors::Any),
+        "false" => Ok(Cors::Off),
+        other => other.parse(),
+    }
 }
 
 impl AccessArgs {

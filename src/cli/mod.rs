@@ -413,6 +413,16 @@ mod tests {
         }
         let defaults = serve_args(&[]);
         assert!(!defaults.dynamic && !defaults.errors && defaults.documents.is_empty());
+        let listen = IpAddr::from([127, 0, 0, 1]);
+        for (flags, cors) in [
+            (&["--cors"][..], Cors::Any),
+            (&["--cors", "--port=0"][..], Cors::Any),
+            (&["--cors=false"][..], Cors::Off),
+            (&["--cors", "true"][..], Cors::Any),
+        ] {
+            let access = serve_args(flags).access.config(listen).expect("valid");
+            assert_eq!(access.cors, cors, "{flags:?}");
+        }
     }
 
     #[test]
