@@ -10,8 +10,26 @@ use std::time::{Duration, Instant};
 
 use crate::harness::doc_path;
 
-/// A loopback HTTP server of the files under `tests/docs`, for 60 s at most. Its base URL and
-/// the paths it was asked for.
+/// A document with a `$ref` to another origin (port 1 on loopback, where nothing listens).
+/// Not in `tests/docs`, whose documents all load from their files.
+const REMOTE_REF: &str = "\
+openapi: 3.1.0
+info: {title: A reference to another origin, version: '1'}
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      responses:
+        '200':
+          description: Pets
+          content:
+            application/json:
+              schema:
+                $ref: 'http://127.0.0.1:1/shared/pet.yaml#/Pet'
+";
+
+/// A loopback HTTP server of the files under `tests/docs` and of `/remote-ref.yaml`
+/// ([`REMOTE_REF`]), for 60 s at most. Its base URL and the paths it was asked for.
 fn docs_server() -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     listener.set_nonblocking(true).expect("non-blocking");
@@ -39,7 +57,12 @@ fn docs_server() -> (String, Arc<Mutex<Vec<String>>>) {
             let path = head.split(' ').nth(1).unwrap_or("/").to_owned();
             seen.lock().expect("lock").push(path.clone());
             let file = doc_path(path.trim_start_matches('/'));
-            let answer = match std::fs::read(&file).ok().filter(|_| !path.contains("..")) {
+            let body = if path == "/remote-ref.yaml" {
+                Some(REMOTE_REF.as_bytes().to_vec())
+            } else {
+                std::fs::read(&file).ok().filter(|_| !path.contains(".."))
+            };
+            let answer = match body {
                 Some(body) => {
                     let mut a = format!(
                         "HTTP/1.1 200 OK\r\ncontent-type: application/yaml\r\n\
@@ -85,7 +108,7 @@ fn a_document_given_by_url_is_fetched_with_the_files_its_relative_refs_reach() {
 #[test]
 fn a_ref_to_another_origin_than_the_documents_is_refused_naming_the_ref() {
     let (base, asked) = docs_server();
-    let (code, _, log) = routes(&format!("{base}/loading-remote-ref.yaml"));
+    let (code, _, log) = routes(&format!("{base}/remote-ref.yaml"));
     assert_eq!(code, Some(2), "{log}");
     assert!(
         log.contains("`http://127.0.0.1:1/shared/pet.yaml` is on another origin"),
