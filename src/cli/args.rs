@@ -14,7 +14,7 @@ use crate::mock::access::{AccessConfig, Cors};
 use crate::mock::engine::{Engine, EngineConfig};
 use crate::server::{ServerConfig, parse_size, tls};
 
-use super::load_engine;
+use super::{WarningLog, load_engine};
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -509,13 +509,27 @@ impl SpecArgs {
         }))
     }
 
-    /// Loads the documents these flags name and routes them.
+    /// Loads the documents these flags name and routes them, logging their warnings as
+    /// `--show-warnings` says.
     pub(super) fn engine(&self, config: EngineConfig) -> anyhow::Result<Engine> {
+        let warnings = if self.show_warnings {
+            WarningLog::All
+        } else {
+            WarningLog::First
+        };
+        self.load(config, warnings)
+    }
+
+    pub(super) fn load(
+        &self,
+        config: EngineConfig,
+        warnings: WarningLog,
+    ) -> anyhow::Result<Engine> {
         let config = EngineConfig {
             refs: self.ref_policy()?,
             ..config
         };
-        load_engine(&self.sources(), config, self.show_warnings)
+        load_engine(&self.sources(), config, warnings)
     }
 }
 

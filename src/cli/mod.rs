@@ -1,7 +1,6 @@
 //! The command line: clap definitions, turned into a validated configuration before any
 //! work starts, and the commands themselves. Errors become exit codes in `main`.
 
-use anyhow::bail;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::document::load::Source;
@@ -107,40 +106,47 @@ pub fn run(cli: Cli) -> anyhow::Result<Ending> {
     ending
 }
 
+/// How many of each document's warnings loading logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WarningLog {
+    /// The first [`MAX_WARNINGS_SHOWN`], then a count and the command that shows them all.
+    First,
+    /// Every one (`--show-warnings`).
+    All,
+    /// None: the caller prints them (`routes --warnings`).
+    None,
+}
+
 fn load_engine(
     sources: &[Source],
     config: EngineConfig,
-    show_warnings: bool,
+    warnings: WarningLog,
 ) -> anyhow::Result<Engine> {
     let loaded = Engine::load(sources, config);
     release_freed_memory();
-    match loaded {
-        Ok(engine) => {
-            let shown = if show_warnings {
-                usize::MAX
-            } else {
-                MAX_WARNINGS_SHOWN
-            };
-            for api in engine.apis() {
-                for w in api.warnings.iter().take(shown) {
-                    tracing::warn!(document = %api.name, "{w}");
-                }
-                if api.warnings.len() > shown {
-                    tracing::warn!(
-                        document = %api.name,
-                        "... and {} more warnings (`{}` shows them all)",
-                        api.warnings.len() - shown,
-                        show_warnings_command(std::env::args())
-                    );
-                }
-            }
-            Ok(engine)
+    let engine = loaded.map_err(|failures| {
+        let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("{}", text.join("\n"))
+    })?;
+    let shown = match warnings {
+        WarningLog::First => MAX_WARNINGS_SHOWN,
+        WarningLog::All => usize::MAX,
+        WarningLog::None => return Ok(engine),
+    };
+    for api in engine.apis() {
+        for w in api.warnings.iter().take(shown) {
+            tracing::warn!(document = %api.name, "{w}");
         }
-        Err(failures) => {
-            let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
-            bail!("{}", text.join("\n"))
+        if api.warnings.len() > shown {
+            tracing::warn!(
+                document = %api.name,
+                "... and {} more warnings (`{}` shows them all)",
+                api.warnings.len() - shown,
+                show_warnings_command(std::env::args())
+            );
         }
     }
+    Ok(engine)
 }
 
 /// Gives the memory loading used and freed (parsed text, the validation views, compiler
@@ -176,15 +182,7 @@ fn show_warnings_command(argv: impl Iterator<Item = String>) -> String {
 
 fn routes(args: &RoutesArgs) -> anyhow::Result<()> {
     if args.warnings {
-        // Every warning, on stdout: the load's own (capped) log of them is not wanted here.
-        let config = EngineConfig {
-            refs: args.specs.ref_policy()?,
-            ..EngineConfig::default()
-        };
-        let engine = Engine::load(&args.specs.sources(), config).map_err(|failures| {
-            let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
-            anyhow::anyhow!("{}", text.join("\n"))
-        })?;
+        let engine = args.specs.load(EngineConfig::default(), WarningLog::None)?;
         for api in engine.apis() {
             for w in &api.warnings {
                 println!("{}: {w}", api.name);
