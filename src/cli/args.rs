@@ -2,17 +2,19 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
 use crate::conformance::checks::{Check, UnknownCheck};
 use crate::contract::{BadUrl, ExtraHeader};
+use crate::document::fetch::FetchLimits;
 use crate::document::load::{self, RefPolicy, Source};
 use crate::mock::access::{AccessConfig, Cors};
 use crate::mock::engine::{Engine, EngineConfig};
-use crate::server::{ServerConfig, parse_size};
+use crate::server::{ServerConfig, parse_size, tls};
 
-use super::load_engine;
+use super::{WarningLog, load_engine};
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -89,27 +91,88 @@ fn parse_url(text: &str) -> Result<String, BadUrl> {
 
 #[derive(Debug, clap::Args)]
 pub struct SpecArgs {
-    /// An OpenAPI document (YAML or JSON) to serve instead of the bundled ones. Repeatable:
-    /// each document is mounted at the path of its first server URL.
-    #[arg(long = "spec", value_name = "FILE")]
-    pub specs: Vec<PathBuf>,
+    /// An OpenAPI document (YAML or JSON) to serve instead of the bundled ones: a file, or an
+    /// http:// or https:// URL fetched at start (its relative `$ref`s too, from the same
+    /// origin only). Repeatable: each document is mounted at the path of its first server URL.
+    #[arg(long = "spec", value_name = "FILE|URL")]
+    pub specs: Vec<DocumentArg>,
     /// A folder whose files the documents' `$ref`s may read, besides each document's own
     /// folder and the working directory (nothing else is read: a `$ref` to a file outside
     /// them is refused, symlinks and `..` resolved first). Repeatable.
     #[arg(long = "allow-ref-dir", value_name = "DIR")]
     pub allow_ref_dirs: Vec<PathBuf>,
+    /// Log every warning about the documents at start, not only the first 20 of each.
+    #[arg(long)]
+    pub show_warnings: bool,
+    /// Seconds a document given by URL (and each file its `$ref`s reach) may take to fetch.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub fetch_timeout: f64,
+}
+
+/// A document named on the command line: a file, or a URL to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentArg {
+    File(PathBuf),
+    Url(url::Url),
+}
+
+/// Why a document argument is refused before anything is read.
+#[derive(Debug, thiserror::Error)]
+pub enum BadDocumentArg {
+    #[error("`{0}` is not a valid URL: {1}")]
+    Url(String, url::ParseError),
+    #[error("`{0}`: only http:// and https:// documents are fetched (or give a file path)")]
+    Scheme(String),
+}
+
+impl std::str::FromStr for DocumentArg {
+    type Err = BadDocumentArg;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let Some((scheme, _)) = text.split_once("://") else {
+            return Ok(DocumentArg::File(PathBuf::from(text)));
+        };
+        // A scheme is letters, digits, `+`, `-` and `.`; anything else before `://` is a
+        // path that happens to contain it.
+        if scheme.is_empty()
+            || !scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
+            return Ok(DocumentArg::File(PathBuf::from(text)));
+        }
+        if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+            return Err(BadDocumentArg::Scheme(text.to_owned()));
+        }
+        url::Url::parse(text)
+            .map(DocumentArg::Url)
+            .map_err(|e| BadDocumentArg::Url(text.to_owned(), e))
+    }
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub specs: SpecArgs,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1")]
+    /// Documents to serve, as --spec gives them (`understudy mock api.yaml` as with Prism).
+    #[arg(value_name = "FILE|URL")]
+    pub documents: Vec<DocumentArg>,
+    /// Address to listen on: an IP address or a name resolved at start (`localhost`).
+    #[arg(long, default_value = "127.0.0.1", value_parser = parse_host)]
     pub host: IpAddr,
     /// Port to listen on (0 picks a free one and prints it).
-    #[arg(long, default_value_t = 4010)]
+    #[arg(short, long, default_value_t = 4010)]
     pub port: u16,
+    /// Answer with data generated from the schemas, anew for every request, even where the
+    /// document has examples (Prism's --dynamic); `Prefer: example=NAME` still picks one.
+    /// Stateful answers (the bundled APIs', CRUD's) stay as they are.
+    #[arg(short, long)]
+    pub dynamic: bool,
+    /// Never send an answer that breaks the document: check every answer (as
+    /// --check-responses does) and send a 500 naming the violations in its place (Prism's
+    /// --errors). Invalid requests get the API's errors with or without it.
+    #[arg(long)]
+    pub errors: bool,
     /// Seed of generated data: the same seed gives the same bodies on every run.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -152,6 +215,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub allow_off_spec_stubs: bool,
     #[command(flatten)]
+    pub tls: TlsArgs,
+    #[command(flatten)]
     pub access: AccessArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -169,11 +234,11 @@ pub struct ProxyArgs {
     pub ca_file: Option<PathBuf>,
     #[command(flatten)]
     pub specs: SpecArgs,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1")]
+    /// Address to listen on: an IP address or a name resolved at start (`localhost`).
+    #[arg(long, default_value = "127.0.0.1", value_parser = parse_host)]
     pub host: IpAddr,
     /// Port to listen on (0 picks a free one and prints it).
-    #[arg(long, default_value_t = 4010)]
+    #[arg(short, long, default_value_t = 4010)]
     pub port: u16,
     /// Seconds the upstream may take from the request's first byte to its answer's last; a
     /// slower one gets 504.
@@ -208,9 +273,84 @@ pub struct ProxyArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     #[command(flatten)]
+    pub tls: TlsArgs,
+    #[command(flatten)]
     pub access: AccessArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// The flags for serving HTTPS.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "TLS")]
+pub struct TlsArgs {
+    /// Serve HTTPS with the certificate chain in this PEM file (with --tls-key).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1 made at start; its
+    /// PEM files are written to --tls-dir (default: a new temporary folder) and the log
+    /// names the certificate, for clients to trust.
+    #[arg(long)]
+    pub tls_self_signed: bool,
+    /// Where --tls-self-signed writes `cert.pem` and `key.pem`.
+    #[arg(long, value_name = "DIR", requires = "tls_self_signed")]
+    pub tls_dir: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// The rustls settings to serve HTTPS with, `None` for plain HTTP. A self-signed
+    /// certificate is made and written now, and the log says where.
+    pub(super) fn config(&self) -> anyhow::Result<Option<Arc<rustls::ServerConfig>>> {
+        if self.tls_self_signed {
+            let made = tls::self_signed(self.tls_dir.as_deref()).context("--tls-self-signed")?;
+            tracing::info!(
+                cert = %made.cert.display(),
+                key = %made.key.display(),
+                "serving HTTPS with a certificate made now for {}: clients trust {}",
+                tls::SELF_SIGNED_NAMES.join(", "),
+                made.cert.display()
+            );
+            return Ok(Some(made.config));
+        }
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => tls::from_pem_files(cert, key)
+                .map(Some)
+                .context("--tls-cert and --tls-key"),
+            // clap requires both or neither.
+            _ => Ok(None),
+        }
+    }
+}
+
+/// `--host`: an IP address, or a name resolved now (`localhost` is 127.0.0.1, an IPv4 address
+/// preferred where a name has both).
+fn parse_host(text: &str) -> Result<IpAddr, String> {
+    if let Ok(ip) = text.trim_matches(['[', ']']).parse::<IpAddr>() {
+        return Ok(ip);
+    }
+    if text.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::from([127, 0, 0, 1]));
+    }
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<IpAddr> = (text, 0)
+        .to_socket_addrs()
+        .map_err(|e| format!("`{text}` is neither an IP address nor a name that resolves: {e}"))?
+        .map(|a| a.ip())
+        .collect();
+    addrs
+        .iter()
+        .find(|ip| ip.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("`{text}` resolves to no address"))
 }
 
 /// What answers when the upstream cannot.
@@ -238,8 +378,25 @@ pub struct AccessArgs {
     pub allow_hosts: Vec<String>,
     /// Which web origins may read the APIs' answers: `any`, `off`, or origins separated by
     /// commas (http://localhost:3000,https://app.test). The control API never allows any.
-    #[arg(long, value_name = "any|off|ORIGIN,...", default_value = "any")]
+    /// `--cors` alone is `any`; Prism's `true` and `false` are `any` and `off`.
+    #[arg(
+        long,
+        value_name = "any|off|ORIGIN,...",
+        default_value = "any",
+        num_args = 0..=1,
+        default_missing_value = "any",
+        value_parser = parse_cors
+    )]
     pub cors: Cors,
+}
+
+/// `--cors`, with Prism's boolean spellings besides ours.
+fn parse_cors(text: &str) -> Result<Cors, String> {
+    match text.trim() {
+        "true" => Ok(Cors::Any),
+        "false" => Ok(Cors::Off),
+        other => other.parse(),
+    }
 }
 
 impl AccessArgs {
@@ -343,22 +500,51 @@ impl SpecArgs {
         if self.specs.is_empty() {
             load::bundled()
         } else {
-            self.specs.iter().cloned().map(Source::File).collect()
+            self.specs
+                .iter()
+                .map(|d| match d {
+                    DocumentArg::File(path) => Source::File(path.clone()),
+                    DocumentArg::Url(url) => Source::Url(url.clone()),
+                })
+                .collect()
         }
     }
 
-    /// The folders `$ref`s may read; a missing or non-folder `--allow-ref-dir` is refused.
+    /// The folders `$ref`s may read (a missing or non-folder `--allow-ref-dir` is refused),
+    /// and how documents given by URL are fetched.
     pub(super) fn ref_policy(&self) -> anyhow::Result<RefPolicy> {
-        RefPolicy::allowing(&self.allow_ref_dirs).context("--allow-ref-dir")
+        let timeout = seconds("--fetch-timeout", self.fetch_timeout)?;
+        if timeout.is_zero() {
+            bail!("--fetch-timeout must be more than 0 seconds");
+        }
+        let policy = RefPolicy::allowing(&self.allow_ref_dirs).context("--allow-ref-dir")?;
+        Ok(policy.fetching(FetchLimits {
+            timeout,
+            ..FetchLimits::default()
+        }))
     }
 
-    /// Loads the documents these flags name and routes them.
+    /// Loads the documents these flags name and routes them, logging their warnings as
+    /// `--show-warnings` says.
     pub(super) fn engine(&self, config: EngineConfig) -> anyhow::Result<Engine> {
+        let warnings = if self.show_warnings {
+            WarningLog::All
+        } else {
+            WarningLog::First
+        };
+        self.load(config, warnings)
+    }
+
+    pub(super) fn load(
+        &self,
+        config: EngineConfig,
+        warnings: WarningLog,
+    ) -> anyhow::Result<Engine> {
         let config = EngineConfig {
             refs: self.ref_policy()?,
             ..config
         };
-        load_engine(&self.sources(), config)
+        load_engine(&self.sources(), config, warnings)
     }
 }
 

@@ -1,7 +1,6 @@
 //! The command line: clap definitions, turned into a validated configuration before any
 //! work starts, and the commands themselves. Errors become exit codes in `main`.
 
-use anyhow::bail;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::document::load::Source;
@@ -40,10 +39,13 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the documents over HTTP.
+    /// Serve the documents over HTTP (or HTTPS). `mock DOC...` is the same as
+    /// `serve --spec DOC...`, for Prism users.
+    #[command(visible_alias = "mock")]
     Serve(ServeArgs),
-    /// List each method, full path and operationId that would be served.
-    Routes(SpecArgs),
+    /// List each method, full path and operationId that would be served (with --warnings:
+    /// every warning about the documents instead).
+    Routes(RoutesArgs),
     /// Check recorded traffic (HAR files, JSON Lines of request/response pairs) against the
     /// documents, offline. Exit code 0: every check passed; 1: some failed; 2: it could not
     /// run (an unreadable recording or document).
@@ -76,8 +78,19 @@ pub fn exit_code(result: &anyhow::Result<Ending>) -> u8 {
     }
 }
 
-/// Warnings logged per document at startup; the rest are counted.
+/// Warnings logged per document at startup; the rest are counted (`--show-warnings` logs
+/// them all).
 const MAX_WARNINGS_SHOWN: usize = 20;
+
+#[derive(Debug, clap::Args)]
+pub struct RoutesArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+    /// Print every warning about the documents (`DOCUMENT: WARNING`, one a line) instead of
+    /// the routes.
+    #[arg(long)]
+    pub warnings: bool,
+}
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Ending> {
@@ -93,30 +106,47 @@ pub fn run(cli: Cli) -> anyhow::Result<Ending> {
     ending
 }
 
-fn load_engine(sources: &[Source], config: EngineConfig) -> anyhow::Result<Engine> {
+/// How many of each document's warnings loading logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WarningLog {
+    /// The first [`MAX_WARNINGS_SHOWN`], then a count and the command that shows them all.
+    First,
+    /// Every one (`--show-warnings`).
+    All,
+    /// None: the caller prints them (`routes --warnings`).
+    None,
+}
+
+fn load_engine(
+    sources: &[Source],
+    config: EngineConfig,
+    warnings: WarningLog,
+) -> anyhow::Result<Engine> {
     let loaded = Engine::load(sources, config);
     release_freed_memory();
-    match loaded {
-        Ok(engine) => {
-            for api in engine.apis() {
-                for w in api.warnings.iter().take(MAX_WARNINGS_SHOWN) {
-                    tracing::warn!(document = %api.name, "{w}");
-                }
-                if api.warnings.len() > MAX_WARNINGS_SHOWN {
-                    tracing::warn!(
-                        document = %api.name,
-                        "... and {} more warnings (`understudy routes --spec FILE` lists them all)",
-                        api.warnings.len() - MAX_WARNINGS_SHOWN
-                    );
-                }
-            }
-            Ok(engine)
+    let engine = loaded.map_err(|failures| {
+        let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("{}", text.join("\n"))
+    })?;
+    let shown = match warnings {
+        WarningLog::First => MAX_WARNINGS_SHOWN,
+        WarningLog::All => usize::MAX,
+        WarningLog::None => return Ok(engine),
+    };
+    for api in engine.apis() {
+        for w in api.warnings.iter().take(shown) {
+            tracing::warn!(document = %api.name, "{w}");
         }
-        Err(failures) => {
-            let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
-            bail!("{}", text.join("\n"))
+        if api.warnings.len() > shown {
+            tracing::warn!(
+                document = %api.name,
+                "... and {} more warnings (`{}` shows them all)",
+                api.warnings.len() - shown,
+                show_warnings_command(std::env::args())
+            );
         }
     }
+    Ok(engine)
 }
 
 /// Gives the memory loading used and freed (parsed text, the validation views, compiler
@@ -131,8 +161,36 @@ fn release_freed_memory() {
     }
 }
 
-fn routes(args: &SpecArgs) -> anyhow::Result<()> {
-    let engine = args.engine(EngineConfig::default())?;
+/// The command line that was run, with `--show-warnings` added: what the hint after the
+/// first warnings tells to run. Words with spaces or quotes are quoted for a POSIX shell.
+fn show_warnings_command(argv: impl Iterator<Item = String>) -> String {
+    let mut words = vec!["understudy".to_owned()];
+    words.extend(argv.skip(1).map(|word| {
+        let plain = !word.is_empty()
+            && word
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c));
+        if plain {
+            word
+        } else {
+            format!("'{}'", word.replace('\'', "'\\''"))
+        }
+    }));
+    words.push("--show-warnings".to_owned());
+    words.join(" ")
+}
+
+fn routes(args: &RoutesArgs) -> anyhow::Result<()> {
+    if args.warnings {
+        let engine = args.specs.load(EngineConfig::default(), WarningLog::None)?;
+        for api in engine.apis() {
+            for w in &api.warnings {
+                println!("{}: {w}", api.name);
+            }
+        }
+        return Ok(());
+    }
+    let engine = args.specs.engine(EngineConfig::default())?;
     for api in engine.apis() {
         for op in &api.operations {
             println!("{:<7} {:<55} {}", op.method.as_str(), op.route, op.id);
@@ -317,5 +375,95 @@ mod tests {
         assert!(serve_args(&["--write-timeout=0"]).limits.config().is_err());
         let parsed = Cli::try_parse_from(["understudy", "serve", "--max-body=1 parsec"]);
         assert!(parsed.is_err());
+    }
+
+    #[test]
+    fn prisms_command_line_is_understood_mock_with_documents_p_host_names_d_and_errors() {
+        let cli = Cli::try_parse_from([
+            "understudy",
+            "mock",
+            "api.yaml",
+            "https://example.test/other.json",
+            "-p",
+            "4011",
+            "--host",
+            "localhost",
+            "-d",
+            "--errors",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let Command::Serve(args) = cli.command else {
+            panic!("mock is serve");
+        };
+        assert_eq!(
+            args.documents,
+            [
+                DocumentArg::File("api.yaml".into()),
+                DocumentArg::Url(url::Url::parse("https://example.test/other.json").unwrap()),
+            ]
+        );
+        assert_eq!(args.port, 4011);
+        assert_eq!(args.host, IpAddr::from([127, 0, 0, 1]));
+        assert!(args.dynamic && args.errors);
+        for (host, ip) in [("0.0.0.0", "0.0.0.0"), ("::", "::"), ("[::1]", "::1")] {
+            let parsed = serve_args(&["--host", host]).host;
+            assert_eq!(parsed, ip.parse::<IpAddr>().expect("an address"), "{host}");
+        }
+        let defaults = serve_args(&[]);
+        assert!(!defaults.dynamic && !defaults.errors && defaults.documents.is_empty());
+        let listen = IpAddr::from([127, 0, 0, 1]);
+        for (flags, cors) in [
+            (&["--cors"][..], Cors::Any),
+            (&["--cors", "--port=0"][..], Cors::Any),
+            (&["--cors=false"][..], Cors::Off),
+            (&["--cors", "true"][..], Cors::Any),
+        ] {
+            let access = serve_args(flags).access.config(listen).expect("valid");
+            assert_eq!(access.cors, cors, "{flags:?}");
+        }
+    }
+
+    #[test]
+    fn a_document_argument_is_a_url_only_for_http_and_https_and_another_scheme_is_refused() {
+        let arg = |text: &str| text.parse::<DocumentArg>();
+        assert!(matches!(
+            arg("HTTP://example.test/a.yaml"),
+            Ok(DocumentArg::Url(_))
+        ));
+        assert!(matches!(arg("dir/a.yaml"), Ok(DocumentArg::File(_))));
+        assert!(matches!(arg("odd name://x.yaml"), Ok(DocumentArg::File(_))));
+        let e = arg("ftp://example.test/a.yaml").expect_err("not fetched");
+        assert!(e.to_string().contains("only http:// and https://"), "{e}");
+        let parsed = Cli::try_parse_from(["understudy", "routes", "--spec", "file:///a.yaml"]);
+        assert!(parsed.is_err());
+    }
+
+    #[test]
+    fn the_warnings_hint_is_the_command_line_that_was_run_with_show_warnings() {
+        let argv = ["/usr/bin/understudy", "routes", "--spec", "my api.json"];
+        assert_eq!(
+            show_warnings_command(argv.iter().map(|a| (*a).to_owned())),
+            "understudy routes --spec 'my api.json' --show-warnings"
+        );
+    }
+
+    #[test]
+    fn tls_flags_take_a_certificate_with_its_key_or_a_self_signed_one_never_both() {
+        let tls = serve_args(&["--tls-cert=c.pem", "--tls-key=k.pem"]).tls;
+        assert_eq!(tls.tls_cert.as_deref(), Some(std::path::Path::new("c.pem")));
+        assert!(
+            serve_args(&["--tls-self-signed", "--tls-dir=/tmp/x"])
+                .tls
+                .tls_self_signed
+        );
+        for bad in [
+            &["--tls-cert=c.pem"][..],
+            &["--tls-key=k.pem"][..],
+            &["--tls-dir=/tmp/x"][..],
+            &["--tls-self-signed", "--tls-cert=c.pem", "--tls-key=k.pem"][..],
+        ] {
+            let argv = ["understudy", "serve"].iter().chain(bad);
+            assert!(Cli::try_parse_from(argv).is_err(), "{bad:?}");
+        }
     }
 }

@@ -34,6 +34,7 @@ pub(super) fn proxy(args: ProxyArgs) -> anyhow::Result<Ending> {
         tracing::warn!(host = %args.host, "{warning}");
     }
     let engine = Arc::new(args.specs.engine(config)?);
+    let tls = args.tls.config()?;
     let recorder = match &args.record {
         Some(path) => {
             let redaction = (!args.record_secrets).then(|| Redaction::of(&engine));
@@ -71,9 +72,16 @@ pub(super) fn proxy(args: ProxyArgs) -> anyhow::Result<Ending> {
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr().context("no local address")?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         tracing::info!(address = %local, upstream = %format!("{}{}", upstream.origin, upstream.base),
-            "listening on http://{local}, forwarding to {}{}", upstream.origin, upstream.base);
-        crate::server::run(listener, served, server_config, shutdown_signal()).await;
+            "listening on {scheme}://{local}, forwarding to {}{}", upstream.origin, upstream.base);
+        match tls {
+            Some(tls) => {
+                crate::server::run_tls(listener, served, server_config, tls, shutdown_signal())
+                    .await;
+            }
+            None => crate::server::run(listener, served, server_config, shutdown_signal()).await,
+        }
         tracing::info!("stopped");
         anyhow::Ok(())
     })?;

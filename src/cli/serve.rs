@@ -13,8 +13,10 @@ use crate::world::persist::Loaded;
 
 use super::ServeArgs;
 
-pub(super) fn serve(args: ServeArgs) -> anyhow::Result<()> {
+pub(super) fn serve(mut args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    // `understudy mock api.yaml` (Prism's way) is `--spec api.yaml`.
+    args.specs.specs.append(&mut args.documents);
     let server_config = args.limits.config()?;
     if args.max_sessions == 0 {
         bail!("--max-sessions must be more than 0");
@@ -33,7 +35,9 @@ pub(super) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let config = EngineConfig {
         seed: args.seed,
-        check_responses: args.check_responses,
+        check_responses: args.check_responses || args.errors,
+        dynamic: args.dynamic,
+        errors: args.errors,
         fixtures: match &args.fixtures {
             Some(dir) => FixtureSource::Dir(dir.clone()),
             None => FixtureSource::Bundled,
@@ -55,6 +59,7 @@ pub(super) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let count = engine.load_stubs(dir)?;
         tracing::info!(dir = %dir.display(), stubs = count, "loaded {count} stub(s) every session starts with");
     }
+    let tls = args.tls.config()?;
     let state_file = args.state_file.clone();
     if let Some(path) = &state_file {
         load_state(&engine, path)?;
@@ -80,8 +85,14 @@ pub(super) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             );
         }
         let shutdown = shutdown_signal();
-        tracing::info!(address = %local, startup_ms = started.elapsed().as_millis() as u64, "listening on http://{local}");
-        crate::server::run(listener, server_engine, server_config, shutdown).await;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(address = %local, startup_ms = started.elapsed().as_millis() as u64, "listening on {scheme}://{local}");
+        match tls {
+            Some(tls) => {
+                crate::server::run_tls(listener, server_engine, server_config, tls, shutdown).await;
+            }
+            None => crate::server::run(listener, server_engine, server_config, shutdown).await,
+        }
         tracing::info!("stopped");
         anyhow::Ok(())
     });

@@ -4,6 +4,8 @@
 //! Documents are untrusted (understudy runs in CI on documents from pull requests), so a
 //! `$ref` reads only files inside the folders a [`RefPolicy`] allows (see `ref_policy`), and
 //! no message quotes a referenced file's text: a broken one is reported by position only.
+//! A document given by URL is fetched (`fetch`); its `$ref`s resolve against its URL and are
+//! fetched from its own origin (scheme, host and port) only, never from a file.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use url::Url;
 
+use crate::document::fetch::{self, FetchError};
 use crate::document::problems::Problems;
 use crate::document::ref_policy::{AccessError, Readable};
 use crate::document::refs::{RefError, Resources};
@@ -31,6 +34,8 @@ pub enum Source {
         name: String,
         text: String,
     },
+    /// An http:// or https:// URL, fetched when loaded.
+    Url(Url),
 }
 
 /// The bundled documents, in the order they are served.
@@ -58,6 +63,12 @@ impl Source {
                 .unwrap_or_else(|| p.display().to_string()),
             Source::Bundled { name, .. } => (*name).to_owned(),
             Source::Text { name, .. } => name.clone(),
+            Source::Url(url) => url
+                .path_segments()
+                .and_then(|mut segments| segments.rfind(|s| !s.is_empty()))
+                .map(|file| file.split('.').next().unwrap_or(file).to_owned())
+                .filter(|stem| !stem.is_empty())
+                .unwrap_or_else(|| url.host_str().unwrap_or("document").to_owned()),
         }
     }
 
@@ -72,6 +83,11 @@ impl Source {
             }
             Source::Bundled { name, .. } => Ok(format!("file:///understudy/specs/{name}.yaml")),
             Source::Text { name, .. } => Ok(format!("file:///understudy/text/{name}")),
+            Source::Url(url) => {
+                let mut url = url.clone();
+                url.set_fragment(None);
+                Ok(url.to_string())
+            }
         }
     }
 }
@@ -84,6 +100,20 @@ pub enum RefFileError {
     Access(#[from] AccessError),
     #[error("`$ref` to {}: {syntax}", path.display())]
     Malformed { path: PathBuf, syntax: String },
+    #[error("`$ref`: {0}")]
+    Fetch(#[from] FetchError),
+    #[error("`$ref` to {url}: {syntax}")]
+    MalformedFetched { url: String, syntax: String },
+}
+
+/// Where the files a document's `$ref`s name may come from.
+enum RefReader {
+    /// The folders the policy allows (a document read from a file).
+    Files(Readable),
+    /// The document's own origin (a document fetched by URL).
+    Web(url::Origin),
+    /// Nowhere (a bundled document, or text handed over).
+    Nowhere,
 }
 
 /// Reads a document and the files it references, within the folders `policy` allows.
@@ -97,10 +127,23 @@ pub fn load(source: &Source, policy: &RefPolicy, problems: &mut Problems) -> Opt
             return None;
         }
     };
-    let (root, readable) = match source {
-        Source::File(p) => (read_root(p, &uri, problems)?, Some(policy.readable_for(p))),
-        Source::Bundled { text, .. } => (parse_root(text, &uri, problems)?, None),
-        Source::Text { text, .. } => (parse_root(text, &uri, problems)?, None),
+    let (root, reader) = match source {
+        Source::File(p) => (
+            read_root(p, &uri, problems)?,
+            RefReader::Files(policy.readable_for(p)),
+        ),
+        Source::Bundled { text, .. } => (parse_root(text, &uri, problems)?, RefReader::Nowhere),
+        Source::Text { text, .. } => (parse_root(text, &uri, problems)?, RefReader::Nowhere),
+        Source::Url(url) => match fetch::fetch(url, None, policy.fetch_limits()) {
+            Ok(text) => (
+                parse_root(&text, &uri, problems)?,
+                RefReader::Web(url.origin()),
+            ),
+            Err(e) => {
+                problems.error(&uri, "", e.to_string());
+                return None;
+            }
+        },
     };
     let mut resources = Resources::new(uri.clone(), root);
     // Targets that could not be loaded, so each `$ref` to one is reported without reading
@@ -129,31 +172,62 @@ pub fn load(source: &Source, policy: &RefPolicy, problems: &mut Problems) -> Opt
                 );
                 continue;
             };
-            if url.scheme() != "file" {
-                problems.error(
-                    &file_uri,
-                    &pointer,
-                    format!("remote reference `{quoted}` is not supported: only files are read"),
-                );
-                continue;
-            }
-            let Ok(path) = url.to_file_path() else {
-                problems.error(
-                    &file_uri,
-                    &pointer,
-                    format!("`{quoted}` is not a file path"),
-                );
-                continue;
+            let read = match (&reader, url.scheme()) {
+                (RefReader::Web(origin), "http" | "https") => {
+                    if url.origin() != *origin {
+                        problems.error(
+                            &file_uri,
+                            &pointer,
+                            format!(
+                                "`{quoted}` is on another origin than the document's ({}): a \
+                                 `$ref` is fetched from the document's own origin only",
+                                origin.ascii_serialization()
+                            ),
+                        );
+                        continue;
+                    }
+                    fetch_referenced(&url, origin, policy)
+                }
+                (RefReader::Web(_), _) => {
+                    problems.error(
+                        &file_uri,
+                        &pointer,
+                        format!("`{quoted}`: a document fetched by URL cannot reference files"),
+                    );
+                    continue;
+                }
+                (_, "file") => {
+                    let Ok(path) = url.to_file_path() else {
+                        problems.error(
+                            &file_uri,
+                            &pointer,
+                            format!("`{quoted}` is not a file path"),
+                        );
+                        continue;
+                    };
+                    let RefReader::Files(readable) = &reader else {
+                        problems.error(
+                            &file_uri,
+                            &pointer,
+                            format!("`{quoted}`: a document given as text cannot reference files"),
+                        );
+                        continue;
+                    };
+                    read_referenced(&path, readable)
+                }
+                _ => {
+                    problems.error(
+                        &file_uri,
+                        &pointer,
+                        format!(
+                            "remote reference `{quoted}` is not supported: only files are read \
+                             (a document given by URL may reference its own origin)"
+                        ),
+                    );
+                    continue;
+                }
             };
-            let Some(readable) = &readable else {
-                problems.error(
-                    &file_uri,
-                    &pointer,
-                    format!("`{quoted}`: a document given as text cannot reference files"),
-                );
-                continue;
-            };
-            match read_referenced(&path, readable) {
+            match read {
                 Ok(value) => {
                     resources.insert(target.clone(), value);
                     pending.push(target);
@@ -167,6 +241,19 @@ pub fn load(source: &Source, policy: &RefPolicy, problems: &mut Problems) -> Opt
     }
     check_refs(&resources, problems);
     Some(resources)
+}
+
+/// Fetches and parses a file a `$ref` of a document given by URL names, on its origin.
+fn fetch_referenced(
+    url: &Url,
+    origin: &url::Origin,
+    policy: &RefPolicy,
+) -> Result<Value, RefFileError> {
+    let text = fetch::fetch(url, Some(origin), policy.fetch_limits())?;
+    parse_text(&text).map_err(|e| RefFileError::MalformedFetched {
+        url: url.to_string(),
+        syntax: e.located(),
+    })
 }
 
 /// Reads and parses a file a `$ref` names, if `readable` allows it.

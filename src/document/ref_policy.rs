@@ -12,6 +12,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::document::fetch::FetchLimits;
+
 /// Which folders a document's `$ref`s may read files from: always the root document's own
 /// folder and the working directory (so a monorepo's `../common/errors.yaml` works when run
 /// from the repository root), plus the folders given here (`--allow-ref-dir`).
@@ -19,6 +21,8 @@ use std::path::{Path, PathBuf};
 pub struct RefPolicy {
     /// Canonical paths of the extra folders.
     extra: Vec<PathBuf>,
+    /// How documents given by URL, and the files their `$ref`s reach, are fetched.
+    fetch: FetchLimits,
 }
 
 /// A folder that cannot be allowed for `$ref`s.
@@ -54,7 +58,23 @@ impl RefPolicy {
             }
             extra.push(canonical);
         }
-        Ok(RefPolicy { extra })
+        Ok(RefPolicy {
+            extra,
+            fetch: FetchLimits::default(),
+        })
+    }
+
+    /// This policy, fetching documents given by URL within `limits`.
+    pub fn fetching(self, limits: FetchLimits) -> RefPolicy {
+        RefPolicy {
+            fetch: limits,
+            ..self
+        }
+    }
+
+    /// How documents given by URL are fetched.
+    pub fn fetch_limits(&self) -> FetchLimits {
+        self.fetch
     }
 
     /// The extra folders, canonical.

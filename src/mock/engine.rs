@@ -81,6 +81,12 @@ pub struct EngineConfig {
     /// Take stubs whose answers break the spec, or whose paths no document has
     /// (`--allow-off-spec-stubs`).
     pub allow_off_spec_stubs: bool,
+    /// Answer from data generated anew for every request even where the document has
+    /// examples, as `Prefer: dynamic=true` asks (`--dynamic`); `Prefer: example=` still wins.
+    pub dynamic: bool,
+    /// Replace an answer that breaks the document with a 500 naming what broke (`--errors`);
+    /// needs `check_responses` to see more than undeclared statuses.
+    pub errors: bool,
 }
 
 impl Default for EngineConfig {
@@ -96,6 +102,8 @@ impl Default for EngineConfig {
             operation_delays: Vec::new(),
             faults: Vec::new(),
             allow_off_spec_stubs: false,
+            dynamic: false,
+            errors: false,
         }
     }
 }

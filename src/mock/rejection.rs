@@ -58,6 +58,9 @@ pub enum RequestError {
     /// The mock could not make the declared answer (500): the spec leaves no value to
     /// generate. `cause` is for the log.
     NoAnswer { cause: Arc<NoAnswer> },
+    /// The answer the mock would send breaks the document (500, `--errors`): the
+    /// violations are named to the client, as Prism's `--errors` does.
+    AnswerBreaksSpec { violations: Vec<Violation> },
 }
 
 impl RequestError {
@@ -74,7 +77,7 @@ impl RequestError {
             RequestError::UndeclaredPreferCode { .. }
             | RequestError::UnknownPreferExample { .. } => 400,
             RequestError::Domain(facts) => facts.status,
-            RequestError::NoAnswer { .. } => 500,
+            RequestError::NoAnswer { .. } | RequestError::AnswerBreaksSpec { .. } => 500,
         }
     }
 
@@ -133,6 +136,13 @@ impl RequestError {
             RequestError::NoAnswer { .. } => {
                 "The mock cannot make an answer that fits this response's schema.".into()
             }
+            RequestError::AnswerBreaksSpec { violations } => format!(
+                "The answer the mock would send breaks the document ({} violation{}): \
+                 --errors sends this error instead.",
+                violations.len(),
+                if violations.len() == 1 { "" } else { "s" }
+            )
+            .into(),
         }
     }
 
@@ -163,7 +173,8 @@ impl RequestError {
             cause: None,
         };
         match self {
-            RequestError::Invalid { violations, .. } => {
+            RequestError::Invalid { violations, .. }
+            | RequestError::AnswerBreaksSpec { violations } => {
                 refused.facts = refused.facts.with_violations(violations);
             }
             RequestError::Unauthenticated { challenges, .. } => {

@@ -20,6 +20,7 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
+use crate::schema::violation::{Location, Violation};
 use crate::server::logsink::Sink;
 use crate::text::{civil_second, decimal};
 
@@ -33,6 +34,9 @@ pub(crate) struct RequestLine<'a> {
     pub operation: &'a str,
     pub micros: u64,
     pub violations: usize,
+    /// What each of the first violations broke (`header.token: required; ...`, see
+    /// [`violated`]); left out when there are none.
+    pub violated: Option<&'a str>,
     /// How long the answer was held back on purpose; the field is left out when it was not.
     pub delayed_ms: Option<u64>,
     /// The fault the answer was broken with on purpose (`reset`, ...); left out when none.
@@ -52,7 +56,7 @@ pub(crate) fn direct_to(sink: &'static Sink) {
 
 /// Logs the request line, unless the log filter leaves INFO out for `line.target`: the very
 /// line `tracing::info!(method = %.., path = %.., status, operation, micros, violations,
-/// delayed_ms, fault, stub, "request")` makes in the text layout, written without `tracing`'s dispatch. `false` when
+/// violated, delayed_ms, fault, stub, "request")` makes in the text layout, written without `tracing`'s dispatch. `false` when
 /// no direct sink is set (the JSON layout, or no subscriber of ours): the caller logs through
 /// `tracing`.
 ///
@@ -97,6 +101,10 @@ fn write_request(out: &mut String, now: SystemTime, line: &RequestLine<'_>) -> f
     push_number(out, line.micros);
     out.push_str(" violations=");
     push_number(out, line.violations as u64);
+    if let Some(violated) = line.violated {
+        out.push_str(" violated=");
+        push_quoted(out, violated)?;
+    }
     if let Some(ms) = line.delayed_ms {
         out.push_str(" delayed_ms=");
         push_number(out, ms);
@@ -111,6 +119,48 @@ fn write_request(out: &mut String, now: SystemTime, line: &RequestLine<'_>) -> f
     }
     out.push('\n');
     Ok(())
+}
+
+/// Violations the request line names; the rest are counted.
+pub(crate) const VIOLATIONS_NAMED: usize = 5;
+
+/// The request line's `violated` field: where each of the first [`VIOLATIONS_NAMED`]
+/// violations is and the keyword it broke (`header.token: required; body.name: type`), then
+/// `+N more`. `None` for none: a valid request's line stays as it was.
+pub(crate) fn violated(violations: &[Violation]) -> Option<String> {
+    if violations.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(48 * violations.len().min(VIOLATIONS_NAMED));
+    for (i, v) in violations.iter().take(VIOLATIONS_NAMED).enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        match v.location {
+            Location::Body(_) => {
+                out.push_str("body");
+                let start = out.len();
+                v.push_path(&mut out);
+                if out.len() > start {
+                    let path = out.split_off(start);
+                    if !path.starts_with('[') {
+                        out.push('.');
+                    }
+                    out.push_str(&path);
+                }
+            }
+            Location::Request => out.push_str("request"),
+            _ => v.push_path(&mut out),
+        }
+        out.push_str(": ");
+        out.push_str(v.keyword.as_str());
+    }
+    if violations.len() > VIOLATIONS_NAMED {
+        out.push_str("; +");
+        push_number(&mut out, (violations.len() - VIOLATIONS_NAMED) as u64);
+        out.push_str(" more");
+    }
+    Some(out)
 }
 
 /// `n` in decimal, without `core::fmt`.
@@ -335,6 +385,7 @@ mod tests {
                 None,
             ),
             ("add \"user\"", 400, 12, 2, Some(200u64), Some("reset")),
+            ("named", 400, 12, 7, None, None),
             ("back\\slash", 404, u64::MAX, usize::MAX, Some(0), None),
             (
                 "naïve\tline\nbreak",
@@ -348,6 +399,10 @@ mod tests {
         ] {
             // A stub's id where there is a fault: both fields present and absent alike.
             let stub = fault.map(|_| "stub-12");
+            let broken: Vec<Violation> = (0..violations.min(9))
+                .map(|i| Violation::new(Location::Query(format!("q{i}"), Vec::new()), "type", ""))
+                .collect();
+            let violated = violated(&broken);
             // The default formatter's line: the layout both of ours follow.
             let theirs = lines(false, || {
                 tracing::info!(
@@ -357,6 +412,7 @@ mod tests {
                     operation,
                     micros,
                     violations,
+                    violated = violated.as_deref(),
                     delayed_ms,
                     fault = fault.map(tracing::field::display),
                     stub = stub.map(tracing::field::display),
@@ -372,6 +428,7 @@ mod tests {
                 operation,
                 micros,
                 violations,
+                violated: violated.as_deref(),
                 delayed_ms,
                 fault,
                 stub,
@@ -380,6 +437,38 @@ mod tests {
             assert_eq!(without_time(&ours), without_time(&theirs));
             assert_eq!(ours.lines().count(), 1, "{ours}");
         }
+    }
+
+    #[test]
+    fn the_request_line_names_where_each_violation_is_and_its_keyword_up_to_five() {
+        let at = |location, keyword: &'static str| Violation::new(location, keyword, "words");
+        let header = Location::Header("token".to_owned(), Vec::new());
+        assert_eq!(
+            violated(&[at(header, "required")]).as_deref(),
+            Some("header.token: required")
+        );
+        let body = |pointer: &str| {
+            Location::Body(crate::schema::violation::segments_from_pointer(pointer))
+        };
+        let many: Vec<Violation> = [
+            at(body(""), "type"),
+            at(body("/users/0/email"), "format"),
+            at(body("/0"), "minimum"),
+            at(Location::Query("limit".to_owned(), Vec::new()), "maximum"),
+            at(Location::Request, "security"),
+            at(body("/a"), "type"),
+            at(body("/b"), "type"),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            violated(&many).as_deref(),
+            Some(
+                "body: type; body.users[0].email: format; body[0]: minimum; query.limit: \
+                 maximum; request: security; +2 more"
+            )
+        );
+        assert_eq!(violated(&[]), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! - `handler`: what answers a request read whole ([`Handler`]; the engine is one).
 //! - `deadline`: the idle and header timeouts of a connection's reads.
 //! - `fault`: answers broken on purpose (`Prefer: fault=`): reset, empty, truncated, malformed.
+//! - `tls`: the rustls settings [`run_tls`] serves HTTPS with (PEM files, or self-signed).
 //!
 //! Implementation rationale: every connection is a task in one `JoinSet`, so shutdown can wait
 //! for all of them (bounded by the grace period) and then abort the rest and wait for the
@@ -25,6 +26,7 @@ mod handler;
 pub(crate) mod logline;
 pub(crate) mod logsink;
 mod request;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -58,6 +60,29 @@ pub async fn run<H: Handler>(
     config: ServerConfig,
     shutdown: impl Future<Output = ()>,
 ) {
+    serve_listener(listener, handler, config, None, shutdown).await;
+}
+
+/// [`run`] over TLS: each connection's handshake (bounded by the header timeout) in its own
+/// task, then HTTP/1.1 exactly as [`run`] serves it.
+pub async fn run_tls<H: Handler>(
+    listener: TcpListener,
+    handler: Arc<H>,
+    config: ServerConfig,
+    tls: Arc<rustls::ServerConfig>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    serve_listener(listener, handler, config, Some(acceptor), shutdown).await;
+}
+
+async fn serve_listener<H: Handler>(
+    listener: TcpListener,
+    handler: Arc<H>,
+    config: ServerConfig,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: impl Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     let (stop, stopping) = watch::channel(false);
     let permits = Arc::new(Semaphore::new(config.max_connections.max(1)));
@@ -73,13 +98,37 @@ pub async fn run<H: Handler>(
                 };
                 let handler = handler.clone();
                 let mut stopping = stopping.clone();
+                let tls = tls.clone();
                 connections.spawn(async move {
                     let stop = async move {
                         // Whether asked to stop or the sender is gone, it is time to stop.
                         let _ = stopping.wait_for(|stop| *stop).await;
                     };
-                    let ended =
-                        connection(stream, handler, config, stop, fault::reset_tcp).await;
+                    let ended = match tls {
+                        None => connection(stream, handler, config, stop, fault::reset_tcp).await,
+                        Some(acceptor) => {
+                            let handshake = tokio::time::timeout(
+                                config.header_timeout,
+                                acceptor.accept(stream),
+                            );
+                            match handshake.await {
+                                Ok(Ok(stream)) => {
+                                    let reset = |s: &tokio_rustls::server::TlsStream<TcpStream>| {
+                                        fault::reset_tcp(s.get_ref().0);
+                                    };
+                                    connection(stream, handler, config, stop, reset).await
+                                }
+                                Ok(Err(e)) => {
+                                    tracing::debug!(error = %e, %peer, "TLS handshake failed");
+                                    Ok(())
+                                }
+                                Err(_) => {
+                                    tracing::debug!(%peer, "TLS handshake timed out");
+                                    Ok(())
+                                }
+                            }
+                        }
+                    };
                     if let Err(e) = ended {
                         tracing::debug!(error = %e, %peer, "connection ended with an error");
                     }

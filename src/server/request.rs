@@ -270,6 +270,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
     let delayed_ms = handled.delayed.map(|d| d.as_millis() as u64);
     let fault = handled.fault.map(Fault::as_str);
     let stub = outcome.staged.stub.as_deref();
+    let violated = crate::server::logline::violated(&outcome.violations);
     let line = crate::server::logline::RequestLine {
         target: module_path!(),
         method: req.method.as_str(),
@@ -278,6 +279,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
         operation,
         micros,
         violations: outcome.violations.len(),
+        violated: violated.as_deref(),
         delayed_ms,
         fault,
         stub,
@@ -290,6 +292,7 @@ fn log(req: &MockRequest, handled: &Handled, started: Instant) {
             operation,
             micros,
             violations = outcome.violations.len(),
+            violated = violated.as_deref(),
             delayed_ms,
             fault = fault.map(tracing::field::display),
             stub = stub.map(tracing::field::display),

@@ -35,6 +35,10 @@
 //! - `proxy`: `understudy proxy` in front of the mock, the broken double and raw doubles that
 //!   echo, hang, close, answer garbage or 501, and an https:// double; `proxy_binary`: the
 //!   binary's reports and recording, written at SIGTERM.
+//! - `command_line`: the binary's flags as a Prism user types them (`mock DOC`, `-p`, `--host
+//!   localhost`, `-d`, `--errors`), every warning on request, violations named in the log;
+//!   `fetched`: documents given by URL, from a loopback server; `https`: `--tls-self-signed`
+//!   and `--tls-cert`/`--tls-key`, with a client that verifies the certificate.
 //! - `layers`: the folders of `src/` import only the layers below them.
 
 mod admin;
@@ -46,6 +50,7 @@ mod broken;
 mod check;
 mod check_real_world;
 mod check_stories;
+mod command_line;
 mod conformance;
 mod corpus;
 mod crud;
@@ -54,10 +59,12 @@ mod doc_links;
 mod documents;
 mod embed;
 mod faults;
+mod fetched;
 mod fuzz;
 mod gitbook;
 mod gitbook_story;
 mod harness;
+mod https;
 mod journal;
 mod layers;
 mod limits;

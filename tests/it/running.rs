@@ -17,6 +17,9 @@ pub struct Running {
     deadline: Instant,
     /// `host:port`, as its log says it listens.
     pub addr: String,
+    /// The log lines before the one that says where it listens (warnings, where a
+    /// self-signed certificate was written).
+    pub startup: Vec<String>,
 }
 
 impl Running {
@@ -45,11 +48,22 @@ impl Running {
             lines,
             deadline: Instant::now() + BOUND,
             addr: String::new(),
+            startup: Vec::new(),
         };
-        let line = running.line("where it listens", |l| l.contains("listening on http://"));
+        let mut startup = Vec::new();
+        let line = running.line("where it listens", |l| {
+            let listening =
+                l.contains("listening on http://") || l.contains("listening on https://");
+            if !listening {
+                startup.push(l.to_owned());
+            }
+            listening
+        });
+        running.startup = startup;
         running.addr = line
-            .split("listening on http://")
+            .split("listening on http")
             .nth(1)
+            .map(|rest| rest.trim_start_matches('s').trim_start_matches("://"))
             .and_then(|rest| rest.split([' ', ',']).next())
             .unwrap_or_default()
             .to_owned();
@@ -58,7 +72,7 @@ impl Running {
 
     /// The next log line that `wanted` takes (the lines before it are passed over); the test
     /// fails naming `what` when none comes within the bound.
-    pub fn line(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+    pub fn line(&mut self, what: &str, mut wanted: impl FnMut(&str) -> bool) -> String {
         loop {
             let left = self.deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {

@@ -87,7 +87,29 @@ impl Exchange<'_> {
 
     /// `outcome` judged against `spec`, the response declared for its status, when answers
     /// are checked. A status the operation does not declare breaks the spec, checked or not.
+    /// With `errors` (`--errors`), an answer that breaks the spec is not sent: a 500 naming
+    /// the violations takes its place (the violations stay the answer's, for the log).
     fn judged(
+        &self,
+        outcome: Outcome,
+        spec: Option<&ResponseSpec>,
+        value: Option<&Value>,
+    ) -> Outcome {
+        let outcome = self.judged_as_is(outcome, spec, value);
+        if !self.engine.config().errors || outcome.response_violations.is_empty() {
+            return outcome;
+        }
+        let violations = outcome.response_violations;
+        let mut replaced = self.refuse(RequestError::AnswerBreaksSpec {
+            violations: violations.clone(),
+        });
+        // The request was fine: what broke is the answer the mock would have sent.
+        replaced.violations = Arc::default();
+        replaced.response_violations = violations;
+        replaced
+    }
+
+    fn judged_as_is(
         &self,
         mut outcome: Outcome,
         spec: Option<&ResponseSpec>,
@@ -180,7 +202,7 @@ impl Exchange<'_> {
                     return self.refuse(RequestError::UnknownPreferExample { name: name.clone() });
                 }
             }
-        } else if prefer.dynamic {
+        } else if prefer.dynamic || self.engine.config().dynamic {
             let n = self.engine.next_dynamic();
             let seed = self.engine.static_seed(self.api, self.op, status, chosen)
                 ^ n.wrapping_mul(0x2545_F491_4F6C_DD1D);
