@@ -10,7 +10,7 @@ use super::compile::MAX_FILL;
 use super::plan::{pointer, uri_reference};
 use super::scalar::{Kind, Scalar};
 use super::status::{status_candidates, status_candidates_lazily};
-use super::{ErrorShape, problem_json};
+use super::shape::{ErrorShape, problem_json};
 
 const URI: &str = "https://understudy.test/openapi.json";
 
