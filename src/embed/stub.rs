@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
+pub use crate::operation::respond::Fault;
+
 /// A stub: which requests it answers, and how. Built from a match
 /// ([`Stub::on`], [`Stub::operation`]) and refined; or taken as the control API's JSON
 /// (`Stub::from(json!({...}))`).
@@ -25,30 +27,6 @@ use serde_json::{Map, Value, json};
 #[derive(Debug, Clone, PartialEq)]
 #[must_use = "a stub does nothing until added with `MockServer::stub`"]
 pub struct Stub(Value);
-
-/// A broken answer a stub can give instead of a whole one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// The connection is reset (RST) before any answer.
-    Reset,
-    /// The connection is closed without a byte.
-    Empty,
-    /// The answer's head promises more body than is sent.
-    Truncated,
-    /// A whole answer whose body is not the JSON it says it is.
-    Malformed,
-}
-
-impl Fault {
-    fn name(self) -> &'static str {
-        match self {
-            Fault::Reset => "reset",
-            Fault::Empty => "empty",
-            Fault::Truncated => "truncated",
-            Fault::Malformed => "malformed",
-        }
-    }
-}
 
 impl Stub {
     /// Requests of `method` on `path`: an exact path (`/v1/spaces/abc/permissions/users`) or
@@ -111,7 +89,7 @@ impl Stub {
 
     /// Breaks the answer instead of sending it whole.
     pub fn fault(self, fault: Fault) -> Stub {
-        self.set(&["answer", "fault"], json!(fault.name()))
+        self.set(&["answer", "fault"], json!(fault.as_str()))
     }
 
     /// Answers `n` times, then lets requests through to the mock.

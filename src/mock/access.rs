@@ -348,14 +348,7 @@ pub(crate) fn preflight(req: &MockRequest, allowed: &[Method], cors: bool) -> Ou
         );
         push_header(&mut response, header::ACCESS_CONTROL_MAX_AGE, "86400");
     }
-    Outcome {
-        response,
-        operation: None,
-        violations: std::sync::Arc::default(),
-        response_violations: Vec::new(),
-        cause: None,
-        staged: Default::default(),
-    }
+    Outcome::from(response)
 }
 
 #[cfg(test)]

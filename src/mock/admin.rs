@@ -209,7 +209,7 @@ pub(crate) fn problem_with(status: u16, detail: String, violations: Vec<Violatio
 }
 
 pub(crate) fn empty(status: u16) -> Outcome {
-    outcome(MockResponse {
+    Outcome::from(MockResponse {
         status,
         headers: Vec::new(),
         body: Bytes::new(),
@@ -217,7 +217,7 @@ pub(crate) fn empty(status: u16) -> Outcome {
 }
 
 pub(crate) fn json_answer(body: Value) -> Outcome {
-    outcome(MockResponse {
+    Outcome::from(MockResponse {
         status: 200,
         headers: vec![(
             header::CONTENT_TYPE,
@@ -225,15 +225,4 @@ pub(crate) fn json_answer(body: Value) -> Outcome {
         )],
         body: Bytes::from(serde_json::to_vec(&body).unwrap_or_default()),
     })
-}
-
-fn outcome(response: MockResponse) -> Outcome {
-    Outcome {
-        response,
-        operation: None,
-        violations: std::sync::Arc::default(),
-        response_violations: Vec::new(),
-        cause: None,
-        staged: Default::default(),
-    }
 }

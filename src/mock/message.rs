@@ -79,6 +79,21 @@ pub struct Staged {
     pub fault: Option<crate::operation::respond::Fault>,
 }
 
+/// An answer of no operation, nothing wrong with the request, nothing staged: the control
+/// API's, a preflight's, an error outside any operation.
+impl From<MockResponse> for Outcome {
+    fn from(response: MockResponse) -> Outcome {
+        Outcome {
+            response,
+            operation: None,
+            violations: Arc::default(),
+            response_violations: Vec::new(),
+            cause: None,
+            staged: Staged::default(),
+        }
+    }
+}
+
 impl Outcome {
     /// The journal's entry for `req` answered so, `started` when it arrived: not proxied (the
     /// proxy says so), with the stub and the fault the answer was given.
@@ -226,18 +241,11 @@ fn rendered(renderer: &ErrorRenderer, facts: &ErrorFacts) -> Outcome {
     if let Ok(v) = HeaderValue::from_str(&renderer.content_type) {
         headers.push((header::CONTENT_TYPE, v));
     }
-    Outcome {
-        response: MockResponse {
-            status: facts.status,
-            headers,
-            body: Bytes::from(body),
-        },
-        operation: None,
-        violations: Arc::default(),
-        response_violations: Vec::new(),
-        cause: None,
-        staged: Staged::default(),
-    }
+    Outcome::from(MockResponse {
+        status: facts.status,
+        headers,
+        body: Bytes::from(body),
+    })
 }
 
 /// Where an error body breaks the schema of the format it was rendered in.

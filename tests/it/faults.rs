@@ -37,18 +37,7 @@ fn raw(
         body.len()
     );
     stream.write_all(request.as_bytes()).expect("write");
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => return (got, None),
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                panic!("the server neither answered nor closed in 10 s: {got:?}")
-            }
-            Err(e) => return (got, Some(e)),
-        }
-    }
+    crate::harness::read_until_closed(&mut stream)
 }
 
 fn pet_names(s: &Server) -> Vec<String> {

@@ -142,6 +142,29 @@ pub fn doc_path(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
+/// Reads `stream` until the server closes it: every byte read, and the error that ended the
+/// reading (none for a plain close). A server that neither answers nor closes within the
+/// stream's read timeout fails the test.
+pub fn read_until_closed(stream: &mut TcpStream) -> (Vec<u8>, Option<std::io::Error>) {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return (got, None),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                panic!("the server neither answered nor closed in time: {got:?}")
+            }
+            Err(e) => return (got, Some(e)),
+        }
+    }
+}
+
 /// A request to any server at `addr` (one the test started otherwise).
 pub fn request_to(addr: SocketAddr, method: &str, path: &str) -> Req<'static> {
     Req {

@@ -29,18 +29,7 @@ fn raw_get(addr: std::net::SocketAddr, path: &str) -> (Vec<u8>, Option<std::io::
          Connection: close\r\n\r\n"
     );
     stream.write_all(request.as_bytes()).expect("write");
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => return (got, None),
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                panic!("the server neither answered nor closed in 30 s: {got:?}")
-            }
-            Err(e) => return (got, Some(e)),
-        }
-    }
+    crate::harness::read_until_closed(&mut stream)
 }
 
 fn stub(s: &Server, stub: Value) {

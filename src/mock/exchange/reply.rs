@@ -249,17 +249,10 @@ impl Exchange<'_> {
             }
             None => Bytes::new(),
         };
-        Outcome {
-            response: MockResponse {
-                status,
-                headers,
-                body,
-            },
-            operation: None,
-            violations: Arc::default(),
-            response_violations: Vec::new(),
-            cause: None,
-            staged: Default::default(),
-        }
+        Outcome::from(MockResponse {
+            status,
+            headers,
+            body,
+        })
     }
 }
