@@ -71,11 +71,11 @@ pub(crate) mod text;
 #[doc(hidden)]
 pub mod world;
 
+#[doc(hidden)]
+pub use document::load::Source;
 pub use embed::{
     Fault, MockServer, MockServerBuilder, Received, ReceivedViolation, SessionHandle, Spec,
     StartError, Stub, StubRefused,
 };
-#[doc(hidden)]
-pub use document::load::Source;
 #[doc(hidden)]
 pub use mock::engine::{Engine, EngineConfig, MockRequest, MockResponse, Outcome};

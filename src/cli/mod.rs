@@ -10,6 +10,7 @@ mod args;
 mod judge;
 mod proxy;
 mod serve;
+mod watch;
 
 pub use args::*;
 use judge::{check, validate};

@@ -9,8 +9,8 @@ use crate::schema::violation::{ErrorFacts, Location, Segment, Violation, segment
 use super::compile::MAX_FILL;
 use super::plan::{pointer, uri_reference};
 use super::scalar::{Kind, Scalar};
-use super::status::{status_candidates, status_candidates_lazily};
 use super::shape::{ErrorShape, problem_json};
+use super::status::{status_candidates, status_candidates_lazily};
 
 const URI: &str = "https://understudy.test/openapi.json";
 
