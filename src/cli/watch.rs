@@ -80,7 +80,7 @@ pub(super) fn start(live: Live, fixtures: Option<PathBuf>) {
         );
     }
     let (events, received) = channel();
-    let watcher = match notify::recommended_watcher(events) {
+    let mut watcher = match notify::recommended_watcher(events) {
         Ok(w) => w,
         Err(e) => {
             tracing::warn!(error = %e, "--watch cannot watch files here: no reload on change (POST /__admin/reload still reloads)");
@@ -95,9 +95,14 @@ pub(super) fn start(live: Live, fixtures: Option<PathBuf>) {
         interest.files.len(),
         interest.folders.len()
     );
+    // Before the server listens: a change made once it does is seen.
+    let mut watched = BTreeSet::new();
+    watch_folders(&mut watcher, &interest, &mut watched);
     let spawned = std::thread::Builder::new()
         .name("understudy-watch".to_owned())
-        .spawn(move || run(live, fixtures, watcher, received, interest));
+        .spawn(move || {
+            run(live, fixtures, (watcher, watched), received, interest);
+        });
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "--watch cannot start its thread: no reload on change");
     }
@@ -106,12 +111,10 @@ pub(super) fn start(live: Live, fixtures: Option<PathBuf>) {
 fn run(
     live: Live,
     fixtures: Option<PathBuf>,
-    mut watcher: RecommendedWatcher,
+    (mut watcher, mut watched): (RecommendedWatcher, BTreeSet<PathBuf>),
     events: Receiver<notify::Result<notify::Event>>,
     mut interest: Interest,
 ) {
-    let mut watched = BTreeSet::new();
-    watch_folders(&mut watcher, &interest, &mut watched);
     loop {
         // Waits for a change of interest, then for quiet.
         let mut changed = BTreeSet::new();

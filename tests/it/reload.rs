@@ -98,7 +98,8 @@ impl Scratch {
     /// Writes `text` to `name` the way editors save: a new file renamed over the old one.
     fn write(&self, name: &str, text: &str) -> String {
         let path = self.0.join(name);
-        let temp = self.0.join(format!(".{name}.swp"));
+        let file = path.file_name().expect("a file name").to_string_lossy();
+        let temp = path.with_file_name(format!(".{file}.swp"));
         std::fs::write(&temp, text).expect("a scratch file");
         std::fs::rename(&temp, &path).expect("renamed into place");
         path.to_string_lossy().into_owned()
@@ -321,4 +322,82 @@ fn a_stub_the_reloaded_document_no_longer_takes_is_dropped_and_said_so() {
         .filter_map(|s| s["id"].as_str())
         .collect();
     assert_eq!(ids, ["old"]);
+}
+
+#[test]
+fn a_watched_stub_folder_replaces_its_stubs_in_every_session_and_keeps_those_a_test_added() {
+    let dir = Scratch::new("stub-folder");
+    let doc = dir.write("items.yaml", &items("one", HEALTH));
+    std::fs::create_dir_all(dir.0.join("stubs")).expect("a stub folder");
+    let folder_stub = |id: &str| {
+        json!({"id": id, "match": {"method": "GET", "path": "/health"},
+               "answer": {"status": 200, "body": {"up": false}}})
+        .to_string()
+    };
+    dir.write("stubs/health.json", &folder_stub("from-folder"));
+    let stubs = dir.0.join("stubs").to_string_lossy().into_owned();
+    let mut running = Running::start(
+        &[
+            "serve", "--port", "0", "--watch", "--spec", &doc, "--stubs", &stubs,
+        ],
+        &[],
+    );
+    let at = addr(&running);
+    request_to(at, "POST", "/__admin/stubs")
+        .header("X-Understudy-Session", "ci")
+        .json(
+            json!({"id": "mine", "match": {"method": "GET", "path": "/version"},
+                     "answer": {"status": 200, "body": {"version": "mine"}}}),
+        )
+        .send()
+        .expect(201);
+
+    dir.write("stubs/health.json", &folder_stub("renamed"));
+    let line = running.line("the reload", |l| l.contains("reloaded:"));
+    assert!(line.contains("the stubs of"), "{line}");
+    running.line("the new folder stubs", |l| {
+        l.contains("the stubs of --stubs changed")
+    });
+    let ids = |session: &str| -> Vec<String> {
+        let listed = request_to(at, "GET", "/__admin/stubs")
+            .header("X-Understudy-Session", session)
+            .send()
+            .json();
+        listed["stubs"]
+            .as_array()
+            .expect("the stubs")
+            .iter()
+            .filter_map(|s| s["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(ids("ci"), ["mine", "renamed"]);
+    assert_eq!(ids("new-after-the-reload"), ["renamed"]);
+    let version = request_to(at, "GET", "/version")
+        .header("X-Understudy-Session", "ci")
+        .send();
+    assert_eq!(version.expect(200).json()["version"], "mine");
+}
+
+#[test]
+fn a_watched_fixture_file_that_changes_restarts_that_apis_worlds_and_says_so() {
+    let dir = Scratch::new("fixtures");
+    std::fs::create_dir_all(dir.0.join("fixtures")).expect("a fixture folder");
+    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for name in ["alumio", "gitbook", "arize"] {
+        let text = std::fs::read_to_string(bundled.join(format!("{name}.yaml"))).expect("fixture");
+        dir.write(&format!("fixtures/{name}.yaml"), &text);
+    }
+    let fixtures = dir.0.join("fixtures").to_string_lossy().into_owned();
+    let mut running = Running::start(
+        &["serve", "--port", "0", "--watch", "--fixtures", &fixtures],
+        &[],
+    );
+
+    let text = std::fs::read_to_string(bundled.join("gitbook.yaml")).expect("fixture");
+    dir.write("fixtures/gitbook.yaml", &format!("{text}\n# edited\n"));
+    let line = running.line("the reload", |l| l.contains("reloaded:"));
+    assert!(line.contains("1 world restarted"), "{line}");
+    assert!(line.contains("fixtures of gitbook"), "{line}");
+    let restarted = running.line("the world restarted", |l| l.contains("restarted gitbook"));
+    assert!(restarted.contains("its fixtures changed"), "{restarted}");
 }

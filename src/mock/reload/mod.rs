@@ -109,7 +109,7 @@ impl Live {
                 return Err(e);
             }
         };
-        let changed = report::changes(&old, &new);
+        let mut changed = report::changes(&old, &new);
         let mut current = self
             .shared
             .current
@@ -118,6 +118,9 @@ impl Live {
         let carried = carry(&side(&old), &side(&new), &|definition| {
             stubs::restore(&new, definition)
         });
+        if let (true, Some(dir)) = (carried.default_stubs_replaced, &self.shared.recipe.stubs) {
+            changed.push(format!("the stubs of {}", dir.display()));
+        }
         let documents = new.apis().iter().map(|a| a.name.clone()).collect();
         *current = Arc::new(new);
         drop(current);

@@ -52,7 +52,8 @@ pub struct Reloaded {
     /// The documents served now, by name.
     pub documents: Vec<String>,
     /// The files added, changed or removed (paths; URLs for documents given by URL), and
-    /// `fixtures of NAME` for each API whose fixture text changed.
+    /// `fixtures of NAME` for each API whose fixture text changed, and `the stubs of DIR` when
+    /// those of `--stubs DIR` changed.
     pub changed: Vec<String>,
     pub carried: Carried,
 }
