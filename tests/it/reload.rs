@@ -14,8 +14,13 @@ use crate::harness::{Reply, request_to};
 use crate::running::Running;
 
 /// Items with a create and a read (CRUD keeps what was created), and `/version` answering
-/// `version` from its example.
+/// `version` from its example; `extra` paths after them.
 fn items(version: &str, extra: &str) -> String {
+    document(version, &format!("{}{extra}", collection("items")))
+}
+
+/// `/version` answering `version`, then `paths`.
+fn document(version: &str, paths: &str) -> String {
     format!(
         "openapi: 3.1.0
 info: {{title: Items, version: '1'}}
@@ -30,9 +35,24 @@ paths:
             application/json:
               schema: {{type: object, properties: {{version: {{type: string}}}}}}
               example: {{version: {version}}}
-  /items:
+{paths}components:
+  schemas:
+    Item:
+      type: object
+      required: [name]
+      properties:
+        id: {{type: string, readOnly: true}}
+        name: {{type: string}}
+"
+    )
+}
+
+/// A CRUD collection of items at `/NAME`: a create and a read.
+fn collection(name: &str) -> String {
+    format!(
+        "  /{name}:
     post:
-      operationId: createItem
+      operationId: create-{name}
       requestBody:
         required: true
         content:
@@ -44,9 +64,9 @@ paths:
           content:
             application/json:
               schema: {{$ref: '#/components/schemas/Item'}}
-  /items/{{id}}:
+  /{name}/{{id}}:
     get:
-      operationId: getItem
+      operationId: get-{name}
       parameters:
         - {{name: id, in: path, required: true, schema: {{type: string}}}}
       responses:
@@ -57,14 +77,6 @@ paths:
               schema: {{$ref: '#/components/schemas/Item'}}
         '404':
           description: No such item
-{extra}components:
-  schemas:
-    Item:
-      type: object
-      required: [name]
-      properties:
-        id: {{type: string, readOnly: true}}
-        name: {{type: string}}
 "
     )
 }
@@ -116,9 +128,14 @@ fn addr(running: &Running) -> SocketAddr {
     running.addr.parse().expect("a socket address")
 }
 
-/// Creates an item named `name`; its id.
+/// Creates an item named `name` in `/items`; its id.
 fn create(at: SocketAddr, name: &str) -> String {
-    let reply = request_to(at, "POST", "/items")
+    create_in(at, "/items", name)
+}
+
+/// Creates an item named `name` in the collection `path`; its id.
+fn create_in(at: SocketAddr, path: &str, name: &str) -> String {
+    let reply = request_to(at, "POST", path)
         .json(json!({"name": name}))
         .send();
     reply.expect(201);
@@ -145,12 +162,20 @@ fn a_watched_document_that_gains_a_route_serves_it_and_keeps_what_was_created() 
     let id = create(at, "kept");
     get(at, "/health").expect(404);
 
-    dir.write("items.yaml", &items("two", HEALTH));
+    // A route, and a collection: CRUD's world keeps its items, the new collection starts
+    // empty.
+    let notes = collection("notes");
+    dir.write("items.yaml", &items("two", &format!("{HEALTH}{notes}")));
     let line = running.line("the reload", |l| l.contains("reloaded:"));
     assert!(line.contains("1 session kept"), "{line}");
     assert!(line.contains("0 worlds restarted"), "{line}");
 
     get(at, "/health").expect(200);
+    let note = create_in(at, "/notes", "new");
+    assert_eq!(
+        get(at, &format!("/notes/{note}")).expect(200).json()["name"],
+        "new"
+    );
     assert_eq!(get(at, "/version").expect(200).json()["version"], "two");
     let item = get(at, &format!("/items/{id}"));
     assert_eq!(item.expect(200).json()["name"], "kept");
@@ -245,6 +270,16 @@ fn reloading_by_hand_says_what_happened_and_a_broken_document_gets_422_with_its_
     get(at, "/health").expect(200);
     get(at, &format!("/items/{id}")).expect(200);
 
+    // The collection that holds the item is gone: CRUD's world starts again, and says why.
+    dir.write("items.yaml", &document("three", &collection("notes")));
+    let answer = bearer(request_to(at, "POST", "/__admin/reload")).send();
+    let body = answer.expect(200).json();
+    assert_eq!(body["kept"], 1, "{body}");
+    assert_eq!(body["restarted"][0]["session"], "");
+    assert_eq!(body["restarted"][0]["api"], "items");
+    let reason = body["restarted"][0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("/items"), "{reason}");
+
     std::fs::write(&doc, "openapi: 3.1.0\npaths: {\n").unwrap();
     let refused = bearer(request_to(at, "POST", "/__admin/reload")).send_unchecked();
     refused.expect(422);
@@ -266,8 +301,8 @@ fn reloading_by_hand_says_what_happened_and_a_broken_document_gets_422_with_its_
         !listed.is_empty() && listed.iter().all(|p| p.contains("items.yaml")),
         "{problems}"
     );
-    get(at, "/health").expect(200);
-    get(at, &format!("/items/{id}")).expect(200);
+    get(at, "/version").expect(200);
+    assert_eq!(get(at, "/version").json()["version"], "three");
 }
 
 #[test]
