@@ -124,6 +124,9 @@ impl Live {
         let documents = new.apis().iter().map(|a| a.name.clone()).collect();
         *current = Arc::new(new);
         drop(current);
+        // Freed now unless a request in flight still holds it (then when that one ends).
+        drop(old);
+        crate::document::release_freed_memory();
         let reloaded = Reloaded {
             documents,
             changed,
