@@ -210,6 +210,12 @@ pub struct ServeArgs {
     /// startup.
     #[arg(long, value_name = "DIR")]
     pub stubs: Option<PathBuf>,
+    /// Reload when a document (or a file its $refs read), a fixture file or a stub file
+    /// changes: sessions keep their worlds where the new documents fit them, and a change
+    /// that does not load is logged while the old documents keep serving. Documents given
+    /// by URL are not watched (`POST /__admin/reload` reloads them, with or without this).
+    #[arg(long)]
+    pub watch: bool,
     /// Take stubs whose answers break the spec, or whose paths no document has (for the rare
     /// test that needs a broken server).
     #[arg(long)]

@@ -10,6 +10,7 @@ mod args;
 mod judge;
 mod proxy;
 mod serve;
+mod watch;
 
 pub use args::*;
 use judge::{check, validate};
@@ -123,7 +124,7 @@ fn load_engine(
     warnings: WarningLog,
 ) -> anyhow::Result<Engine> {
     let loaded = Engine::load(sources, config);
-    release_freed_memory();
+    crate::document::release_freed_memory();
     let engine = loaded.map_err(|failures| {
         let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("{}", text.join("\n"))
@@ -147,18 +148,6 @@ fn load_engine(
         }
     }
     Ok(engine)
-}
-
-/// Gives the memory loading used and freed (parsed text, the validation views, compiler
-/// scratch) back to the system. glibc keeps freed memory in its arenas otherwise, and the
-/// resident size after loading GitHub's description stayed at its peak.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `malloc_trim` only returns free pages of glibc's heap to the kernel; it takes
-    // no pointer and leaves every live allocation where it is.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 /// The command line that was run, with `--show-warnings` added: what the hint after the

@@ -1,5 +1,6 @@
-//! `understudy serve`: the engine loaded, the state file read, the server run until a signal,
-//! the state file written.
+//! `understudy serve`: the engine loaded, the state file read, the server run until a signal
+//! (reloading on `POST /__admin/reload`, and on changes with `--watch`), the state file
+//! written.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use anyhow::{Context, bail};
 
 use crate::mock::delay::DelayFlag;
 use crate::mock::engine::{Engine, EngineConfig};
+use crate::mock::reload::{Live, Recipe};
 use crate::world::fixtures::FixtureSource;
 use crate::world::persist::Loaded;
 
@@ -64,18 +66,30 @@ pub(super) fn serve(mut args: ServeArgs) -> anyhow::Result<()> {
     if let Some(path) = &state_file {
         load_state(&engine, path)?;
     }
+    let live = Live::new(
+        engine,
+        Recipe {
+            sources: args.specs.sources(),
+            stubs: args.stubs.clone(),
+        },
+    );
+    if args.watch {
+        super::watch::start(live.clone(), args.fixtures.clone());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let server_engine = engine.clone();
+    let handler = Arc::new(live.clone());
     let served = runtime.block_on(async move {
         let addr = SocketAddr::new(args.host, args.port);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr().context("no local address")?;
-        for api in server_engine.apis() {
+        // Not kept past the start: after a reload, the first engine is freed.
+        let first = handler.current();
+        for api in first.apis() {
             tracing::info!(
                 document = %api.name,
                 mount = if api.mount.is_empty() { "/" } else { api.mount.as_str() },
@@ -84,14 +98,15 @@ pub(super) fn serve(mut args: ServeArgs) -> anyhow::Result<()> {
                 api.title
             );
         }
+        drop(first);
         let shutdown = shutdown_signal();
         let scheme = if tls.is_some() { "https" } else { "http" };
         tracing::info!(address = %local, startup_ms = started.elapsed().as_millis() as u64, "listening on {scheme}://{local}");
         match tls {
             Some(tls) => {
-                crate::server::run_tls(listener, server_engine, server_config, tls, shutdown).await;
+                crate::server::run_tls(listener, handler, server_config, tls, shutdown).await;
             }
-            None => crate::server::run(listener, server_engine, server_config, shutdown).await,
+            None => crate::server::run(listener, handler, server_config, shutdown).await,
         }
         tracing::info!("stopped");
         anyhow::Ok(())
@@ -101,7 +116,9 @@ pub(super) fn serve(mut args: ServeArgs) -> anyhow::Result<()> {
     drop(runtime);
     served?;
     if let Some(path) = &state_file {
-        let sessions = engine.save_state(path)?;
+        // The engine serving at the end (a reload may have replaced the first), with no
+        // reload under way while it is saved.
+        let sessions = live.with_settled(|engine| engine.save_state(path))?;
         tracing::info!(path = %path.display(), sessions, "saved {sessions} session(s) to the state file");
     }
     Ok(())

@@ -243,6 +243,11 @@ impl Engine {
         &self.sessions
     }
 
+    /// Each API's fixture text (bundled APIs only), by API index.
+    pub fn fixture_texts(&self) -> &[Option<String>] {
+        &self.fixture_texts
+    }
+
     /// The served APIs and their sessions, as the state file sees them.
     pub fn served(&self) -> persist::Served<'_> {
         persist::Served {

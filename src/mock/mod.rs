@@ -1,8 +1,8 @@
 //! The mock: who may reach it (`access`), one route tree (`router`), dispatch (`engine`), how
 //! long its answers wait (`delay`) and which it breaks (`faults`, `--fault`), requests and
 //! answers (`message`), the pipeline for one routed request (`exchange`), the answers tests
-//! set per session (`stubs`, scenarios among them), and the control API (`admin`, with the
-//! journal's filters in `journal`).
+//! set per session (`stubs`, scenarios among them), the control API (`admin`, with the
+//! journal's filters in `journal`), and the engine replaced while serving (`reload`).
 
 pub mod access;
 pub mod admin;
@@ -13,5 +13,6 @@ pub mod faults;
 pub mod journal;
 pub mod message;
 pub mod rejection;
+pub mod reload;
 pub mod router;
 pub mod stubs;

@@ -1,5 +1,6 @@
 //! What the edge asks to answer a request it has read whole: a [`Handler`]. `serve` hands
-//! it the mock ([`Engine`]); `proxy` its proxy, which forwards. Both share everything else of
+//! it the mock ([`Engine`], inside [`Live`], which a reload replaces); `proxy` its proxy,
+//! which forwards. Both share everything else of
 //! the edge (limits, timeouts, logging, shutdown).
 
 use std::future::Future;
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use crate::mock::engine::Engine;
 use crate::mock::message::{MockRequest, Outcome};
+use crate::mock::reload::{self, Live};
 use crate::operation::respond::Fault;
 
 /// An answer, and the failed checks the log line names besides the outcome's violations.
@@ -75,6 +77,41 @@ impl Handler for Engine {
 
     fn reject(&self, req: &MockRequest, status: u16, detail: String) -> Outcome {
         Engine::reject(self, req, status, detail)
+    }
+}
+
+impl Handler for Live {
+    /// The answer of the engine serving now, which the request keeps to its end (a reload
+    /// meanwhile serves the next requests). `POST /__admin/reload` reloads on a blocking
+    /// thread, so the runtime's threads keep serving while documents load.
+    async fn handle(&self, req: &MockRequest) -> Handled {
+        if reload::is_reload(req) {
+            if let Some(refused) = self.refuse(req) {
+                return Handled::from(refused);
+            }
+            let live = self.clone();
+            let outcome = match tokio::task::spawn_blocking(move || live.reload()).await {
+                Ok(result) => reload::answer(&result),
+                Err(e) => {
+                    tracing::error!("the reload panicked: {e}");
+                    let engine = self.current();
+                    engine.reject(
+                        req,
+                        500,
+                        "The reload failed: a bug in understudy (its log says more); the \
+                         documents loaded before are still served."
+                            .to_owned(),
+                    )
+                }
+            };
+            return Handled::from(outcome);
+        }
+        let engine = self.current();
+        Handler::handle(&*engine, req).await
+    }
+
+    fn reject(&self, req: &MockRequest, status: u16, detail: String) -> Outcome {
+        self.current().reject(req, status, detail)
     }
 }
 

@@ -88,6 +88,22 @@ impl Session {
         self
     }
 
+    /// The session with a copy of `other`'s journal (a reload carries journals over; the
+    /// old session is left as it is, for the requests still in flight on it).
+    pub fn with_journal_of(self, other: &Session) -> Session {
+        let entries = other
+            .journal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entries
+            .clone();
+        self.journal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entries = entries;
+        self
+    }
+
     /// Whether the session has any stub (exhausted ones count): cheap, no lock.
     pub fn has_stubs(&self) -> bool {
         self.has_stubs.load(Ordering::Relaxed)

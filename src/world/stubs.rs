@@ -262,7 +262,7 @@ pub struct SavedBook {
     pub scenarios: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavedStub {
     /// The definition, with its id.
@@ -293,6 +293,43 @@ impl SavedBook {
         book.states = self.scenarios;
         Ok(book)
     }
+
+    /// The book again as [`SavedBook::restore`] makes it, except that a stub that no longer
+    /// compiles (or repeats an id) is left out rather than failing the whole book: what a
+    /// reload does with the stubs the new documents no longer take. Those left out, with
+    /// their ids and why.
+    pub fn restore_each(self, compile: &RestoreStub<'_>) -> (StubBook, Vec<Dropped>) {
+        let mut book = StubBook::default();
+        let mut dropped = Vec::new();
+        for saved in self.stubs.into_iter().rev() {
+            let id = saved
+                .stub
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            match compile(&saved.stub) {
+                Ok(mut stub) => {
+                    stub.remaining = saved.remaining;
+                    stub.matched = saved.matched;
+                    if !book.add(stub) {
+                        let reason = "another stub has its id".to_owned();
+                        dropped.push(Dropped { id, reason });
+                    }
+                }
+                Err(reason) => dropped.push(Dropped { id, reason }),
+            }
+        }
+        book.states = self.scenarios;
+        (book, dropped)
+    }
+}
+
+/// A saved stub left out when its book was restored: its id, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dropped {
+    pub id: String,
+    pub reason: String,
 }
 
 #[cfg(test)]

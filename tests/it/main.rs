@@ -39,6 +39,9 @@
 //!   localhost`, `-d`, `--errors`), every warning on request, violations named in the log;
 //!   `fetched`: documents given by URL, from a loopback server; `https`: `--tls-self-signed`
 //!   and `--tls-cert`/`--tls-key`, with a client that verifies the certificate.
+//! - `reload`: `serve --watch` and `POST /__admin/reload` in the binary: new routes served,
+//!   worlds, journals and stubs kept where they fit, a broken document logged (or 422) while
+//!   the old one keeps serving.
 //! - `layers`: the folders of `src/` import only the layers below them.
 
 mod admin;
@@ -75,6 +78,7 @@ mod proxy;
 mod proxy_binary;
 mod raw_fuzz;
 mod real_world;
+mod reload;
 mod routing;
 mod running;
 mod soak;

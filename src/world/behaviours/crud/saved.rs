@@ -1,6 +1,7 @@
 //! CRUD's world in the state file: per resource (named by its route, in the order `infer`
 //! found them), the counters behind new ids and seeds, and every list with its items, their
-//! sequence numbers (cursors) and the next one.
+//! sequence numbers (cursors) and the next one. Restoring finds each resource by its route, so
+//! a reload that adds a collection keeps the others' items (`world::carry`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -77,22 +78,25 @@ impl Crud {
     }
 
     /// The world `saved` describes: the document's resources, in order, and well-formed lists.
+    /// The world `saved` describes, each resource found by its route. A resource the
+    /// document adds starts empty (a reload keeps the others' items); one it no longer has
+    /// is refused while it holds items, so that a reload starts the world again, and says
+    /// why, rather than losing them quietly.
     pub(super) fn restore_world(&self, saved: Value) -> Result<World, RestoreError> {
         let saved: Saved = serde_json::from_value(saved)?;
-        let expected: Vec<&str> = self
-            .inferred
-            .resources
-            .iter()
-            .map(|r| r.route.as_str())
-            .collect();
-        let found: Vec<&str> = saved.resources.iter().map(|r| r.route.as_str()).collect();
-        if expected != found {
-            return Err(RestoreError::new(format!(
-                "the resources are {found:?}; the document has {expected:?}"
-            )));
-        }
-        let mut stores = Vec::with_capacity(saved.resources.len());
+        let mut by_route = std::collections::HashMap::new();
         for store in saved.resources {
+            let route = store.route.clone();
+            if by_route.insert(route.clone(), store).is_some() {
+                return Err(RestoreError::new(format!("{route} appears twice")));
+            }
+        }
+        let mut stores = Vec::with_capacity(self.inferred.resources.len());
+        for resource in &self.inferred.resources {
+            let Some(store) = by_route.remove(&resource.route) else {
+                stores.push(Store::default());
+                continue;
+            };
             let mut lists = std::collections::BTreeMap::new();
             for list in store.lists {
                 let at = |m: String| {
@@ -109,6 +113,18 @@ impl Crud {
                 highest: store.highest,
                 lists,
             });
+        }
+        let mut gone: Vec<&str> = by_route
+            .values()
+            .filter(|s| s.lists.iter().any(|l| !l.items.is_empty()))
+            .map(|s| s.route.as_str())
+            .collect();
+        if !gone.is_empty() {
+            gone.sort_unstable();
+            return Err(RestoreError::new(format!(
+                "it has items of {}, which the document no longer has",
+                gone.join(", ")
+            )));
         }
         Ok(World { stores })
     }
