@@ -43,39 +43,58 @@
 //! Below them all: `seed` (the hash and random source behind every generated value) and `text`
 //! (numbers and dates written as text).
 
-// The modules are public for understudy's own binary, integration tests and benchmarks,
-// which reach into every layer; they are not a stable interface and are left out of the
-// documentation. What a user's code calls is re-exported below.
-#[doc(hidden)]
-pub mod cli;
-#[doc(hidden)]
-pub mod conformance;
-#[doc(hidden)]
-pub mod contract;
-#[doc(hidden)]
-pub mod document;
+/// Declares the layers: public, though hidden from the documentation, when the `internals`
+/// feature is on (understudy's own tests, benches and examples turn it on through a
+/// dev-dependency on the crate itself), private to the crate otherwise. They are not an
+/// interface: what a user's code calls is re-exported below.
+macro_rules! layers {
+    ($($name:ident),* $(,)?) => {$(
+        #[cfg(feature = "internals")]
+        #[doc(hidden)]
+        pub mod $name;
+        #[cfg(not(feature = "internals"))]
+        #[allow(dead_code, unused_imports)]
+        pub(crate) mod $name;
+    )*};
+}
+
+layers!(
+    cli,
+    conformance,
+    contract,
+    document,
+    mock,
+    operation,
+    proxy,
+    schema,
+    server,
+    world
+);
 mod embed;
 pub(crate) mod error_format;
-#[doc(hidden)]
-pub mod mock;
-#[doc(hidden)]
-pub mod operation;
-#[doc(hidden)]
-pub mod proxy;
-#[doc(hidden)]
-pub mod schema;
 pub(crate) mod seed;
-#[doc(hidden)]
-pub mod server;
 pub(crate) mod text;
-#[doc(hidden)]
-pub mod world;
 
+#[cfg(feature = "internals")]
 #[doc(hidden)]
 pub use document::load::Source;
 pub use embed::{
     Fault, MockServer, MockServerBuilder, Received, ReceivedViolation, SessionHandle, Spec,
     StartError, Stub, StubRefused,
 };
+#[cfg(feature = "internals")]
 #[doc(hidden)]
 pub use mock::engine::{Engine, EngineConfig, MockRequest, MockResponse, Outcome};
+
+/// The `understudy` binary's whole work: the command line read, run, and how it ended as an
+/// exit code (`src/main.rs` calls only this).
+#[doc(hidden)]
+pub fn command_line() -> std::process::ExitCode {
+    use clap::Parser;
+    let parsed = cli::Cli::parse();
+    let result = cli::run(parsed);
+    if let Err(e) = &result {
+        eprintln!("understudy: {e:#}");
+    }
+    std::process::ExitCode::from(cli::exit_code(&result))
+}

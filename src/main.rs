@@ -1,14 +1,5 @@
-//! The `understudy` binary: parse the command line, run it, map how it ended to an exit code.
+//! The `understudy` binary: the library's command line, run.
 
-use std::process::ExitCode;
-
-use clap::Parser;
-
-fn main() -> ExitCode {
-    let cli = understudy::cli::Cli::parse();
-    let result = understudy::cli::run(cli);
-    if let Err(e) = &result {
-        eprintln!("understudy: {e:#}");
-    }
-    ExitCode::from(understudy::cli::exit_code(&result))
+fn main() -> std::process::ExitCode {
+    understudy::command_line()
 }
